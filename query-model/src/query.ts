@@ -1,0 +1,167 @@
+import { z } from 'zod';
+
+/** Version written into every saved query; bump it together with a migration in migrate.ts. */
+export const QUERY_MODEL_VERSION = '1';
+
+export const QUERY_TYPES = ['traces', 'trace', 'metrics', 'costs', 'drift', 'alerts'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+export const TRACE_STATUSES = ['all', 'ok', 'error'] as const;
+export const TRACE_SORTS = ['time', 'duration', 'cost'] as const;
+
+export const METRICS = [
+  'request_count',
+  'error_count',
+  'error_rate',
+  'latency_ms',
+  'tokens_input',
+  'tokens_output',
+  'tokens_cached',
+  'tokens_total',
+  'cost_usd',
+] as const;
+export type MetricName = (typeof METRICS)[number];
+
+export const AGGREGATIONS = ['sum', 'avg', 'count', 'min', 'max', 'p50', 'p90', 'p95', 'p99'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/** Dimensions that metrics and costs can be grouped or filtered by; `attr.<key>` adds any span attribute. */
+export const DIMENSIONS = [
+  'provider',
+  'model',
+  'service',
+  'operation',
+  'span_kind',
+  'user',
+  'session',
+  'agent',
+  'tool',
+] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+const dimensionSchema = z.union([
+  z.enum(DIMENSIONS),
+  z.string().regex(/^attr\.[A-Za-z0-9_.\-/]{1,200}$/, 'must be a known dimension or attr.<attribute key>'),
+]);
+
+export const COST_VIEWS = ['summary', 'breakdown', 'timeline', 'budgets', 'forecast'] as const;
+export const DRIFT_TYPES = ['feature', 'prediction', 'embedding', 'concept', 'llm', 'all'] as const;
+export const DRIFT_VIEWS = ['scores', 'features', 'distribution'] as const;
+export const ALERT_STATES = ['active', 'resolved', 'all'] as const;
+export const RESULT_FORMATS = ['time_series', 'table'] as const;
+
+const limit = z.number().int().min(1).max(10_000);
+const text = z.string().max(4096);
+
+const base = {
+  refId: z.string().min(1).max(128),
+  pluginVersion: z.string().max(32).optional(),
+  hide: z.boolean().optional(),
+};
+
+export const tracesQuerySchema = z.object({
+  ...base,
+  queryType: z.literal('traces'),
+  /** Search language, e.g. `service:checkout model:gpt-4o* status:error duration:>2s`. */
+  search: text.default(''),
+  serviceName: text.optional(),
+  modelId: text.optional(),
+  status: z.enum(TRACE_STATUSES).default('all'),
+  minDurationMs: z.number().min(0).optional(),
+  maxDurationMs: z.number().min(0).optional(),
+  sortBy: z.enum(TRACE_SORTS).default('time'),
+  limit: limit.default(100),
+});
+
+export const traceQuerySchema = z.object({
+  ...base,
+  queryType: z.literal('trace'),
+  traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex characters'),
+});
+
+export const metricsQuerySchema = z.object({
+  ...base,
+  queryType: z.literal('metrics'),
+  metric: z.enum(METRICS).default('request_count'),
+  aggregation: z.enum(AGGREGATIONS).default('sum'),
+  groupBy: z.array(dimensionSchema).max(4).default([]),
+  filter: text.default(''),
+  format: z.enum(RESULT_FORMATS).default('time_series'),
+});
+
+export const costsQuerySchema = z.object({
+  ...base,
+  queryType: z.literal('costs'),
+  view: z.enum(COST_VIEWS).default('summary'),
+  groupBy: dimensionSchema.default('model'),
+  filter: text.default(''),
+  horizonDays: z.number().int().min(1).max(90).default(7),
+  format: z.enum(RESULT_FORMATS).default('time_series'),
+});
+
+export const driftQuerySchema = z.object({
+  ...base,
+  queryType: z.literal('drift'),
+  modelId: text.default(''),
+  driftType: z.enum(DRIFT_TYPES).default('all'),
+  view: z.enum(DRIFT_VIEWS).default('scores'),
+  feature: text.optional(),
+  threshold: z.number().min(0).optional(),
+});
+
+export const alertsQuerySchema = z.object({
+  ...base,
+  queryType: z.literal('alerts'),
+  state: z.enum(ALERT_STATES).default('active'),
+  modelId: text.optional(),
+});
+
+/** Every query the data source can send, discriminated on `queryType`. */
+export const pyflareQuerySchema = z.discriminatedUnion('queryType', [
+  tracesQuerySchema,
+  traceQuerySchema,
+  metricsQuerySchema,
+  costsQuerySchema,
+  driftQuerySchema,
+  alertsQuerySchema,
+]);
+
+/** A query as stored in a dashboard (defaults may be missing). */
+export type PyflareQueryInput = z.input<typeof pyflareQuerySchema>;
+/** A query after validation, with every default filled in. */
+export type PyflareQuery = z.output<typeof pyflareQuerySchema>;
+export type TracesQuery = z.output<typeof tracesQuerySchema>;
+export type TraceQuery = z.output<typeof traceQuerySchema>;
+export type MetricsQuery = z.output<typeof metricsQuerySchema>;
+export type CostsQuery = z.output<typeof costsQuerySchema>;
+export type DriftQuery = z.output<typeof driftQuerySchema>;
+export type AlertsQuery = z.output<typeof alertsQuerySchema>;
+
+/** The query a new panel starts with. */
+export const DEFAULT_QUERY: Omit<TracesQuery, 'refId'> = {
+  queryType: 'traces',
+  pluginVersion: QUERY_MODEL_VERSION,
+  search: '',
+  status: 'all',
+  sortBy: 'time',
+  limit: 100,
+};
+
+/** Defaults of each query type, used by the editor when the user switches type. */
+export function defaultsFor(queryType: QueryType, refId: string): PyflareQuery {
+  const withDefaults = pyflareQuerySchema.safeParse(
+    queryType === 'trace' ? { refId, queryType, traceId: '0'.repeat(32) } : { refId, queryType }
+  );
+  if (!withDefaults.success) {
+    throw new Error(`no defaults for query type ${queryType}`);
+  }
+  const q = { ...withDefaults.data, pluginVersion: QUERY_MODEL_VERSION };
+  if (q.queryType === 'trace') {
+    q.traceId = '';
+  }
+  return q;
+}
+
+/** Human-readable issues of a failed parse: `field: message`, one per problem. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(query)'}: ${i.message}`);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, and nothing twice: npm packages from the
+# committed lock file, Go modules, and Debian's Chromium for the browser tests.
+# Safe to run repeatedly; used by `npm start`, `npm test` and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[install] %s\n' "$*"; }
+
+# npm: reinstall only when the lock file changed since the last install.
+stamp=node_modules/.pyflare-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+  cp package-lock.json "$stamp"
+else
+  log "npm packages up to date"
+fi
+
+log "go mod download"
+go mod download
+
+if [ "${PYFLARE_SKIP_BROWSER:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ]; then
+    log "apt-get install chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "Chromium is needed for the browser tests: sudo apt-get install chromium (or PYFLARE_SKIP_BROWSER=1)" >&2
+    exit 1
+  fi
+fi

@@ -33,7 +33,8 @@ export interface FrameJSON {
     fields: Array<{
       name: string;
       type: FrameFieldType;
-      typeInfo?: { frame: string; nullable?: boolean };
+      // Required: the Go SDK cannot decode a field without typeInfo.frame.
+      typeInfo: { frame: string; nullable?: boolean };
       labels?: Record<string, string>;
       config?: Record<string, unknown>;
     }>;

@@ -1,0 +1,13 @@
+import type { QueryType } from '@pyflare/query-model';
+
+import type { CatalogKind } from '../../catalog';
+import type { PyflareQueryOf } from '../../types';
+
+export type CatalogLoader = (kind: CatalogKind, key?: string) => Promise<string[]>;
+
+/** Props of the editor of one query type. `onChange` updates the query and runs it. */
+export interface TypeEditorProps<T extends QueryType> {
+  query: PyflareQueryOf<T>;
+  onChange: (query: PyflareQueryOf<T>) => void;
+  catalog: CatalogLoader;
+}

@@ -1,0 +1,26 @@
+import type { GrafanaTheme2 } from '@grafana/data';
+
+/** One color per LLM span kind, consistent between the list's mini waterfall and the trace view. */
+const KIND_COLORS: Record<string, string> = {
+  llm: 'purple',
+  embedding: 'light-purple',
+  agent: 'blue',
+  workflow: 'semi-dark-blue',
+  chain: 'semi-dark-blue',
+  task: 'semi-dark-blue',
+  tool: 'orange',
+  retriever: 'green',
+  reranker: 'semi-dark-green',
+  guardrail: 'yellow',
+  evaluator: 'light-orange',
+};
+
+export const SPAN_KIND_LEGEND = ['agent', 'llm', 'tool', 'retriever', 'embedding'] as const;
+
+export function spanKindColor(theme: GrafanaTheme2, spanKind: string, isError = false): string {
+  if (isError) {
+    return theme.colors.error.main;
+  }
+  const name = KIND_COLORS[spanKind];
+  return name ? theme.visualization.getColorByName(name) : theme.colors.text.disabled;
+}

@@ -41,9 +41,13 @@ type Datasource struct {
 	// settingsErr is kept instead of failing the factory so that the user sees
 	// the configuration problem in Save & test and in panels, not a gRPC error.
 	settingsErr error
-	settings    *models.Settings
-	client      *http.Client
-	transport   *http.Transport
+	// uid and name identify this data source instance; the service cannot know them,
+	// so internal data links it returns (e.g. "open trace in Explore") get them here.
+	uid       string
+	name      string
+	settings  *models.Settings
+	client    *http.Client
+	transport *http.Transport
 	// maxResponseBytes is MaxResponseBytes, lowered in tests.
 	maxResponseBytes int64
 }
@@ -54,7 +58,7 @@ func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (ins
 }
 
 func newDatasource(s backend.DataSourceInstanceSettings) *Datasource {
-	d := &Datasource{maxResponseBytes: MaxResponseBytes}
+	d := &Datasource{maxResponseBytes: MaxResponseBytes, uid: s.UID, name: s.Name}
 	settings, err := models.Load(s)
 	if err != nil {
 		d.settingsErr = err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
 
 // Limits of the service's queryRequestSchema (query-model/src/wire.ts).
@@ -162,9 +163,13 @@ func (d *Datasource) runBatch(ctx context.Context, batch []serviceQuery) backend
 			r.ErrorSource = backend.ErrorSourceDownstream
 		}
 		for _, f := range r.Frames {
-			if f != nil && f.RefID == "" {
+			if f == nil {
+				continue
+			}
+			if f.RefID == "" {
 				f.RefID = q.RefID
 			}
+			d.linkToSelf(f)
 		}
 		out[q.RefID] = r
 	}
@@ -207,4 +212,23 @@ func shortJSONError(err error) string {
 		msg = msg[:i]
 	}
 	return msg
+}
+
+// linkToSelf points internal data links that name no data source at this one, so a
+// link such as "open this trace in Explore" runs its query against PyFlare.
+func (d *Datasource) linkToSelf(f *data.Frame) {
+	for _, field := range f.Fields {
+		if field.Config == nil {
+			continue
+		}
+		for i := range field.Config.Links {
+			in := field.Config.Links[i].Internal
+			if in != nil && in.DatasourceUID == "" {
+				in.DatasourceUID = d.uid
+				if in.DatasourceName == "" {
+					in.DatasourceName = d.name
+				}
+			}
+		}
+	}
 }

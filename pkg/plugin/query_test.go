@@ -303,3 +303,30 @@ func TestQueryDataMalformedResultIsolated(t *testing.T) {
 		t.Errorf("B: %+v", b)
 	}
 }
+
+func TestQueryDataPointsInternalLinksAtThisDataSource(t *testing.T) {
+	answer := `{"results":{"A":{"status":200,"frames":[{"schema":{"name":"traces","fields":[
+	 {"name":"traceID","type":"string","typeInfo":{"frame":"string"},"config":{"links":[
+	   {"title":"Open trace","url":"","internal":{"query":{"queryType":"trace","traceId":"${__value.raw}"},"datasourceUid":""}},
+	   {"title":"Elsewhere","url":"","internal":{"query":{},"datasourceUid":"other"}}]}}]},
+	 "data":{"values":[["t1"]]}}]}}}`
+	svc := newFakeService(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(answer)) })
+	ds := newTestDS(t, svc.URL, nil, map[string]string{"apiToken": testToken})
+	ds.uid, ds.name = "pyflare-uid", "PyFlare"
+	resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
+		{RefID: "A", JSON: []byte(`{"refId":"A","queryType":"traces"}`)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := resp.Responses["A"].Frames[0].Fields[0].Config.Links
+	if got := links[0].Internal.DatasourceUID; got != "pyflare-uid" {
+		t.Fatalf("own link uid = %q, want pyflare-uid", got)
+	}
+	if got := links[0].Internal.DatasourceName; got != "PyFlare" {
+		t.Fatalf("own link name = %q, want PyFlare", got)
+	}
+	if got := links[1].Internal.DatasourceUID; got != "other" {
+		t.Fatalf("foreign link uid = %q, want it untouched", got)
+	}
+}

@@ -93,4 +93,21 @@ describe('migrateQuery', () => {
     const { parsed } = migrateAndParse({ refId: 'G' });
     expect(parsed.success && parsed.data.queryType).toBe('traces');
   });
+
+  it('keeps unversioned queries of the current model as they are', () => {
+    const cases: SavedQuery[] = [
+      { refId: 'A', queryType: 'trace', traceId: 'ab'.repeat(16) },
+      { refId: 'B', queryType: 'traces', search: 'service:checkout status:error' },
+      { refId: 'C', queryType: 'metrics', metric: 'latency_ms', groupBy: ['model'], filter: 'service:api' },
+      { refId: 'D', queryType: 'costs', view: 'timeline' },
+      { refId: 'E', queryType: 'alerts', state: 'all' },
+    ];
+    for (const q of cases) {
+      expect(migrateQuery(q)).toEqual({ ...q, pluginVersion: QUERY_MODEL_VERSION });
+    }
+  });
+
+  it('treats pluginVersion 0 as legacy', () => {
+    expect(migrateQuery({ refId: 'A', queryType: 'costs', pluginVersion: '0' })).toMatchObject({ view: 'breakdown' });
+  });
 });

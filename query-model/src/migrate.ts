@@ -97,6 +97,31 @@ function fromLegacy(q: SavedQuery): PyflareQueryInput {
   }
 }
 
+const LEGACY_ONLY_FIELDS = ['minDuration', 'maxDuration', 'costGroupBy', 'evalMetric'];
+const LEGACY_ONLY_METRICS = ['cost_micros', 'drift_score', 'eval_score', 'toxicity_score'];
+
+/**
+ * Whether an unversioned query was saved by PyFlare's original data source. Told by shape,
+ * not by the missing version alone: hand-written and provisioned queries of the current
+ * model often carry no pluginVersion, and must not be rewritten.
+ */
+export function isLegacyQuery(q: SavedQuery): boolean {
+  if (q.pluginVersion === '0') {
+    return true;
+  }
+  if (q.pluginVersion !== undefined && q.pluginVersion !== '') {
+    return false;
+  }
+  return (
+    q.queryType === undefined ||
+    q.queryType === 'evaluations' ||
+    LEGACY_ONLY_FIELDS.some((f) => q[f] !== undefined) ||
+    (q.queryType === 'traces' && typeof q.traceId === 'string' && q.traceId !== '') ||
+    (q.queryType === 'metrics' && typeof q.groupBy === 'string') ||
+    (q.queryType === 'metrics' && LEGACY_ONLY_METRICS.includes(String(q.metric)))
+  );
+}
+
 /**
  * Brings a saved query to the current model version. Pure: never mutates its input.
  * Queries already at the current version are returned as they are (same object).
@@ -105,8 +130,12 @@ export function migrateQuery(q: SavedQuery): PyflareQueryInput {
   if (q.pluginVersion === QUERY_MODEL_VERSION) {
     return q as unknown as PyflareQueryInput;
   }
-  if (q.pluginVersion === undefined || q.pluginVersion === '' || q.pluginVersion === '0') {
+  if (isLegacyQuery(q)) {
     return { ...fromLegacy(q), pluginVersion: QUERY_MODEL_VERSION };
+  }
+  if (q.pluginVersion === undefined || q.pluginVersion === '') {
+    // A current-model query that was written without a version (provisioning, API).
+    return { ...q, pluginVersion: QUERY_MODEL_VERSION } as unknown as PyflareQueryInput;
   }
   // A newer version than we know: leave it alone rather than guess.
   return q as unknown as PyflareQueryInput;

@@ -1,0 +1,281 @@
+// REST API on PYFLARE_HTTP_PORT: health, metrics, status, the data-source query endpoint,
+// trace search/lookup, editor catalogs and API key management.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Auth } from '../auth/keys.js';
+import { keyFromHeaders } from '../auth/keys.js';
+import { AuthError } from '../errors.js';
+import { waterfallOf } from '../frames/traceList.js';
+import { nsToMs } from '../frames/frame.js';
+import type { Intake } from '../intake/pipeline.js';
+import type { ServiceMetrics } from '../metrics/registry.js';
+import { QueryService, traceSearchFrom } from '../query/service.js';
+import { SearchError } from '../query/search.js';
+import { queryRequestSchema, tracesQuerySchema } from '../queryModel.js';
+import type { CatalogRange, Scope, SpanRow, Storage } from '../storage/types.js';
+import { SCOPES } from '../storage/types.js';
+import { nsToIso } from '../util/json.js';
+import { HttpError } from './errors.js';
+
+export const SERVICE_VERSION = '0.1.0';
+
+export interface RestDeps {
+  storage: Storage;
+  intake: Intake;
+  auth: Auth;
+  metrics: ServiceMetrics;
+  isReady: () => boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    scope?: Scope;
+  }
+}
+
+/** zod parse that answers 400 naming the bad field. */
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const msg = r.error.issues
+      .map((i) => `${i.path.length ? i.path.join('.') : where}: ${i.message}`)
+      .join('; ');
+    throw new HttpError(400, msg);
+  }
+  return r.data;
+}
+
+const numeric = z.coerce.number();
+const rangeQuery = z.object({
+  from: numeric.int().nonnegative().optional(),
+  to: numeric.int().nonnegative().optional(),
+});
+function catalogRange(q: z.output<typeof rangeQuery>): CatalogRange {
+  return {
+    fromNs: q.from !== undefined ? BigInt(q.from) * 1_000_000n : undefined,
+    toNs: q.to !== undefined ? BigInt(q.to) * 1_000_000n + 999_999n : undefined,
+  };
+}
+
+const tracesSearchQuery = z.object({
+  from: numeric.int().nonnegative().optional(),
+  to: numeric.int().nonnegative().optional(),
+  search: z.string().max(4096).optional(),
+  q: z.string().max(4096).optional(),
+  serviceName: z.string().max(4096).optional(),
+  service: z.string().max(4096).optional(),
+  modelId: z.string().max(4096).optional(),
+  model: z.string().max(4096).optional(),
+  status: z.enum(['all', 'ok', 'error']).optional(),
+  minDurationMs: numeric.min(0).optional(),
+  maxDurationMs: numeric.min(0).optional(),
+  sortBy: z.enum(['time', 'duration', 'cost']).optional(),
+  limit: numeric.int().min(1).max(10_000).optional(),
+});
+
+const traceIdParams = z.object({ traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex characters') });
+const attrValuesQuery = rangeQuery.extend({
+  key: z.string().min(1, 'is required').max(256).regex(/^[^\u0000-\u001f]+$/, 'must be printable'),
+});
+const createKeyBody = z.object({
+  name: z.string().min(1).max(200),
+  scopes: z.array(z.enum(SCOPES as [Scope, ...Scope[]])).min(1),
+});
+
+function spanJson(s: SpanRow): Record<string, unknown> {
+  const parse = (t: string): unknown => {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return null;
+    }
+  };
+  return {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId,
+    traceState: s.traceState,
+    name: s.name,
+    kind: s.kind,
+    serviceName: s.service,
+    scope: { name: s.scopeName, version: s.scopeVersion },
+    startTimeUnixNano: s.startNs.toString(),
+    endTimeUnixNano: s.endNs.toString(),
+    startTime: nsToIso(s.startNs),
+    durationMs: nsToMs(s.durationNs),
+    status: { code: s.statusCode, message: s.statusMessage },
+    spanKind: s.spanKind,
+    provider: s.provider,
+    operation: s.operation,
+    requestModel: s.requestModel,
+    responseModel: s.responseModel,
+    usage: {
+      inputTokens: s.inputTokens,
+      outputTokens: s.outputTokens,
+      cacheReadTokens: s.cacheReadTokens,
+      cacheWriteTokens: s.cacheWriteTokens,
+      reasoningTokens: s.reasoningTokens,
+    },
+    cost: {
+      usd: s.costMicros === null ? null : s.costMicros / 1e6,
+      micros: s.costMicros,
+      source: s.costSource,
+      priceKey: s.priceKey,
+    },
+    sessionId: s.sessionId,
+    userId: s.userId,
+    agentName: s.agentName,
+    toolName: s.toolName,
+    finishReasons: s.finishReasons,
+    input: s.inputContent,
+    output: s.outputContent,
+    attributes: parse(s.attributes),
+    resourceAttributes: parse(s.resourceAttributes),
+    events: parse(s.events),
+    links: parse(s.links),
+    truncated: s.truncated,
+  };
+}
+
+export async function registerRest(app: FastifyInstance, deps: RestDeps): Promise<void> {
+  const queries = new QueryService(deps.storage, deps.metrics);
+
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const scope = req.routeOptions.config?.scope;
+    if (scope) {
+      deps.auth.authorize(keyFromHeaders(req.headers), scope);
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof AuthError) {
+      return reply.code(err.status).send({ error: err.message });
+    }
+    if (err instanceof HttpError) {
+      return reply.code(err.statusCode).send({ error: err.message });
+    }
+    if (err instanceof SearchError) {
+      return reply.code(400).send({ error: err.message });
+    }
+    const sc = (err as { statusCode?: number }).statusCode;
+    if (typeof sc === 'number' && sc >= 400 && sc < 500) {
+      return reply.code(sc).send({ error: (err as Error).message });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    if (!deps.isReady()) {
+      return reply.code(503).send({ status: 'not ready' });
+    }
+    return { status: 'ready' };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await deps.metrics.registry.render();
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+
+  app.get('/api/v1/status', { config: { scope: 'read' } }, async () => {
+    const st = await deps.storage.status();
+    return {
+      version: SERVICE_VERSION,
+      storage: deps.storage.kind,
+      scopes: [...SCOPES],
+      spanCount: st.spanCount,
+      lastSpanTime: st.lastSpanNs === null ? null : nsToIso(st.lastSpanNs),
+    };
+  });
+
+  app.post('/api/v1/query', { config: { scope: 'read' } }, async (req) => {
+    const body = parse(queryRequestSchema, req.body, 'body');
+    const uid = req.headers['x-pyflare-datasource-uid'];
+    return queries.run(body, { datasourceUid: typeof uid === 'string' && uid !== '' ? uid : undefined });
+  });
+
+  app.get('/api/v1/traces', { config: { scope: 'read' } }, async (req) => {
+    const q = parse(tracesSearchQuery, req.query, 'query');
+    const now = Date.now();
+    const to = q.to ?? now;
+    const from = q.from ?? to - 3_600_000;
+    const base = parse(
+      tracesQuerySchema,
+      {
+        refId: 'A',
+        queryType: 'traces',
+        search: q.search ?? q.q ?? '',
+        serviceName: q.serviceName ?? q.service,
+        modelId: q.modelId ?? q.model,
+        status: q.status,
+        minDurationMs: q.minDurationMs,
+        maxDurationMs: q.maxDurationMs,
+        sortBy: q.sortBy,
+        limit: q.limit,
+      },
+      'query'
+    );
+    const traces = await deps.storage.searchTraces(traceSearchFrom(base, { from, to }));
+    return {
+      traces: traces.map((t) => ({
+        traceId: t.traceId,
+        startTime: nsToIso(t.startNs),
+        startTimeMs: Number(t.startNs / 1_000_000n),
+        rootName: t.rootName,
+        serviceName: t.rootService,
+        models: t.models,
+        durationMs: nsToMs(t.endNs - t.startNs),
+        status: t.errorCount > 0 ? 'error' : 'ok',
+        spanCount: t.spanCount,
+        errorCount: t.errorCount,
+        inputTokens: t.inputTokens,
+        outputTokens: t.outputTokens,
+        totalTokens: t.inputTokens + t.outputTokens,
+        costUsd: t.costMicros === null ? null : t.costMicros / 1e6,
+        waterfall: waterfallOf(t),
+      })),
+    };
+  });
+
+  app.get('/api/v1/traces/:traceId', { config: { scope: 'read' } }, async (req, reply) => {
+    const { traceId } = parse(traceIdParams, req.params, 'traceId');
+    const spans = await deps.storage.getTrace(traceId.toLowerCase());
+    if (spans.length === 0) {
+      return reply.code(404).send({ error: `trace ${traceId.toLowerCase()} not found` });
+    }
+    return { traceId: traceId.toLowerCase(), spans: spans.map(spanJson) };
+  });
+
+  app.get('/api/v1/catalog/services', { config: { scope: 'read' } }, async (req) => ({
+    values: await deps.storage.services(catalogRange(parse(rangeQuery, req.query, 'query'))),
+  }));
+  app.get('/api/v1/catalog/models', { config: { scope: 'read' } }, async (req) => ({
+    values: await deps.storage.models(catalogRange(parse(rangeQuery, req.query, 'query'))),
+  }));
+  app.get('/api/v1/catalog/attribute-keys', { config: { scope: 'read' } }, async (req) => ({
+    values: await deps.storage.attributeKeys(catalogRange(parse(rangeQuery, req.query, 'query'))),
+  }));
+  app.get('/api/v1/catalog/attribute-values', { config: { scope: 'read' } }, async (req) => {
+    const q = parse(attrValuesQuery, req.query, 'query');
+    return { values: await deps.storage.attributeValues(q.key, catalogRange(q)) };
+  });
+
+  app.get('/api/v1/keys', { config: { scope: 'admin' } }, async () => ({ keys: await deps.auth.listKeys() }));
+  app.post('/api/v1/keys', { config: { scope: 'admin' } }, async (req, reply) => {
+    const body = parse(createKeyBody, req.body, 'body');
+    const k = await deps.auth.createKey(body.name, body.scopes);
+    return reply.code(201).send({ id: k.id, key: k.key, name: k.record.name, scopes: k.record.scopes });
+  });
+  app.delete('/api/v1/keys/:id', { config: { scope: 'admin' } }, async (req, reply) => {
+    const { id } = parse(z.object({ id: z.string().min(1).max(128) }), req.params, 'id');
+    if (id === 'bootstrap') {
+      throw new HttpError(400, 'id: the bootstrap key comes from PYFLARE_API_KEY; change or unset that variable instead');
+    }
+    const ok = await deps.auth.deleteKey(id);
+    return ok ? reply.code(204).send() : reply.code(404).send({ error: `key ${id} not found` });
+  });
+}

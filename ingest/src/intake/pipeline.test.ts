@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { OverloadedError } from '../errors.js';
+import { normalizeRequest } from '../normalize/index.js';
+import { DuckDbStorage } from '../storage/duckdb.js';
+import { startRetention } from '../storage/retention.js';
+import { NOW_NS, request, span } from '../testing/otlp.js';
+import { makeTempDir } from '../testing/service.js';
+import { Wal } from '../wal/wal.js';
+import { Intake } from './pipeline.js';
+
+const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const rows = (n: number) => normalizeRequest(request(Array.from({ length: n }, () => span())), { nowNs: NOW_NS }).rows;
+const walFiles = async (dir: string) => (await fs.readdir(path.join(dir, 'wal'))).filter((f) => f.endsWith('.wal'));
+
+async function withIntake(
+  opts: Partial<Parameters<typeof Intake.start>[0]>,
+  fn: (intake: Intake, db: DuckDbStorage, dir: string) => Promise<void>
+): Promise<void> {
+  const dir = await makeTempDir();
+  const db = await DuckDbStorage.open({ dataDir: dir });
+  const intake = await Intake.start({
+    storage: db,
+    walDir: path.join(dir, 'wal'),
+    queueMaxSpans: 1000,
+    commitIntervalMs: 0,
+    log,
+    ...opts,
+  });
+  try {
+    await fn(intake, db, dir);
+  } finally {
+    await intake.close().catch(() => undefined);
+    await db.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('Intake', () => {
+  it('makes batches durable, applies them, and checkpoints the WAL away', async () => {
+    await withIntake({ checkpointIntervalMs: 0 }, async (intake, db, dir) => {
+      await Promise.all([intake.submit(rows(3)), intake.submit(rows(4)), intake.submit([])]);
+      await intake.flush();
+      assert.equal((await db.status()).spanCount, 7);
+      assert.equal(await db.appliedSeq(), 2n);
+      assert.equal(intake.queueDepth, 0);
+      // The next apply seals and deletes the segment holding seqs 1-2.
+      await intake.submit(rows(1));
+      await intake.flush();
+      assert.ok((await walFiles(dir)).length <= 2);
+      await intake.close();
+      assert.deepEqual(await walFiles(dir), []);
+      await assert.rejects(intake.submit(rows(1)), (e: unknown) => e instanceof OverloadedError && e.status === 503);
+    });
+  });
+
+  it('refuses with 429 when the queue is full but lets an oversized batch through an empty queue', async () => {
+    await withIntake({ queueMaxSpans: 10, commitIntervalMs: 60_000 }, async (intake, db) => {
+      await intake.submit(rows(25));
+      await assert.rejects(intake.submit(rows(1)), (e: unknown) => e instanceof OverloadedError && e.status === 429 && e.retryAfterSeconds === 1);
+      assert.equal(intake.queueDepth, 25);
+      await intake.flush();
+      assert.equal((await db.status()).spanCount, 25);
+      await intake.submit(rows(1));
+    });
+  });
+
+  it('replays acknowledged but unapplied batches exactly once after a restart', async () => {
+    const dir = await makeTempDir();
+    try {
+      const db = await DuckDbStorage.open({ dataDir: dir });
+      // A crash after the WAL fsync and before DuckDB got the batches: write the WAL only.
+      const wal = await Wal.open({ dir: path.join(dir, 'wal') });
+      await wal.start(0n);
+      await wal.append(rows(5));
+      await wal.append(rows(6));
+      await wal.close();
+      const again = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log });
+      assert.equal((await db.status()).spanCount, 11);
+      assert.equal(await db.appliedSeq(), 2n);
+      assert.ok(!(await walFiles(dir)).includes('0000000000000001.wal'), 'replayed segments are checkpointed away');
+      await again.close();
+      const third = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log });
+      assert.equal((await db.status()).spanCount, 11, 'no double apply');
+      await third.submit(rows(1));
+      await third.flush();
+      assert.equal(await db.appliedSeq(), 3n, 'seqs continue after the replayed ones');
+      await third.close();
+      await db.close();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('retention', () => {
+  it('deletes spans older than the retention period', async () => {
+    await withIntake({}, async (intake, db) => {
+      const old = normalizeRequest(request([span({ startTimeUnixNano: NOW_NS - 40n * 86_400_000_000_000n })]), { nowNs: NOW_NS }).rows;
+      await intake.submit([...old, ...rows(2)]);
+      await intake.flush();
+      const r = startRetention(db, { days: 30, log, now: () => Number(NOW_NS / 1_000_000n), firstRunMs: 3_600_000 });
+      try {
+        assert.equal(await r.runNow(), 1);
+        assert.equal((await db.status()).spanCount, 2);
+      } finally {
+        r.stop();
+      }
+      const off = startRetention(db, { days: 0, log });
+      assert.equal(await off.runNow(), 0);
+      off.stop();
+    });
+  });
+});

@@ -10,8 +10,11 @@ log() { printf '[install] %s\n' "$*"; }
 # npm: reinstall only when the lock file changed since the last install.
 stamp=node_modules/.pyflare-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  log "npm ci"
-  npm ci --no-audit --no-fund
+  # Not `npm ci`: this registry serves no darwin/windows builds of @swc/core, so the lock
+  # file cannot list them and `npm ci` refuses it as out of sync. `npm install` with the
+  # committed lock installs the same versions; --no-save keeps the lock untouched.
+  log "npm install (from package-lock.json)"
+  npm install --no-save --no-audit --no-fund
   cp package-lock.json "$stamp"
 else
   log "npm packages up to date"

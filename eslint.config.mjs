@@ -36,4 +36,18 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  // The service and the shared query model are TypeScript outside src/: lint them with
+  // the same rules, each against its own tsconfig.
+  {
+    files: ['query-model/src/**/*.ts'],
+    languageOptions: { parserOptions: { project: './query-model/tsconfig.json' } },
+  },
+  {
+    files: ['tests/**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { project: './tsconfig.json' } },
+  },
+  {
+    files: ['ingest/src/**/*.ts'],
+    languageOptions: { parserOptions: { project: './ingest/tsconfig.json' } },
+  },
 ]);

@@ -41,7 +41,7 @@ if [[ " ${failures[*]-} " == *" build "* ]]; then
 fi
 
 step typecheck npm run typecheck
-step lint npx eslint --max-warnings=0 src query-model/src
+step lint npx eslint --max-warnings=0 src query-model/src ingest/src tests
 step jest npm run test:frontend
 step service npm run test:service
 step go go test -count=1 -v ./pkg/...

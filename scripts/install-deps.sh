@@ -33,3 +33,15 @@ if [ "${PYFLARE_SKIP_BROWSER:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
     exit 1
   fi
 fi
+
+# zip/unzip pack and inspect the release archive (npm run package and its test).
+if ! command -v zip >/dev/null || ! command -v unzip >/dev/null; then
+  if [ "$(id -u)" = "0" ]; then
+    log "apt-get install zip unzip"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip unzip >/dev/null
+  else
+    echo "zip and unzip are needed to package the plugin: sudo apt-get install zip unzip" >&2
+    exit 1
+  fi
+fi

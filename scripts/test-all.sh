@@ -46,6 +46,7 @@ step jest npm run test:frontend
 step service npm run test:service
 step go go test -count=1 -v ./pkg/...
 step browser npm run test:browser
+step package bash -c 'PYFLARE_SKIP_BUILD=1 bash scripts/package.sh && npx tsx --test tests/package/*.test.ts'
 
 echo
 echo "==== totals"
@@ -61,6 +62,9 @@ count go "$gp" "$gf"
 bp=$(grep -oE '^# pass [0-9]+' "$logs/browser.log" | awk '{s+=$3} END {print s+0}')
 bf=$(grep -oE '^# fail [0-9]+' "$logs/browser.log" | awk '{s+=$3} END {print s+0}')
 count browser "$bp" "$bf"
+pp=$(grep -oE '^# pass [0-9]+' "$logs/package.log" | awk '{s+=$3} END {print s+0}')
+pf=$(grep -oE '^# fail [0-9]+' "$logs/package.log" | awk '{s+=$3} END {print s+0}')
+count package "$pp" "$pf"
 for f in typecheck lint; do
   if [[ " ${failures[*]-} " == *" $f "* ]]; then failed=$((failed + 1)); fi
 done

@@ -6,7 +6,25 @@ import * as ns from '@pyflare/query-model';
 type QueryModel = typeof ns;
 const qm: QueryModel = (Reflect.get(ns, 'default') as QueryModel | undefined) ?? ns;
 
-export const { pyflareQuerySchema, queryRequestSchema, migrateQuery, describeIssues, tracesQuerySchema, QUERY_MODEL_VERSION } = qm;
+export const {
+  pyflareQuerySchema,
+  queryRequestSchema,
+  migrateQuery,
+  describeIssues,
+  tracesQuerySchema,
+  metricsQuerySchema,
+  costsQuerySchema,
+  budgetInputSchema,
+  dimensionSchema,
+  QUERY_MODEL_VERSION,
+  METRICS,
+  AGGREGATIONS,
+  DIMENSIONS,
+  SPAN_SCOPES,
+  BUDGET_PERIODS,
+  TRACE_SORTS,
+  TRACE_STATUSES,
+} = qm;
 export type {
   FrameFieldType,
   FrameJSON,
@@ -15,5 +33,12 @@ export type {
   QueryResponseJSON,
   TraceQuery,
   TracesQuery,
+  MetricsQuery,
+  CostsQuery,
+  BudgetInput,
+  Dimension,
+  MetricName,
+  Aggregation,
+  SpanScope,
   SavedQuery,
 } from '@pyflare/query-model';

@@ -2,6 +2,7 @@
 // mode, restart persistence, and the entry point's start-up / config-error behaviour.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +142,7 @@ describe('service', () => {
       },
       true
     );
+    await fs.rm(dir, { recursive: true, force: true });
     assert.equal(good.code, 0, good.err);
     const lines = good.out.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
     const ready = lines.filter((l) => l.msg === 'pyflare ready');

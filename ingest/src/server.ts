@@ -3,7 +3,7 @@ import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { Auth } from './auth/keys.js';
-import { createExporter } from './intake/exporter.js';
+import { createExporter, createReplayPreparer, type ExportFn } from './intake/exporter.js';
 import { Intake } from './intake/pipeline.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics/registry.js';
 import type { Pricer } from './normalize/index.js';
@@ -11,8 +11,12 @@ import { startGrpcReceiver } from './otlp/grpc.js';
 import { registerOtlpHttp } from './otlp/http.js';
 import { PriceBook } from './pricing/index.js';
 import { registerRest } from './http/rest.js';
+import { registerDriftRoutes, startDrift, type DriftOptions, type DriftService } from './drift/index.js';
 import { DuckDbStorage } from './storage/duckdb.js';
 import { startRetention } from './storage/retention.js';
+
+/** The attribute key that makes a span an inference record (drift/otlp.ts), as bytes. */
+const INFERENCE_KEY = Buffer.from('pyflare.model.id');
 
 export interface Service {
   httpPort: number;
@@ -23,6 +27,7 @@ export interface Service {
   intake: Intake;
   auth: Auth;
   metrics: ServiceMetrics;
+  drift: DriftService;
   /** Stops intake, flushes everything to DuckDB, checkpoints and closes. Idempotent. */
   close(): Promise<void>;
 }
@@ -33,6 +38,10 @@ export interface StartOptions {
   /** Checkpoint tuning (tests). */
   checkpointBytes?: number;
   checkpointIntervalMs?: number;
+  /** Clock of the query API (budgets, default ranges); tests pin it. */
+  now?: () => number;
+  /** Drift engine settings over PYFLARE_DRIFT_* (tests: clock, bucket, no timer). */
+  drift?: DriftOptions;
 }
 
 /** Per-request info lines would dominate the log at OTLP volumes; errors are still logged. */
@@ -66,7 +75,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const pricer: Pricer | null =
       opts.pricer !== undefined ? opts.pricer : await PriceBook.load({ overrideFile: config.pricesFile });
 
-    const storage = await DuckDbStorage.open({ dataDir: config.dataDir });
+    // DuckDB's default cap is 80% of RAM; the service aims to stay within a few hundred MB.
+    const storage = await DuckDbStorage.open({ dataDir: config.dataDir, memoryLimit: process.env.PYFLARE_DUCKDB_MEMORY_LIMIT ?? '256MB' });
     cleanups.push(() => storage.close());
 
     const intake = await Intake.start({
@@ -77,6 +87,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       log,
       checkpointBytes: opts.checkpointBytes,
       checkpointIntervalMs: opts.checkpointIntervalMs ?? config.checkpointIntervalMs,
+      prepare: createReplayPreparer({ storage, pricer }),
       onWalFlush: (_n, s) => metrics.walCommit.observe({}, s),
       onApply: (_n, s) => metrics.storageApply.observe({}, s),
     });
@@ -86,13 +97,24 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       metrics.storageSize.set({}, (await storage.sizeBytes()) + (await intake.walSizeBytes));
 
     const auth = await Auth.create(storage, { bootstrapKey: config.apiKey, disabled: config.authDisabled, log });
-    const exportFn = createExporter({ intake, metrics, pricer });
+    const drift = await startDrift({ storage, dataDir: config.dataDir, log, retentionDays: config.retentionDays, options: opts.drift });
+    cleanups.push(() => drift.close());
+    // Spans carrying pyflare.model.id etc. also become inference records (src/drift/otlp.ts).
+    // That scan needs the whole decoded request; a protobuf body without the key's bytes cannot
+    // hold a record, so it skips the scan and stays on the span-by-span path.
+    const plainExport = createExporter({ intake, storage, metrics, pricer });
+    const driftExport = drift.wrapExporter(plainExport);
+    const exportFn: ExportFn = (req, protocol, raw) =>
+      raw.format === 'protobuf' && !Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.byteLength).includes(INFERENCE_KEY)
+        ? plainExport(req, protocol, raw)
+        : driftExport(req, protocol, raw);
 
     const retention = startRetention(storage, { days: config.retentionDays, log });
     cleanups.push(async () => retention.stop());
 
     // REST (and OTLP/HTTP too when both are configured on the same fixed port).
-    await registerRest(rest, { storage, intake, auth, metrics, isReady: () => ready });
+    await registerRest(rest, { storage, intake, auth, metrics, isReady: () => ready, now: opts.now });
+    await registerDriftRoutes(rest, drift);
     const shared = config.otlpHttpPort !== 0 && config.otlpHttpPort === config.httpPort;
     let otlp: FastifyInstance = rest;
     if (shared) {
@@ -120,9 +142,9 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       authorize: (md) => {
         auth.authorize(md.apiKey, 'ingest');
       },
-      export: async (req, md) => {
+      export: async (req, md, body) => {
         auth.authorize(md.apiKey, 'ingest');
-        return exportFn(req, 'grpc');
+        return exportFn(req, 'grpc', { format: 'protobuf', body });
       },
       onInternalError: (err) => log.error({ err }, 'OTLP/gRPC export failed'),
     });
@@ -138,6 +160,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       intake,
       auth,
       metrics,
+      drift,
       close: async () => {
         ready = false;
         await cleanup();

@@ -38,12 +38,20 @@ export const DIMENSIONS = [
   'tool',
 ] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
-const dimensionSchema = z.union([
+export const dimensionSchema = z.union([
   z.enum(DIMENSIONS),
   z.string().regex(/^attr\.[A-Za-z0-9_.\-/]{1,200}$/, 'must be a known dimension or attr.<attribute key>'),
 ]);
 
+/**
+ * Which spans a metrics query counts: `llm` = model calls (span kinds llm, embedding,
+ * reranker), `root` = trace roots (requests into a service), `all` = every span.
+ */
+export const SPAN_SCOPES = ['llm', 'root', 'all'] as const;
+export type SpanScope = (typeof SPAN_SCOPES)[number];
+
 export const COST_VIEWS = ['summary', 'breakdown', 'timeline', 'budgets', 'forecast'] as const;
+export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly'] as const;
 export const DRIFT_TYPES = ['feature', 'prediction', 'embedding', 'concept', 'llm', 'all'] as const;
 export const DRIFT_VIEWS = ['scores', 'features', 'distribution'] as const;
 export const ALERT_STATES = ['active', 'resolved', 'all'] as const;
@@ -84,7 +92,9 @@ export const metricsQuerySchema = z.object({
   metric: z.enum(METRICS).default('request_count'),
   aggregation: z.enum(AGGREGATIONS).default('sum'),
   groupBy: z.array(dimensionSchema).max(4).default([]),
+  /** Span-level search language, e.g. `service:checkout model:gpt-4o*`. */
   filter: text.default(''),
+  spans: z.enum(SPAN_SCOPES).default('llm'),
   format: z.enum(RESULT_FORMATS).default('time_series'),
 });
 
@@ -95,8 +105,22 @@ export const costsQuerySchema = z.object({
   groupBy: dimensionSchema.default('model'),
   filter: text.default(''),
   horizonDays: z.number().int().min(1).max(90).default(7),
+  /** Rows of the breakdown view (largest cost first). */
+  limit: z.number().int().min(1).max(1000).default(50),
   format: z.enum(RESULT_FORMATS).default('time_series'),
 });
+
+/** A cost budget as created or replaced over REST (`/api/v1/costs/budgets`). */
+export const budgetInputSchema = z.object({
+  name: z.string().min(1).max(200),
+  /** Omitted = all spend; else one dimension value (`*` and `?` match any characters). */
+  scope: z.object({ dimension: dimensionSchema, value: z.string().min(1).max(1000) }).nullable().default(null),
+  period: z.enum(BUDGET_PERIODS),
+  amountUsd: z.number().positive().max(1e12),
+  /** Share of the amount at which the budget warns (0.8 = at 80 %). */
+  alertThreshold: z.number().gt(0).max(10).default(0.8),
+});
+export type BudgetInput = z.output<typeof budgetInputSchema>;
 
 export const driftQuerySchema = z.object({
   ...base,
@@ -104,8 +128,14 @@ export const driftQuerySchema = z.object({
   modelId: text.default(''),
   driftType: z.enum(DRIFT_TYPES).default('all'),
   view: z.enum(DRIFT_VIEWS).default('scores'),
+  /**
+   * scores view: omitted = each drift type's overall score, a name = that feature's series,
+   * `*` = every feature's series; distribution view: the feature to show (required).
+   */
   feature: text.optional(),
   threshold: z.number().min(0).optional(),
+  /** LLM behaviour drift is per model and service; omitted = every service. */
+  service: text.optional(),
 });
 
 export const alertsQuerySchema = z.object({
@@ -113,6 +143,7 @@ export const alertsQuerySchema = z.object({
   queryType: z.literal('alerts'),
   state: z.enum(ALERT_STATES).default('active'),
   modelId: text.optional(),
+  driftType: z.enum(DRIFT_TYPES).optional(),
 });
 
 /** Every query the data source can send, discriminated on `queryType`. */

@@ -9,6 +9,8 @@ export interface FieldSpec {
   config?: Record<string, unknown>;
   /** The column may hold null. */
   nullable?: boolean;
+  /** Series labels (time-series value fields). */
+  labels?: Record<string, string>;
 }
 
 const GO_TYPES: Record<FrameFieldType, string> = {
@@ -39,6 +41,7 @@ export function buildFrame(opts: {
         name: f.name,
         type: f.type,
         typeInfo: f.nullable ? { frame: GO_TYPES[f.type], nullable: true } : { frame: GO_TYPES[f.type] },
+        ...(f.labels ? { labels: f.labels } : {}),
         ...(f.config ? { config: f.config } : {}),
       })),
     },

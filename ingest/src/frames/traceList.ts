@@ -1,6 +1,5 @@
 // The trace LIST frame (queryType "traces"): one row per trace, fields in the contract's order.
-import type { FrameJSON } from '../queryModel.js';
-import { QUERY_MODEL_VERSION } from '../queryModel.js';
+import { QUERY_MODEL_VERSION, type FrameJSON } from '../queryModel.js';
 import type { TraceSummary } from '../storage/types.js';
 import { buildFrame, nsToMs } from './frame.js';
 

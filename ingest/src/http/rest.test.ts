@@ -55,11 +55,11 @@ describe('REST API', () => {
     assert.match(String(st.body.lastSpanTime), /^2026-01-15T1\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
-  it('answers per refId: trace list, trace, validation error and not-implemented', async () => {
+  it('answers per refId: trace list, trace, metrics and validation errors', async () => {
     const r = await query([
       { refId: 'A', timeRange: RANGE, query: { queryType: 'traces', pluginVersion: '1', limit: 100 } },
       { refId: 'B', timeRange: RANGE, query: { queryType: 'traces', limit: 0 } },
-      { refId: 'C', timeRange: RANGE, query: { queryType: 'metrics', pluginVersion: '1' } },
+      { refId: 'M', timeRange: RANGE, query: { queryType: 'metrics', pluginVersion: '1' } },
       { refId: 'D', timeRange: RANGE, query: { queryType: 'trace', traceId: seeded.traceIds[0], pluginVersion: '1' } },
       { refId: 'E', timeRange: RANGE, query: { queryType: 'traces', pluginVersion: '1', search: 'colour:red' } },
     ]);
@@ -78,8 +78,7 @@ describe('REST API', () => {
     assert.ok(costs.every((c, i) => statuses[i] === 'error' || (c !== null && c > 0)), 'every successful demo trace has priced LLM calls');
 
     assert.deepEqual(r.body.results.B, { status: 400, error: 'limit: Too small: expected number to be >=1', errorSource: 'downstream' });
-    assert.equal(r.body.results.C!.status, 501);
-    assert.match(r.body.results.C!.error!, /not implemented/);
+    assert.equal(r.body.results.M!.status, 200);
     const D = r.body.results.D!.frames![0]!;
     assert.equal(D.schema.name, 'trace');
     assert.ok(column(D, 'spanID').length >= 3);

@@ -5,19 +5,22 @@ import { z } from 'zod';
 import type { Auth } from '../auth/keys.js';
 import { keyFromHeaders } from '../auth/keys.js';
 import { AuthError } from '../errors.js';
-import { waterfallOf } from '../frames/traceList.js';
 import { nsToMs } from '../frames/frame.js';
 import type { Intake } from '../intake/pipeline.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { QueryService, traceSearchFrom } from '../query/service.js';
-import { SearchError } from '../query/search.js';
-import { queryRequestSchema, tracesQuerySchema } from '../queryModel.js';
+import { QueryError } from '../query/errors.js';
+import { QueryService } from '../query/service.js';
+import { queryRequestSchema } from '../queryModel.js';
+import { SearchError } from '../search/parser.js';
 import type { CatalogRange, Scope, SpanRow, Storage } from '../storage/types.js';
 import { SCOPES } from '../storage/types.js';
 import { nsToIso } from '../util/json.js';
 import { HttpError } from './errors.js';
+import { registerQueryRoutes } from './queryRoutes.js';
+import { parse } from './validate.js';
+import { SERVICE_VERSION } from './version.js';
 
-export const SERVICE_VERSION = '0.1.0';
+export { SERVICE_VERSION };
 
 export interface RestDeps {
   storage: Storage;
@@ -25,24 +28,14 @@ export interface RestDeps {
   auth: Auth;
   metrics: ServiceMetrics;
   isReady: () => boolean;
+  /** Clock for budgets (tests). */
+  now?: () => number;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     scope?: Scope;
   }
-}
-
-/** zod parse that answers 400 naming the bad field. */
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const msg = r.error.issues
-      .map((i) => `${i.path.length ? i.path.join('.') : where}: ${i.message}`)
-      .join('; ');
-    throw new HttpError(400, msg);
-  }
-  return r.data;
 }
 
 const numeric = z.coerce.number();
@@ -57,23 +50,6 @@ function catalogRange(q: z.output<typeof rangeQuery>): CatalogRange {
   };
 }
 
-const tracesSearchQuery = z.object({
-  from: numeric.int().nonnegative().optional(),
-  to: numeric.int().nonnegative().optional(),
-  search: z.string().max(4096).optional(),
-  q: z.string().max(4096).optional(),
-  serviceName: z.string().max(4096).optional(),
-  service: z.string().max(4096).optional(),
-  modelId: z.string().max(4096).optional(),
-  model: z.string().max(4096).optional(),
-  status: z.enum(['all', 'ok', 'error']).optional(),
-  minDurationMs: numeric.min(0).optional(),
-  maxDurationMs: numeric.min(0).optional(),
-  sortBy: z.enum(['time', 'duration', 'cost']).optional(),
-  limit: numeric.int().min(1).max(10_000).optional(),
-});
-
-const traceIdParams = z.object({ traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex characters') });
 const attrValuesQuery = rangeQuery.extend({
   key: z.string().min(1, 'is required').max(256).regex(/^[^\u0000-\u001f]+$/, 'must be printable'),
 });
@@ -155,6 +131,11 @@ export async function registerRest(app: FastifyInstance, deps: RestDeps): Promis
       return reply.code(err.statusCode).send({ error: err.message });
     }
     if (err instanceof SearchError) {
+      // The search string is `search` on trace routes and `filter` elsewhere.
+      const param = req.url.startsWith('/api/v1/traces') ? 'search' : 'filter';
+      return reply.code(400).send({ error: `${param}: ${err.message.replace(/^search: /, '')}`, offset: err.offset, expected: err.expected });
+    }
+    if (err instanceof QueryError) {
       return reply.code(400).send({ error: err.message });
     }
     const sc = (err as { statusCode?: number }).statusCode;
@@ -195,60 +176,10 @@ export async function registerRest(app: FastifyInstance, deps: RestDeps): Promis
   app.post('/api/v1/query', { config: { scope: 'read' } }, async (req) => {
     const body = parse(queryRequestSchema, req.body, 'body');
     const uid = req.headers['x-pyflare-datasource-uid'];
-    return queries.run(body, { datasourceUid: typeof uid === 'string' && uid !== '' ? uid : undefined });
+    return queries.run(body, { datasourceUid: typeof uid === 'string' && uid !== '' ? uid : undefined, nowMs: deps.now?.() });
   });
 
-  app.get('/api/v1/traces', { config: { scope: 'read' } }, async (req) => {
-    const q = parse(tracesSearchQuery, req.query, 'query');
-    const now = Date.now();
-    const to = q.to ?? now;
-    const from = q.from ?? to - 3_600_000;
-    const base = parse(
-      tracesQuerySchema,
-      {
-        refId: 'A',
-        queryType: 'traces',
-        search: q.search ?? q.q ?? '',
-        serviceName: q.serviceName ?? q.service,
-        modelId: q.modelId ?? q.model,
-        status: q.status,
-        minDurationMs: q.minDurationMs,
-        maxDurationMs: q.maxDurationMs,
-        sortBy: q.sortBy,
-        limit: q.limit,
-      },
-      'query'
-    );
-    const traces = await deps.storage.searchTraces(traceSearchFrom(base, { from, to }));
-    return {
-      traces: traces.map((t) => ({
-        traceId: t.traceId,
-        startTime: nsToIso(t.startNs),
-        startTimeMs: Number(t.startNs / 1_000_000n),
-        rootName: t.rootName,
-        serviceName: t.rootService,
-        models: t.models,
-        durationMs: nsToMs(t.endNs - t.startNs),
-        status: t.errorCount > 0 ? 'error' : 'ok',
-        spanCount: t.spanCount,
-        errorCount: t.errorCount,
-        inputTokens: t.inputTokens,
-        outputTokens: t.outputTokens,
-        totalTokens: t.inputTokens + t.outputTokens,
-        costUsd: t.costMicros === null ? null : t.costMicros / 1e6,
-        waterfall: waterfallOf(t),
-      })),
-    };
-  });
-
-  app.get('/api/v1/traces/:traceId', { config: { scope: 'read' } }, async (req, reply) => {
-    const { traceId } = parse(traceIdParams, req.params, 'traceId');
-    const spans = await deps.storage.getTrace(traceId.toLowerCase());
-    if (spans.length === 0) {
-      return reply.code(404).send({ error: `trace ${traceId.toLowerCase()} not found` });
-    }
-    return { traceId: traceId.toLowerCase(), spans: spans.map(spanJson) };
-  });
+  await registerQueryRoutes(app, { storage: deps.storage, now: deps.now, spanJson });
 
   app.get('/api/v1/catalog/services', { config: { scope: 'read' } }, async (req) => ({
     values: await deps.storage.services(catalogRange(parse(rangeQuery, req.query, 'query'))),

@@ -1,59 +1,170 @@
-// One OTLP export, whatever the transport: normalize, make durable, count.
+// One OTLP export, whatever the transport: normalize straight into storage chunks, make the
+// request durable, count.
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { normalizeRequest, type Limits, type Pricer } from '../normalize/index.js';
+import { normalizeRequestTo, SpanStream, type Limits, type NormalizeSummary, type Pricer, type SpanSink } from '../normalize/index.js';
+import { decodeTraceRequestJson } from '../otlp/json.js';
+import { decodeTraceRequestProto, visitTraceRequestProto } from '../otlp/protobuf.js';
 import type { ExportResult, ExportTraceServiceRequest } from '../otlp/types.js';
+import type { PreparedSpans, SpanBatchBuilder } from '../storage/duckdb.js';
 import type { SpanRow } from '../storage/types.js';
-import type { Intake } from './pipeline.js';
+import type { BodyFormat } from '../wal/wal.js';
+import type { Intake, IntakeRequest, PrepareLogged } from './pipeline.js';
+
+/** The request body as received (after decompression): what the WAL logs. */
+export interface RawRequest {
+  format: BodyFormat;
+  body: Uint8Array;
+}
+
+export type ExportFn = (req: ExportTraceServiceRequest, protocol: 'http' | 'grpc', raw: RawRequest) => Promise<ExportResult>;
+
+/**
+ * An OTLP/protobuf request that is not decoded up front: the exporter decodes and normalizes
+ * it span by span (see visitTraceRequestProto). Reading `resourceSpans` decodes it whole, for
+ * callers that need the tree (a full decode each time: keep the result only briefly).
+ */
+export class ProtoRequest implements ExportTraceServiceRequest {
+  constructor(readonly body: Uint8Array) {}
+  get resourceSpans(): ExportTraceServiceRequest['resourceSpans'] {
+    return decodeTraceRequestProto(this.body).resourceSpans;
+  }
+}
+
+export interface SpanBatchFactory {
+  newSpanBatch(): SpanBatchBuilder;
+}
 
 export interface ExporterDeps {
   intake: Intake;
+  storage: SpanBatchFactory;
   metrics: ServiceMetrics;
   pricer: Pricer | null;
   limits?: Limits;
 }
 
-export type ExportFn = (req: ExportTraceServiceRequest, protocol: 'http' | 'grpc') => Promise<ExportResult>;
+/** Per-request sums of the LLM metrics (incremented once per key, not once per span). */
+class LlmCounts {
+  private readonly byKey = new Map<string, { provider: string; model: string; service: string; n: number; tokens: number[]; cost: number }>();
 
-function countLlm(metrics: ServiceMetrics, rows: readonly SpanRow[]): void {
-  for (const r of rows) {
+  add(r: Readonly<SpanRow>): void {
     const model = r.responseModel ?? r.requestModel;
     if (model === null && r.inputTokens === null && r.outputTokens === null) {
-      continue;
+      return;
     }
-    const labels = { provider: r.provider ?? 'unknown', model: model ?? 'unknown', service: r.service };
-    metrics.llmRequests.inc(labels);
-    const tokens: Array<[string, number | null]> = [
-      ['input', r.inputTokens],
-      ['output', r.outputTokens],
-      ['cache_read', r.cacheReadTokens],
-      ['cache_write', r.cacheWriteTokens],
-      ['reasoning', r.reasoningTokens],
-    ];
-    for (const [type, n] of tokens) {
-      if (n) {
-        metrics.llmTokens.inc({ ...labels, type }, n);
+    const provider = r.provider ?? 'unknown';
+    const m = model ?? 'unknown';
+    const key = `${provider}\u0000${m}\u0000${r.service}`;
+    let e = this.byKey.get(key);
+    if (!e) {
+      e = { provider, model: m, service: r.service, n: 0, tokens: [0, 0, 0, 0, 0], cost: 0 };
+      this.byKey.set(key, e);
+    }
+    e.n++;
+    e.tokens[0]! += r.inputTokens ?? 0;
+    e.tokens[1]! += r.outputTokens ?? 0;
+    e.tokens[2]! += r.cacheReadTokens ?? 0;
+    e.tokens[3]! += r.cacheWriteTokens ?? 0;
+    e.tokens[4]! += r.reasoningTokens ?? 0;
+    e.cost += r.costMicros ?? 0;
+  }
+
+  record(metrics: ServiceMetrics): void {
+    for (const e of this.byKey.values()) {
+      const labels = { provider: e.provider, model: e.model, service: e.service };
+      metrics.llmRequests.inc(labels, e.n);
+      for (let i = 0; i < TOKEN_TYPES.length; i++) {
+        if (e.tokens[i]) {
+          metrics.llmTokens.inc({ ...labels, type: TOKEN_TYPES[i]! }, e.tokens[i]);
+        }
       }
-    }
-    if (r.costMicros) {
-      metrics.llmCost.inc(labels, r.costMicros / 1e6);
+      if (e.cost) {
+        metrics.llmCost.inc(labels, e.cost / 1e6);
+      }
     }
   }
 }
+const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_write', 'reasoning'];
+
+function decodeBody(format: BodyFormat, body: Uint8Array): ExportTraceServiceRequest {
+  return format === 'protobuf' ? new ProtoRequest(body) : decodeTraceRequestJson(body);
+}
+
+function normalizeAny(req: ExportTraceServiceRequest, opts: Parameters<typeof normalizeRequestTo>[1], sink: SpanSink): NormalizeSummary {
+  if (req instanceof ProtoRequest) {
+    const stream = new SpanStream(opts, sink);
+    visitTraceRequestProto(req.body, stream);
+    return stream.summary();
+  }
+  return normalizeRequestTo(req, opts, sink);
+}
+
+/** Normalizes a decoded request into a storage batch. */
+function prepare(
+  deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits'>,
+  req: ExportTraceServiceRequest,
+  nowNs: bigint,
+  counts: LlmCounts | null
+): { prepared: PreparedSpans; summary: NormalizeSummary } {
+  const batch = deps.storage.newSpanBatch();
+  try {
+    const summary = normalizeAny(req, { pricer: deps.pricer, limits: deps.limits, nowNs }, (r) => {
+      batch.add(r);
+      counts?.add(r);
+    });
+    return { prepared: batch.finish(), summary };
+  } catch (e) {
+    batch.discard();
+    throw e;
+  }
+}
+
+/** WAL replay: the same normalization, against the time the request was received. */
+export function createReplayPreparer(deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits'>): PrepareLogged {
+  return (r) => {
+    const { prepared } = prepare(deps, decodeBody(r.format, r.body), r.receivedNs, null);
+    if (prepared.spans.rows === 0) {
+      prepared.spans.release();
+      return null;
+    }
+    return prepared;
+  };
+}
 
 export function createExporter(deps: ExporterDeps): ExportFn {
-  return async (req, protocol) => {
-    const result = normalizeRequest(req, { pricer: deps.pricer, limits: deps.limits });
-    for (const [reason, n] of Object.entries(result.rejectedByReason)) {
-      deps.metrics.spansRejected.inc({ reason }, n);
-    }
+  // Not async: the decoded request (megabytes of objects) must not stay reachable from a
+  // suspended frame while the WAL syncs, or every scavenge in that time copies it.
+  return (req, protocol, raw) => {
+    let prepared: PreparedSpans;
+    let summary: NormalizeSummary;
+    const counts = new LlmCounts();
+    const receivedNs = BigInt(Date.now()) * 1_000_000n;
     try {
-      await deps.intake.submit(result.rows);
+      deps.intake.admit(raw.body.byteLength);
+      ({ prepared, summary } = prepare(deps, req, receivedNs, counts));
     } catch (e) {
-      deps.metrics.spansRejected.inc({ reason: 'overloaded' }, result.rows.length);
-      throw e;
+      return Promise.reject(e as Error);
     }
-    deps.metrics.spansAccepted.inc({ protocol }, result.rows.length);
-    countLlm(deps.metrics, result.rows);
-    return { rejectedSpans: result.rejected, errorMessage: result.errorMessage };
+    return submit(deps, { format: raw.format, receivedNs, body: raw.body, prepared }, summary, counts, protocol);
   };
+}
+
+async function submit(
+  deps: ExporterDeps,
+  req: IntakeRequest,
+  summary: NormalizeSummary,
+  counts: LlmCounts,
+  protocol: 'http' | 'grpc'
+): Promise<ExportResult> {
+  for (const [reason, n] of Object.entries(summary.rejectedByReason)) {
+    deps.metrics.spansRejected.inc({ reason }, n);
+  }
+  try {
+    await deps.intake.submit(req);
+  } catch (e) {
+    deps.metrics.spansRejected.inc({ reason: 'overloaded' }, summary.accepted);
+    throw e;
+  }
+  deps.metrics.spansAccepted.inc({ protocol }, summary.accepted);
+  counts.record(deps.metrics);
+  return { rejectedSpans: summary.rejected, errorMessage: summary.errorMessage };
 }

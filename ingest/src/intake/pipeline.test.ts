@@ -3,17 +3,29 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { OverloadedError } from '../errors.js';
-import { normalizeRequest } from '../normalize/index.js';
 import { DuckDbStorage } from '../storage/duckdb.js';
 import { startRetention } from '../storage/retention.js';
-import { NOW_NS, request, span } from '../testing/otlp.js';
+import { jsonBody, type JsonSpanSpec } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
-import { Wal } from '../wal/wal.js';
-import { Intake } from './pipeline.js';
+import { Wal, type WalEntry } from '../wal/wal.js';
+import { createReplayPreparer } from './exporter.js';
+import { Intake, type IntakeRequest } from './pipeline.js';
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const rows = (n: number) => normalizeRequest(request(Array.from({ length: n }, () => span())), { nowNs: NOW_NS }).rows;
 const walFiles = async (dir: string) => (await fs.readdir(path.join(dir, 'wal'))).filter((f) => f.endsWith('.wal'));
+
+/** An OTLP/JSON request of `n` spans as the WAL logs it. */
+function logged(n: number, spec: JsonSpanSpec = {}): WalEntry {
+  const body = Buffer.from(JSON.stringify(jsonBody(Array.from({ length: n }, () => ({ ...spec })))));
+  return { format: 'json', receivedNs: BigInt(Date.now()) * 1_000_000n, body };
+}
+
+/** The same request, decoded and normalized for storage, as the exporter hands it to the intake. */
+function req(db: DuckDbStorage, n: number, spec: JsonSpanSpec = {}): IntakeRequest {
+  const e = logged(n, spec);
+  const prepared = createReplayPreparer({ storage: db, pricer: null })(e) ?? db.newSpanBatch().finish();
+  return { format: e.format, receivedNs: e.receivedNs, body: e.body, prepared };
+}
 
 async function withIntake(
   opts: Partial<Parameters<typeof Intake.start>[0]>,
@@ -27,6 +39,7 @@ async function withIntake(
     queueMaxSpans: 1000,
     commitIntervalMs: 0,
     log,
+    prepare: createReplayPreparer({ storage: db, pricer: null }),
     ...opts,
   });
   try {
@@ -41,29 +54,31 @@ async function withIntake(
 describe('Intake', () => {
   it('makes batches durable, applies them, and checkpoints the WAL away', async () => {
     await withIntake({ checkpointIntervalMs: 0 }, async (intake, db, dir) => {
-      await Promise.all([intake.submit(rows(3)), intake.submit(rows(4)), intake.submit([])]);
+      await Promise.all([intake.submit(req(db, 3)), intake.submit(req(db, 4)), intake.submit(req(db, 0))]);
       await intake.flush();
       assert.equal((await db.status()).spanCount, 7);
       assert.equal(await db.appliedSeq(), 2n);
       assert.equal(intake.queueDepth, 0);
       // The next apply seals and deletes the segment holding seqs 1-2.
-      await intake.submit(rows(1));
+      await intake.submit(req(db, 1));
       await intake.flush();
       assert.ok((await walFiles(dir)).length <= 2);
       await intake.close();
       assert.deepEqual(await walFiles(dir), []);
-      await assert.rejects(intake.submit(rows(1)), (e: unknown) => e instanceof OverloadedError && e.status === 503);
+      await assert.rejects(intake.submit(req(db, 1)), (e: unknown) => e instanceof OverloadedError && e.status === 503);
     });
   });
 
   it('refuses with 429 when the queue is full but lets an oversized batch through an empty queue', async () => {
     await withIntake({ queueMaxSpans: 10, commitIntervalMs: 60_000 }, async (intake, db) => {
-      await intake.submit(rows(25));
-      await assert.rejects(intake.submit(rows(1)), (e: unknown) => e instanceof OverloadedError && e.status === 429 && e.retryAfterSeconds === 1);
+      await intake.submit(req(db, 25));
+      await assert.rejects(intake.submit(req(db, 1)), (e: unknown) => e instanceof OverloadedError && e.status === 429 && e.retryAfterSeconds === 1);
+      assert.throws(() => intake.admit(10), (e: unknown) => e instanceof OverloadedError && e.status === 429);
       assert.equal(intake.queueDepth, 25);
       await intake.flush();
       assert.equal((await db.status()).spanCount, 25);
-      await intake.submit(rows(1));
+      intake.admit(10);
+      await intake.submit(req(db, 1));
     });
   });
 
@@ -74,17 +89,18 @@ describe('Intake', () => {
       // A crash after the WAL fsync and before DuckDB got the batches: write the WAL only.
       const wal = await Wal.open({ dir: path.join(dir, 'wal') });
       await wal.start(0n);
-      await wal.append(rows(5));
-      await wal.append(rows(6));
+      await wal.append(logged(5));
+      await wal.append(logged(6));
       await wal.close();
-      const again = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log });
+      const prepare = createReplayPreparer({ storage: db, pricer: null });
+      const again = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare });
       assert.equal((await db.status()).spanCount, 11);
       assert.equal(await db.appliedSeq(), 2n);
       assert.ok(!(await walFiles(dir)).includes('0000000000000001.wal'), 'replayed segments are checkpointed away');
       await again.close();
-      const third = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log });
+      const third = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare });
       assert.equal((await db.status()).spanCount, 11, 'no double apply');
-      await third.submit(rows(1));
+      await third.submit(req(db, 1));
       await third.flush();
       assert.equal(await db.appliedSeq(), 3n, 'seqs continue after the replayed ones');
       await third.close();
@@ -98,10 +114,10 @@ describe('Intake', () => {
 describe('retention', () => {
   it('deletes spans older than the retention period', async () => {
     await withIntake({}, async (intake, db) => {
-      const old = normalizeRequest(request([span({ startTimeUnixNano: NOW_NS - 40n * 86_400_000_000_000n })]), { nowNs: NOW_NS }).rows;
-      await intake.submit([...old, ...rows(2)]);
+      await intake.submit(req(db, 1, { startMs: Date.now() - 40 * 86_400_000 }));
+      await intake.submit(req(db, 2));
       await intake.flush();
-      const r = startRetention(db, { days: 30, log, now: () => Number(NOW_NS / 1_000_000n), firstRunMs: 3_600_000 });
+      const r = startRetention(db, { days: 30, log, firstRunMs: 3_600_000 });
       try {
         assert.equal(await r.runNow(), 1);
         assert.equal((await db.status()).spanCount, 2);

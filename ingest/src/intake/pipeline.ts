@@ -1,13 +1,19 @@
-// The intake path: normalized rows -> WAL (fsync, then acknowledge) -> bounded queue ->
-// DuckDB (asynchronously, in batches) -> CHECKPOINT -> WAL segments deleted.
+// The intake path: request -> normalized into DuckDB chunks -> WAL (raw body, fsync, then
+// acknowledge) -> bounded queue -> DuckDB (asynchronously, in batches) -> CHECKPOINT -> WAL
+// segments deleted.
 //
-// Crash safety: a batch is acknowledged only once fsynced in the WAL. Every DuckDB apply
-// records the highest WAL seq it contains in the same transaction, so replay on start skips
-// what DuckDB already has and re-applies the rest exactly once.
+// Crash safety: a request is acknowledged only once fsynced in the WAL. Every DuckDB apply
+// records the highest WAL seq it contains in the same transaction, and DuckDB makes applies
+// durable only at CHECKPOINT (its own WAL is off; see storage/duckdb.ts), after which the
+// segments holding those seqs are deleted. Replay on start re-applies every record after the
+// checkpointed seq, exactly once.
+//
+// Memory: queued spans are native DuckDB chunks (outside the V8 heap); the queue is bounded in
+// spans and in request bytes, and refused beyond that (429 + Retry-After) rather than grown.
 import { OverloadedError } from '../errors.js';
-import type { Storage } from '../storage/types.js';
+import type { PreparedSpans } from '../storage/duckdb.js';
 import type { SpanRow } from '../storage/types.js';
-import { Wal, type WalRecord } from '../wal/wal.js';
+import { Wal, type BodyFormat, type WalEntry, type WalRecord } from '../wal/wal.js';
 
 export interface IntakeLogger {
   info(obj: object, msg: string): void;
@@ -15,26 +21,59 @@ export interface IntakeLogger {
   error(obj: object, msg: string): void;
 }
 
+/** What the intake needs of storage (DuckDbStorage). */
+export interface IntakeStorage {
+  appliedSeq(): Promise<bigint>;
+  applyPrepared(batches: readonly PreparedSpans[], seq: bigint): Promise<void>;
+  checkpoint(): Promise<void>;
+  /** For WAL records of the previous format (normalized rows). */
+  applyBatch(rows: readonly SpanRow[], seq: bigint): Promise<void>;
+}
+
+/** A received request: its body as logged, and its spans ready for storage. */
+export interface IntakeRequest {
+  format: BodyFormat;
+  receivedNs: bigint;
+  body: Uint8Array;
+  prepared: PreparedSpans;
+}
+
+/** Decodes and normalizes a logged request again (WAL replay); null when it has no spans. */
+export type PrepareLogged = (r: { format: BodyFormat; receivedNs: bigint; body: Uint8Array }) => PreparedSpans | null;
+
 export interface IntakeOptions {
-  storage: Storage;
+  storage: IntakeStorage;
   walDir: string;
+  /** Spans acknowledged but not yet applied to DuckDB; beyond it submit() refuses (429). */
   queueMaxSpans: number;
+  /** The same bound in request body bytes (default 64 MiB). */
+  queueMaxBytes?: number;
   commitIntervalMs: number;
   log: IntakeLogger;
-  /** Seal + checkpoint once the live WAL segment is this big... */
+  /** Rebuilds the spans of a logged request for replay. */
+  prepare: PrepareLogged;
+  /** Seal + checkpoint once this many WAL bytes were written since the last checkpoint... */
   checkpointBytes?: number;
-  /** ...or this old (ms) with records in it. */
+  /** ...or this often (ms) when there are records. */
   checkpointIntervalMs?: number;
-  /** Most rows per DuckDB transaction. */
+  /** Most spans per DuckDB transaction. */
   maxRowsPerApply?: number;
-  onWalFlush?: (spans: number, seconds: number) => void;
+  onWalFlush?: (bytes: number, seconds: number) => void;
   onApply?: (spans: number, seconds: number) => void;
+  onCheckpoint?: (seconds: number) => void;
+}
+
+interface Queued extends WalEntry {
+  prepared: PreparedSpans;
+  spans: number;
+  bytes: number;
 }
 
 export class Intake {
-  private queue: WalRecord[] = [];
-  /** Spans in the WAL path or queued for DuckDB: what the queue limit bounds. */
+  private queue: Queued[] = [];
+  /** Spans (and body bytes) in the WAL path or queued for DuckDB: what the queue limits bound. */
   private inflight = 0;
+  private inflightBytes = 0;
   private appliedSeq = 0n;
   private applyTimer: NodeJS.Timeout | null = null;
   private applying: Promise<void> | null = null;
@@ -45,22 +84,24 @@ export class Intake {
   private readonly checkpointBytes: number;
   private readonly checkpointIntervalMs: number;
   private readonly maxRowsPerApply: number;
+  private readonly queueMaxBytes: number;
 
   private constructor(
     private readonly opts: IntakeOptions,
-    private readonly wal: Wal
+    private readonly wal: Wal<Queued>
   ) {
     this.checkpointBytes = opts.checkpointBytes ?? 64 * 1024 * 1024;
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 10_000;
     this.maxRowsPerApply = opts.maxRowsPerApply ?? 50_000;
+    this.queueMaxBytes = opts.queueMaxBytes ?? 64 * 1024 * 1024;
   }
 
   /** Opens the WAL, replays what DuckDB lacks, checkpoints, and starts a fresh segment. */
   static async start(opts: IntakeOptions): Promise<Intake> {
     let intake: Intake | null = null;
-    const wal = await Wal.open({
+    const wal = await Wal.open<Queued>({
       dir: opts.walDir,
-      onCommitted: (records) => intake?.committed(records),
+      onCommitted: (entries) => intake?.committed(entries),
       onFlush: opts.onWalFlush,
     });
     intake = new Intake(opts, wal);
@@ -71,33 +112,59 @@ export class Intake {
   private async replay(): Promise<void> {
     const t0 = Date.now();
     this.appliedSeq = await this.opts.storage.appliedSeq();
-    const { records, tornBytes } = await this.wal.readExisting();
     let maxSeq = this.appliedSeq;
+    let records = 0;
     let replayedSpans = 0;
-    let batch: WalRecord[] = [];
+    let tornBytes = 0;
+    let batch: PreparedSpans[] = [];
+    let batchSeq = 0n;
     let batchRows = 0;
     const flush = async () => {
       if (batch.length > 0) {
-        await this.opts.storage.applyBatch(
-          batch.flatMap((r) => r.rows),
-          batch[batch.length - 1]!.seq
-        );
+        try {
+          await this.opts.storage.applyPrepared(batch, batchSeq);
+        } finally {
+          for (const b of batch) {
+            b.spans.release();
+          }
+        }
         replayedSpans += batchRows;
         batch = [];
         batchRows = 0;
       }
     };
-    for (const r of records) {
-      if (r.seq > maxSeq) {
-        maxSeq = r.seq;
-      }
-      if (r.seq <= this.appliedSeq) {
-        continue;
-      }
-      batch.push(r);
-      batchRows += r.rows.length;
-      if (batchRows >= this.maxRowsPerApply) {
-        await flush();
+    for await (const seg of this.wal.readExisting()) {
+      tornBytes += seg.tornBytes;
+      for (const r of seg.records as WalRecord[]) {
+        records++;
+        if (r.seq > maxSeq) {
+          maxSeq = r.seq;
+        }
+        if (r.seq <= this.appliedSeq) {
+          continue;
+        }
+        if (r.kind === 'rows') {
+          await flush();
+          await this.opts.storage.applyBatch(r.rows, r.seq);
+          replayedSpans += r.rows.length;
+          continue;
+        }
+        let prepared: PreparedSpans | null = null;
+        try {
+          prepared = this.opts.prepare(r);
+        } catch (e) {
+          // Cannot happen for a body that was acknowledged (it decoded then); never block start-up on it.
+          this.opts.log.error({ seq: String(r.seq), err: (e as Error).message }, 'wal record could not be decoded; skipped');
+        }
+        // A record without spans still advances the applied seq (with the next apply).
+        batchSeq = r.seq;
+        if (prepared) {
+          batch.push(prepared);
+          batchRows += prepared.spans.rows;
+        }
+        if (batchRows >= this.maxRowsPerApply) {
+          await flush();
+        }
       }
     }
     await flush();
@@ -107,14 +174,12 @@ export class Intake {
     await this.wal.deleteSealedUpTo(maxSeq);
     await this.wal.start(maxSeq);
     this.lastCheckpointAt = Date.now();
-    if (records.length > 0 || tornBytes > 0) {
-      this.opts.log.info(
-        { walRecords: records.length, replayedSpans, tornBytes, ms: Date.now() - t0 },
-        'wal replayed'
-      );
+    if (records > 0 || tornBytes > 0) {
+      this.opts.log.info({ walRecords: records, replayedSpans, tornBytes, ms: Date.now() - t0 }, 'wal replayed');
     }
   }
 
+  /** Spans acknowledged (or being made durable) and not yet in DuckDB. */
   get queueDepth(): number {
     return this.inflight;
   }
@@ -124,28 +189,54 @@ export class Intake {
   }
 
   /**
-   * Makes the rows durable (WAL + fsync) and queues them for DuckDB. Resolves only when they
-   * are on disk. Throws OverloadedError when the queue is full or the service is stopping.
+   * Refuses early (before the request is normalized) when the queue is full or intake is
+   * stopping; submit() checks again with the exact span count.
    */
-  async submit(rows: SpanRow[]): Promise<void> {
-    if (rows.length === 0) {
-      return;
-    }
+  admit(bytes: number): void {
     if (this.closing) {
       throw new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 });
     }
-    // An oversized batch still goes through when the queue is empty, or it could never pass.
-    if (this.inflight > 0 && this.inflight + rows.length > this.opts.queueMaxSpans) {
+    if (this.inflight > 0 && (this.inflight >= this.opts.queueMaxSpans || this.inflightBytes + bytes > this.queueMaxBytes)) {
       throw new OverloadedError(
-        `intake queue full (${this.inflight} spans waiting for storage, limit ${this.opts.queueMaxSpans})`,
+        `intake queue full (${this.inflight} spans, ${Math.round(this.inflightBytes / 1048576)} MiB waiting for storage)`,
         { status: 429, retryAfterSeconds: 1 }
       );
     }
-    this.inflight += rows.length;
+  }
+
+  /**
+   * Makes the request durable (WAL + fsync) and queues its spans for DuckDB. Resolves only when
+   * it is on disk. Takes ownership of req.prepared (released on failure too). Throws
+   * OverloadedError when the queue is full or the service is stopping.
+   */
+  async submit(req: IntakeRequest): Promise<void> {
+    const spans = req.prepared.spans.rows;
+    if (spans === 0) {
+      req.prepared.spans.release();
+      return;
+    }
+    if (this.closing) {
+      req.prepared.spans.release();
+      throw new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 });
+    }
+    const bytes = req.body.byteLength;
+    // An oversized batch still goes through when the queue is empty, or it could never pass.
+    if (this.inflight > 0 && (this.inflight + spans > this.opts.queueMaxSpans || this.inflightBytes + bytes > this.queueMaxBytes)) {
+      req.prepared.spans.release();
+      throw new OverloadedError(
+        `intake queue full (${this.inflight} spans, ${Math.round(this.inflightBytes / 1048576)} MiB waiting for storage)`,
+        { status: 429, retryAfterSeconds: 1 }
+      );
+    }
+    this.inflight += spans;
+    this.inflightBytes += bytes;
+    const entry: Queued = { format: req.format, receivedNs: req.receivedNs, body: req.body, prepared: req.prepared, spans, bytes };
     try {
-      await this.wal.append(rows);
+      await this.wal.append(entry);
     } catch (e) {
-      this.inflight -= rows.length;
+      this.inflight -= spans;
+      this.inflightBytes -= bytes;
+      req.prepared.spans.release();
       throw new OverloadedError(`write-ahead log write failed: ${(e as Error).message}`, {
         status: 503,
         retryAfterSeconds: 1,
@@ -154,8 +245,12 @@ export class Intake {
   }
 
   /** WAL callback, in seq order: queue for DuckDB. */
-  private committed(records: WalRecord[]): void {
-    this.queue.push(...records);
+  private committed(entries: Queued[]): void {
+    for (const e of entries) {
+      // The body is on disk now; the queue only needs the prepared spans.
+      e.body = EMPTY;
+      this.queue.push(e);
+    }
     this.scheduleApply();
   }
 
@@ -175,26 +270,43 @@ export class Intake {
     }, wait);
   }
 
+  /** Applies queued requests (oldest first, up to maxRowsPerApply spans per transaction). */
+  private async applyQueued(all: boolean): Promise<void> {
+    while (this.queue.length > 0) {
+      let n = 0;
+      let k = 0;
+      while (k < this.queue.length && (all || k === 0 || n + this.queue[k]!.spans <= this.maxRowsPerApply)) {
+        n += this.queue[k]!.spans;
+        k++;
+        if (!all && n >= this.maxRowsPerApply) {
+          break;
+        }
+      }
+      const batch = this.queue.slice(0, k);
+      const seq = batch[batch.length - 1]!.seq!;
+      const t0 = process.hrtime.bigint();
+      await this.opts.storage.applyPrepared(
+        batch.map((q) => q.prepared),
+        seq
+      );
+      this.opts.onApply?.(n, Number(process.hrtime.bigint() - t0) / 1e9);
+      if (process.env.TMP_TRACE) console.error(`apply ${n} spans ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);
+      this.queue.splice(0, k);
+      let bytes = 0;
+      for (const q of batch) {
+        q.prepared.spans.release();
+        bytes += q.bytes;
+      }
+      this.inflight -= n;
+      this.inflightBytes -= bytes;
+      this.appliedSeq = seq;
+      this.failures = 0;
+    }
+  }
+
   private async applyNow(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        let n = 0;
-        let k = 0;
-        while (k < this.queue.length && (k === 0 || n + this.queue[k]!.rows.length <= this.maxRowsPerApply)) {
-          n += this.queue[k]!.rows.length;
-          k++;
-        }
-        const batch = this.queue.slice(0, k);
-        const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((r) => r.rows);
-        const seq = batch[batch.length - 1]!.seq;
-        const t0 = process.hrtime.bigint();
-        await this.opts.storage.applyBatch(rows, seq);
-        this.opts.onApply?.(rows.length, Number(process.hrtime.bigint() - t0) / 1e9);
-        this.queue.splice(0, k);
-        this.inflight -= rows.length;
-        this.appliedSeq = seq;
-        this.failures = 0;
-      }
+      await this.applyQueued(false);
       await this.maybeCheckpoint(false);
     } catch (e) {
       this.failures++;
@@ -216,19 +328,11 @@ export class Intake {
     }
     await this.wal.rotate();
     // Records committed just before the rotation are already queued (the WAL calls back synchronously).
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.queue.length);
-      const rows = batch.flatMap((r) => r.rows);
-      try {
-        await this.opts.storage.applyBatch(rows, batch[batch.length - 1]!.seq);
-      } catch (e) {
-        this.queue.unshift(...batch);
-        throw e;
-      }
-      this.inflight -= rows.length;
-      this.appliedSeq = batch[batch.length - 1]!.seq;
-    }
+    await this.applyQueued(true);
+    const t0 = process.hrtime.bigint();
     await this.opts.storage.checkpoint();
+    this.opts.onCheckpoint?.(Number(process.hrtime.bigint() - t0) / 1e9);
+    if (process.env.TMP_TRACE) console.error(`checkpoint ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);
     await this.wal.deleteSealedUpTo(this.appliedSeq);
     this.lastCheckpointAt = Date.now();
   }
@@ -274,7 +378,13 @@ export class Intake {
       if (this.queue.length === 0) {
         // Everything is in DuckDB and checkpointed: the remaining segments are redundant.
         await this.wal.deleteSealedUpTo(this.appliedSeq);
+      } else {
+        for (const q of this.queue.splice(0)) {
+          q.prepared.spans.release();
+        }
       }
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);

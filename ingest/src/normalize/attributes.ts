@@ -40,21 +40,32 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const TRUNCATED_ATTR = 'pyflare.truncated';
 
-/** Per-span accounting: remaining string budget and what had to be cut. */
+/** Per-span accounting: remaining string budget and what had to be cut. Reused across spans (reset). */
 export class Budget {
   remaining: number;
   truncated = false;
-  readonly truncatedKeys = new Set<string>();
+  /** Created on the first cut only: almost no span has one. */
+  private keys: Set<string> | null = null;
   constructor(readonly limits: Limits) {
     this.remaining = limits.maxSpanChars;
   }
+  reset(): void {
+    this.remaining = this.limits.maxSpanChars;
+    this.truncated = false;
+    this.keys = null;
+  }
   flag(key: string): void {
     this.truncated = true;
-    if (this.truncatedKeys.size < 32) {
-      this.truncatedKeys.add(key);
+    this.keys ??= new Set();
+    if (this.keys.size < 32) {
+      this.keys.add(key);
     }
   }
+  get truncatedKeys(): ReadonlySet<string> {
+    return this.keys ?? EMPTY_SET;
+  }
 }
+const EMPTY_SET: ReadonlySet<string> = new Set();
 
 /** Well-formed UTF-16 (lone surrogates -> U+FFFD), so every string is valid UTF-8 in storage. */
 export function cleanString(s: string): string {
@@ -74,7 +85,7 @@ export function cut(s: string, max: number): string {
   return s.slice(0, end);
 }
 
-function limitString(s: string, key: string, b: Budget): string {
+export function limitString(s: string, key: string, b: Budget): string {
   const clean = cleanString(s);
   // Every string may keep a little even when the span budget is spent, so values stay recognisable.
   const max = Math.min(b.limits.maxStringLength, Math.max(b.remaining, 256));

@@ -7,6 +7,58 @@ import type { LlmSpanKind } from '../storage/types.js';
 
 export type Attrs = Record<string, Json>;
 
+// ---- attribute slots ----------------------------------------------------------------------
+// Extraction reads a fixed set of attribute keys. Normalization looks each attribute key up
+// once (see index.ts) and drops the values of these keys into numbered slots, so extraction
+// never needs an object of all attributes.
+
+/** Every attribute key extraction reads, by slot number. */
+export const LLM_KEYS: string[] = [];
+function slot(key: string): number {
+  let i = LLM_KEYS.indexOf(key);
+  if (i < 0) {
+    i = LLM_KEYS.length;
+    LLM_KEYS.push(key);
+  }
+  return i;
+}
+const slots = (...keys: string[]): number[] => keys.map(slot);
+
+/** Prefixes of flattened message keys (`prefix.N.field`), matched against all attribute keys. */
+export const INDEXED_PREFIXES = ['gen_ai.prompt.', 'gen_ai.completion.', 'llm.input_messages.', 'llm.output_messages.'];
+
+/** The attributes of one span as extraction sees them. */
+export interface AttrView {
+  /** Value per slot of LLM_KEYS; undefined when the span lacks the key. */
+  readonly slots: (Json | undefined)[];
+  /** Keys (and values) starting with one of INDEXED_PREFIXES, in attribute order. */
+  readonly indexedKeys: string[];
+  readonly indexedValues: Json[];
+}
+
+/** A view over a plain attribute object (the general path; the fast path fills one directly). */
+export function viewOfAttrs(a: Attrs): AttrView {
+  const view: AttrView = { slots: new Array<Json | undefined>(LLM_KEYS.length).fill(undefined), indexedKeys: [], indexedValues: [] };
+  for (const [k, v] of Object.entries(a)) {
+    const i = KEY_SLOTS.get(k);
+    if (i !== undefined) {
+      view.slots[i] = v;
+    }
+    if (isIndexedKey(k)) {
+      view.indexedKeys.push(k);
+      view.indexedValues.push(v);
+    }
+  }
+  return view;
+}
+
+export function isIndexedKey(k: string): boolean {
+  return (
+    (k.charCodeAt(0) === 0x67 /* g */ && (k.startsWith(INDEXED_PREFIXES[0]!) || k.startsWith(INDEXED_PREFIXES[1]!))) ||
+    (k.charCodeAt(0) === 0x6c /* l */ && (k.startsWith(INDEXED_PREFIXES[2]!) || k.startsWith(INDEXED_PREFIXES[3]!)))
+  );
+}
+
 export interface SpanEventLite {
   name: string;
   attributes: Attrs;
@@ -34,9 +86,9 @@ export interface LlmFields {
   output: string | null;
 }
 
-function firstString(a: Attrs, keys: readonly string[]): string | null {
-  for (const k of keys) {
-    const v = a[k];
+function firstString(a: readonly (Json | undefined)[], keys: readonly number[]): string | null {
+  for (let i = 0; i < keys.length; i++) {
+    const v = a[keys[i]!];
     if (typeof v === 'string' && v.trim() !== '') {
       return v.trim();
     }
@@ -59,9 +111,9 @@ function toCount(v: Json | undefined): number | null {
   return null;
 }
 
-function firstCount(a: Attrs, keys: readonly string[]): number | null {
-  for (const k of keys) {
-    const n = toCount(a[k]);
+function firstCount(a: readonly (Json | undefined)[], keys: readonly number[]): number | null {
+  for (let i = 0; i < keys.length; i++) {
+    const n = toCount(a[keys[i]!]);
     if (n !== null) {
       return n;
     }
@@ -161,14 +213,17 @@ const KIND_OPS: Partial<Record<LlmSpanKind, string>> = {
 };
 
 /** `prefix.N.suffix` flattened messages (OpenLLMetry, OpenInference) -> JSON array text. */
-function indexedMessages(a: Attrs, re: RegExp): string | null {
+function indexedMessages(view: AttrView, re: RegExp): string | null {
+  if (view.indexedKeys.length === 0) {
+    return null;
+  }
   const byIndex = new Map<number, Record<string, Json>>();
-  for (const [k, v] of Object.entries(a)) {
-    const m = re.exec(k);
+  for (let j = 0; j < view.indexedKeys.length; j++) {
+    const m = re.exec(view.indexedKeys[j]!);
     if (m) {
       const i = Number(m[1]);
       const msg = byIndex.get(i) ?? {};
-      msg[m[2]!] = v;
+      msg[m[2]!] = view.indexedValues[j]!;
       byIndex.set(i, msg);
     }
   }
@@ -178,6 +233,7 @@ function indexedMessages(a: Attrs, re: RegExp): string | null {
   return JSON.stringify([...byIndex.entries()].sort((x, y) => x[0] - y[0]).map(([, m]) => m));
 }
 
+const NO_MESSAGES: { input: string | null; output: string | null } = { input: null, output: null };
 const INPUT_EVENTS = new Set(['gen_ai.system.message', 'gen_ai.user.message', 'gen_ai.assistant.message', 'gen_ai.tool.message']);
 
 function eventMessages(events: readonly SpanEventLite[]): { input: string | null; output: string | null } {
@@ -204,7 +260,8 @@ function eventMessages(events: readonly SpanEventLite[]): { input: string | null
   return { input: text(inputs), output: text(outputs) };
 }
 
-function finishReasons(a: Attrs, events: readonly SpanEventLite[]): string[] {
+function finishReasons(view: AttrView, events: readonly SpanEventLite[]): string[] {
+  const a = view.slots;
   const out: string[] = [];
   const add = (v: Json | undefined) => {
     if (typeof v === 'string' && v !== '') {
@@ -213,12 +270,12 @@ function finishReasons(a: Attrs, events: readonly SpanEventLite[]): string[] {
       v.forEach(add);
     }
   };
-  add(a['gen_ai.response.finish_reasons']);
-  add(a['llm.response.finish_reason']);
+  add(a[S_FINISH_REASONS]);
+  add(a[S_FINISH_REASON]);
   if (out.length === 0) {
-    for (const [k, v] of Object.entries(a)) {
-      if (/^gen_ai\.completion\.\d+\.finish_reason$/.test(k)) {
-        add(v);
+    for (let j = 0; j < view.indexedKeys.length; j++) {
+      if (/^gen_ai\.completion\.\d+\.finish_reason$/.test(view.indexedKeys[j]!)) {
+        add(view.indexedValues[j]);
       }
     }
     for (const e of events) {
@@ -227,47 +284,100 @@ function finishReasons(a: Attrs, events: readonly SpanEventLite[]): string[] {
       }
     }
   }
-  return [...new Set(out)].slice(0, 16);
+  if (out.length === 0) {
+    return NO_REASONS;
+  }
+  return out.length === 1 ? out : [...new Set(out)].slice(0, 16);
+}
+// Shared by spans without finish reasons; rows are never mutated after normalization.
+const NO_REASONS: string[] = [];
+
+// Slot numbers, in the priority order each field takes its first present key.
+const S_OI_KIND = slot('openinference.span.kind');
+const S_TL_KIND = slot('traceloop.span.kind');
+const S_OPERATION = slot('gen_ai.operation.name');
+const S_REQUEST_TYPE = slot('llm.request.type');
+const REQUEST_MODEL = slots('gen_ai.request.model', 'llm.request.model', 'llm.model_name', 'embedding.model_name');
+const RESPONSE_MODEL = slots('gen_ai.response.model', 'llm.response.model');
+const INPUT_TOKENS = slots('gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.usage.prompt_tokens', 'llm.token_count.prompt');
+const OUTPUT_TOKENS = slots(
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.completion_tokens',
+  'llm.usage.completion_tokens',
+  'llm.token_count.completion'
+);
+const CACHE_READ_TOKENS = slots(
+  'gen_ai.usage.cache_read.input_tokens',
+  'gen_ai.usage.cache_read_input_tokens',
+  'llm.token_count.prompt_details.cache_read',
+  'gen_ai.usage.input_tokens_details.cached_tokens'
+);
+const CACHE_WRITE_TOKENS = slots(
+  'gen_ai.usage.cache_creation.input_tokens',
+  'gen_ai.usage.cache_creation_input_tokens',
+  'llm.token_count.prompt_details.cache_write'
+);
+const REASONING_TOKENS = slots(
+  'gen_ai.usage.reasoning.output_tokens',
+  'gen_ai.usage.reasoning_tokens',
+  'llm.token_count.completion_details.reasoning',
+  'gen_ai.usage.output_tokens_details.reasoning_tokens'
+);
+const S_COST_TOTAL = slot('llm.cost.total');
+const S_COST_GENAI = slot('gen_ai.usage.cost');
+const S_COST_PROMPT = slot('llm.cost.prompt');
+const S_COST_COMPLETION = slot('llm.cost.completion');
+const TRACELOOP_ENTITY = slots('traceloop.entity.name');
+const S_INPUT_MESSAGES = slot('gen_ai.input.messages');
+const S_PROMPT = slot('gen_ai.prompt');
+const S_INPUT_VALUE = slot('input.value');
+const S_ENTITY_INPUT = slot('traceloop.entity.input');
+const S_TOOL_ARGS = slot('gen_ai.tool.call.arguments');
+const S_OUTPUT_MESSAGES = slot('gen_ai.output.messages');
+const S_COMPLETION = slot('gen_ai.completion');
+const S_OUTPUT_VALUE = slot('output.value');
+const S_ENTITY_OUTPUT = slot('traceloop.entity.output');
+const S_TOOL_RESULT = slot('gen_ai.tool.call.result');
+const PROVIDER = slots('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system');
+const SESSION = slots('gen_ai.conversation.id', 'session.id', 'traceloop.association.properties.session_id', 'gen_ai.session.id');
+const USER = slots('user.id', 'enduser.id', 'gen_ai.user.id', 'traceloop.association.properties.user_id');
+const AGENT = slots('gen_ai.agent.name', 'agent.name');
+const TOOL = slots('gen_ai.tool.name', 'tool.name');
+const S_FINISH_REASONS = slot('gen_ai.response.finish_reasons');
+const S_FINISH_REASON = slot('llm.response.finish_reason');
+const OI_KIND = [S_OI_KIND];
+const TL_KIND = [S_TL_KIND];
+const OPERATION = [S_OPERATION];
+const REQUEST_TYPE = [S_REQUEST_TYPE];
+
+/** Attribute key -> slot number. */
+export const KEY_SLOTS: ReadonlyMap<string, number> = new Map(LLM_KEYS.map((k, i) => [k, i]));
+
+const INPUT_PROMPT_RE = /^gen_ai\.prompt\.(\d+)\.(role|content)$/;
+const INPUT_OI_RE = /^llm\.input_messages\.(\d+)\.message\.(role|content)$/;
+const OUTPUT_COMPLETION_RE = /^gen_ai\.completion\.(\d+)\.(role|content)$/;
+const OUTPUT_OI_RE = /^llm\.output_messages\.(\d+)\.message\.(role|content)$/;
+
+/** The LLM fields of a span whose attributes are a plain object. */
+export function extractLlm(a: Attrs, events: readonly SpanEventLite[]): LlmFields {
+  return extractLlmView(viewOfAttrs(a), events);
 }
 
-export function extractLlm(a: Attrs, events: readonly SpanEventLite[]): LlmFields {
-  const oiKind = firstString(a, ['openinference.span.kind']);
-  const tlKind = firstString(a, ['traceloop.span.kind']);
-  const opAttr = firstString(a, ['gen_ai.operation.name']);
-  const requestType = firstString(a, ['llm.request.type']);
+export function extractLlmView(view: AttrView, events: readonly SpanEventLite[]): LlmFields {
+  const a = view.slots;
+  const oiKind = firstString(a, OI_KIND);
+  const tlKind = firstString(a, TL_KIND);
+  const opAttr = firstString(a, OPERATION);
+  const requestType = firstString(a, REQUEST_TYPE);
 
-  const requestModel = firstString(a, ['gen_ai.request.model', 'llm.request.model', 'llm.model_name', 'embedding.model_name']);
-  const responseModel = firstString(a, ['gen_ai.response.model', 'llm.response.model']);
+  const requestModel = firstString(a, REQUEST_MODEL);
+  const responseModel = firstString(a, RESPONSE_MODEL);
 
-  let inputTokens = firstCount(a, [
-    'gen_ai.usage.input_tokens',
-    'gen_ai.usage.prompt_tokens',
-    'llm.usage.prompt_tokens',
-    'llm.token_count.prompt',
-  ]);
-  let outputTokens = firstCount(a, [
-    'gen_ai.usage.output_tokens',
-    'gen_ai.usage.completion_tokens',
-    'llm.usage.completion_tokens',
-    'llm.token_count.completion',
-  ]);
-  const cacheReadTokens = firstCount(a, [
-    'gen_ai.usage.cache_read.input_tokens',
-    'gen_ai.usage.cache_read_input_tokens',
-    'llm.token_count.prompt_details.cache_read',
-    'gen_ai.usage.input_tokens_details.cached_tokens',
-  ]);
-  const cacheWriteTokens = firstCount(a, [
-    'gen_ai.usage.cache_creation.input_tokens',
-    'gen_ai.usage.cache_creation_input_tokens',
-    'llm.token_count.prompt_details.cache_write',
-  ]);
-  const reasoningTokens = firstCount(a, [
-    'gen_ai.usage.reasoning.output_tokens',
-    'gen_ai.usage.reasoning_tokens',
-    'llm.token_count.completion_details.reasoning',
-    'gen_ai.usage.output_tokens_details.reasoning_tokens',
-  ]);
+  let inputTokens = firstCount(a, INPUT_TOKENS);
+  let outputTokens = firstCount(a, OUTPUT_TOKENS);
+  const cacheReadTokens = firstCount(a, CACHE_READ_TOKENS);
+  const cacheWriteTokens = firstCount(a, CACHE_WRITE_TOKENS);
+  const reasoningTokens = firstCount(a, REASONING_TOKENS);
   // GenAI semantics: input includes the cached parts and output includes reasoning. Some
   // instrumentations pass Anthropic's raw usage (input excludes cache); a sum larger than the
   // total can only mean that, so add the parts back.
@@ -298,39 +408,39 @@ export function extractLlm(a: Attrs, events: readonly SpanEventLite[]): LlmField
     operation = spanKind === 'llm' && (requestModel || hasUsage) ? 'chat' : (KIND_OPS[spanKind] ?? null);
   }
 
-  let providedUsd = toUsd(a['llm.cost.total']) ?? toUsd(a['gen_ai.usage.cost']);
+  let providedUsd = toUsd(a[S_COST_TOTAL]) ?? toUsd(a[S_COST_GENAI]);
   if (providedUsd === null) {
-    const p = toUsd(a['llm.cost.prompt']);
-    const c = toUsd(a['llm.cost.completion']);
+    const p = toUsd(a[S_COST_PROMPT]);
+    const c = toUsd(a[S_COST_COMPLETION]);
     if (p !== null || c !== null) {
       providedUsd = (p ?? 0) + (c ?? 0);
     }
   }
 
-  const traceloopEntity = firstString(a, ['traceloop.entity.name']);
-  const ev = eventMessages(events);
+  const traceloopEntity = firstString(a, TRACELOOP_ENTITY);
+  const ev = events.length === 0 ? NO_MESSAGES : eventMessages(events);
   const input =
-    jsonToText(a['gen_ai.input.messages']) ??
-    jsonToText(a['gen_ai.prompt']) ??
-    indexedMessages(a, /^gen_ai\.prompt\.(\d+)\.(role|content)$/) ??
-    indexedMessages(a, /^llm\.input_messages\.(\d+)\.message\.(role|content)$/) ??
-    jsonToText(a['input.value']) ??
-    jsonToText(a['traceloop.entity.input']) ??
-    jsonToText(a['gen_ai.tool.call.arguments']) ??
+    jsonToText(a[S_INPUT_MESSAGES]) ??
+    jsonToText(a[S_PROMPT]) ??
+    indexedMessages(view, INPUT_PROMPT_RE) ??
+    indexedMessages(view, INPUT_OI_RE) ??
+    jsonToText(a[S_INPUT_VALUE]) ??
+    jsonToText(a[S_ENTITY_INPUT]) ??
+    jsonToText(a[S_TOOL_ARGS]) ??
     ev.input;
   const output =
-    jsonToText(a['gen_ai.output.messages']) ??
-    jsonToText(a['gen_ai.completion']) ??
-    indexedMessages(a, /^gen_ai\.completion\.(\d+)\.(role|content)$/) ??
-    indexedMessages(a, /^llm\.output_messages\.(\d+)\.message\.(role|content)$/) ??
-    jsonToText(a['output.value']) ??
-    jsonToText(a['traceloop.entity.output']) ??
-    jsonToText(a['gen_ai.tool.call.result']) ??
+    jsonToText(a[S_OUTPUT_MESSAGES]) ??
+    jsonToText(a[S_COMPLETION]) ??
+    indexedMessages(view, OUTPUT_COMPLETION_RE) ??
+    indexedMessages(view, OUTPUT_OI_RE) ??
+    jsonToText(a[S_OUTPUT_VALUE]) ??
+    jsonToText(a[S_ENTITY_OUTPUT]) ??
+    jsonToText(a[S_TOOL_RESULT]) ??
     ev.output;
 
   return {
     spanKind,
-    provider: normalizeProvider(firstString(a, ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system'])),
+    provider: normalizeProvider(firstString(a, PROVIDER)),
     operation,
     requestModel,
     responseModel,
@@ -340,17 +450,11 @@ export function extractLlm(a: Attrs, events: readonly SpanEventLite[]): LlmField
     cacheWriteTokens,
     reasoningTokens,
     providedCostMicros: providedUsd === null ? null : usdToMicros(providedUsd),
-    sessionId: firstString(a, [
-      'gen_ai.conversation.id',
-      'session.id',
-      'traceloop.association.properties.session_id',
-      'gen_ai.session.id',
-    ]),
-    userId: firstString(a, ['user.id', 'enduser.id', 'gen_ai.user.id', 'traceloop.association.properties.user_id']),
-    agentName:
-      firstString(a, ['gen_ai.agent.name', 'agent.name']) ?? (spanKind === 'agent' ? traceloopEntity : null),
-    toolName: firstString(a, ['gen_ai.tool.name', 'tool.name']) ?? (spanKind === 'tool' ? traceloopEntity : null),
-    finishReasons: finishReasons(a, events),
+    sessionId: firstString(a, SESSION),
+    userId: firstString(a, USER),
+    agentName: firstString(a, AGENT) ?? (spanKind === 'agent' ? traceloopEntity : null),
+    toolName: firstString(a, TOOL) ?? (spanKind === 'tool' ? traceloopEntity : null),
+    finishReasons: finishReasons(view, events),
     input,
     output,
   };

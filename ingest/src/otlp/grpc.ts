@@ -21,7 +21,8 @@ export interface GrpcReceiverOptions {
   host: string;
   /** 0 picks a free port; the chosen one is returned. */
   port: number;
-  export: (req: ExportTraceServiceRequest, metadata: ExportMetadata) => Promise<ExportResult>;
+  /** `body` is the request's protobuf bytes as received (the intake logs them). */
+  export: (req: ExportTraceServiceRequest, metadata: ExportMetadata, body: Buffer) => Promise<ExportResult>;
   /**
    * Optional check run before the body is decoded, so that unauthenticated clients cannot make
    * the service decode up to 16 MiB per call. Throw errors as `export` would (status 401/403).
@@ -164,7 +165,7 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
     void (async () => {
       if (opts.authorize) await opts.authorize(metadata);
       const req = decodeTraceRequestProto(call.request);
-      return opts.export(req, metadata);
+      return opts.export(req, metadata, call.request);
     })().then(
       (result) => {
         if (isExportResult(result)) callback(null, result);

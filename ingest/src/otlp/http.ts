@@ -12,9 +12,9 @@ import type { Auth } from '../auth/keys.js';
 import { keyFromHeaders } from '../auth/keys.js';
 import { AuthError, OverloadedError } from '../errors.js';
 import { HttpError } from '../http/errors.js';
-import type { ExportFn } from '../intake/exporter.js';
+import { ProtoRequest, type ExportFn } from '../intake/exporter.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { decodeTraceRequestProto, encodeTraceResponseProto } from './protobuf.js';
+import { encodeTraceResponseProto } from './protobuf.js';
 import { decodeTraceRequestJson, encodeTraceResponseJson } from './json.js';
 import { encodeStatusJson, encodeStatusProto, GRPC } from './rpcStatus.js';
 import { OtlpDecodeError } from './types.js';
@@ -52,19 +52,59 @@ function encodingOf(contentType: string | undefined): Encoding | null {
   return null;
 }
 
-async function readCapped(stream: Readable, cap: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const b = chunk as Buffer;
-    total += b.length;
-    if (total > cap) {
-      stream.destroy();
-      throw new HttpError(413, `request body exceeds ${cap} bytes`);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks, total);
+/**
+ * Reads the body into one Buffer, refusing more than `cap` bytes. With a Content-Length the
+ * buffer is allocated once and filled in place (no chunk list, no concat copy).
+ */
+function readCapped(stream: Readable, cap: number, contentLength: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sized = Number.isSafeInteger(contentLength) && contentLength > 0 && contentLength <= cap;
+    let buf = sized ? Buffer.allocUnsafe(contentLength) : null;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let done = false;
+    const fail = (e: Error) => {
+      if (!done) {
+        done = true;
+        stream.off('data', onData);
+        reject(e);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      if (done) {
+        return;
+      }
+      if (total + chunk.length > cap) {
+        stream.destroy();
+        fail(new HttpError(413, `request body exceeds ${cap} bytes`));
+        return;
+      }
+      if (buf !== null && total + chunk.length <= buf.length) {
+        chunk.copy(buf, total);
+      } else {
+        if (buf !== null) {
+          // More than announced: fall back to collecting chunks (Node's parser rejects this anyway).
+          chunks.push(buf.subarray(0, total));
+          buf = null;
+        }
+        chunks.push(chunk);
+      }
+      total += chunk.length;
+    };
+    stream.on('data', onData);
+    stream.once('error', fail);
+    stream.once('end', () => {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (buf !== null) {
+        resolve(total === buf.length ? buf : buf.subarray(0, total));
+      } else {
+        resolve(Buffer.concat(chunks, total));
+      }
+    });
+  });
 }
 
 async function decompress(body: Buffer, contentEncoding: string, cap: number): Promise<Buffer> {
@@ -116,7 +156,7 @@ export async function registerOtlpHttp(app: FastifyInstance, opts: OtlpHttpOptio
     // The raw stream is read by our parser, with the size cap, so a gzip bomb never inflates fully.
     otlp.addContentTypeParser('*', (req: FastifyRequest, payload, done) => {
       const enc = (req.headers['content-encoding'] ?? '').toString().trim().toLowerCase();
-      readCapped(payload as Readable, opts.maxBodyBytes)
+      readCapped(payload as Readable, opts.maxBodyBytes, Number(req.headers['content-length'] ?? NaN))
         .then((raw) => decompress(raw, enc, opts.maxBodyBytes))
         .then(
           (body) => done(null, body),
@@ -177,8 +217,12 @@ export async function registerOtlpHttp(app: FastifyInstance, opts: OtlpHttpOptio
       async (req, reply) => {
         const enc = req.otlpEncoding ?? 'json';
         const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-        const decoded = enc === 'json' ? decodeTraceRequestJson(body) : decodeTraceRequestProto(body);
-        const result = await opts.exportFn(decoded, 'http');
+        // The decoded request is passed on, not kept in a local: it must not outlive the
+        // synchronous part of the export (see intake/exporter.ts).
+        const result = await opts.exportFn(enc === 'json' ? decodeTraceRequestJson(body) : new ProtoRequest(body), 'http', {
+          format: enc,
+          body,
+        });
         opts.metrics.requests.inc({ protocol: 'http', code: '200' });
         if (enc === 'protobuf') {
           return reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeTraceResponseProto(result)));

@@ -851,6 +851,139 @@ export function decodeTraceRequestProto(buf: Uint8Array): ExportTraceServiceRequ
   return { resourceSpans };
 }
 
+// ---- span-by-span decoding -------------------------------------------------------------------
+// The ingest path normalizes each span right after decoding it, so the decoded objects of a
+// request never all exist at once: they die young instead of being copied by every scavenge
+// that runs while a whole decoded request is alive. Same validation as
+// decodeTraceRequestProto; a resource (or scope) is decoded completely, whatever its position
+// among the fields of its message, before the first of its spans is handed out.
+
+/** An error thrown by a visitor callback: passed through as is, never turned into a decode error. */
+class VisitorError {
+  constructor(readonly error: unknown) {}
+}
+function callVisitor(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    throw new VisitorError(e);
+  }
+}
+
+/** Reads a length prefix and returns the position after the payload (which is skipped). */
+function skipLen(r: Reader, end: number, what: string): number {
+  const len = readLen(r, end, what);
+  return r.pos + len;
+}
+
+/** Receives a request's resources, scopes and spans in order (resource, scope, spans, scope, ...). */
+export interface TraceRequestVisitor {
+  resource(resource: OtlpResourceSpans['resource'], index: number): void;
+  scope(scope: OtlpScope, index: number): void;
+  span(span: OtlpSpan, index: number): void;
+}
+
+function visitScopeSpans(r: Reader, end: number, depth: number, index: number, v: TraceRequestVisitor): void {
+  const start = r.pos;
+  const ss = new ScopeSpansObj();
+  while (r.pos < end) {
+    const tag = readTag(r, end);
+    switch (tag) {
+      case T1_LEN: {
+        const len = readLen(r, end, 'ScopeSpans.scope');
+        decodeScope(r, r.pos + len, depth + 1, ss.scope);
+        break;
+      }
+      case T2_LEN:
+        r.pos = skipLen(r, end, 'ScopeSpans.spans');
+        break;
+      case T3_LEN:
+        ss.schemaUrl = readString(r, end, 'ScopeSpans.schema_url');
+        break;
+      default:
+        skipField(r, end, tag, W_SCOPE_SPANS, 'ScopeSpans', depth);
+    }
+  }
+  callVisitor(() => v.scope(ss.scope, index));
+  r.pos = start;
+  let pi = 0;
+  while (r.pos < end) {
+    const tag = readTag(r, end);
+    if (tag === T2_LEN) {
+      const len = readLen(r, end, 'ScopeSpans.spans');
+      const span = decodeSpan(r, r.pos + len, depth + 1);
+      callVisitor(() => v.span(span, pi++));
+    } else if (tag === T1_LEN || tag === T3_LEN) {
+      r.pos = skipLen(r, end, 'ScopeSpans');
+    } else {
+      skipField(r, end, tag, W_SCOPE_SPANS, 'ScopeSpans', depth);
+    }
+  }
+}
+
+function visitResourceSpans(r: Reader, end: number, depth: number, index: number, v: TraceRequestVisitor): void {
+  const start = r.pos;
+  const rs = new ResourceSpansObj();
+  while (r.pos < end) {
+    const tag = readTag(r, end);
+    switch (tag) {
+      case T1_LEN: {
+        const len = readLen(r, end, 'ResourceSpans.resource');
+        decodeResource(r, r.pos + len, depth + 1, rs.resource);
+        break;
+      }
+      case T2_LEN:
+        r.pos = skipLen(r, end, 'ResourceSpans.scope_spans');
+        break;
+      case T3_LEN:
+        rs.schemaUrl = readString(r, end, 'ResourceSpans.schema_url');
+        break;
+      default:
+        skipField(r, end, tag, W_RESOURCE_SPANS, 'ResourceSpans', depth);
+    }
+  }
+  callVisitor(() => v.resource(rs.resource, index));
+  r.pos = start;
+  let si = 0;
+  while (r.pos < end) {
+    const tag = readTag(r, end);
+    if (tag === T2_LEN) {
+      const len = readLen(r, end, 'ResourceSpans.scope_spans');
+      visitScopeSpans(r, r.pos + len, depth + 1, si++, v);
+    } else if (tag === T1_LEN || tag === T3_LEN) {
+      r.pos = skipLen(r, end, 'ResourceSpans');
+    } else {
+      skipField(r, end, tag, W_RESOURCE_SPANS, 'ResourceSpans', depth);
+    }
+  }
+}
+
+/**
+ * Decodes a binary ExportTraceServiceRequest span by span into `v`. Throws OtlpDecodeError for
+ * what decodeTraceRequestProto rejects, possibly after some spans were visited: discard them then.
+ */
+export function visitTraceRequestProto(buf: Uint8Array, v: TraceRequestVisitor): void {
+  if (!(buf instanceof Uint8Array)) throw new OtlpDecodeError('OTLP protobuf body must be bytes');
+  const r = new Reader(buf);
+  const end = buf.length;
+  let ri = 0;
+  try {
+    while (r.pos < end) {
+      const tag = readTag(r, end);
+      if (tag === T1_LEN) {
+        const len = readLen(r, end, 'ExportTraceServiceRequest.resource_spans');
+        visitResourceSpans(r, r.pos + len, 1, ri++, v);
+      } else {
+        skipField(r, end, tag, W_REQUEST, 'ExportTraceServiceRequest', 0);
+      }
+    }
+  } catch (err) {
+    if (err instanceof VisitorError) throw err.error;
+    if (err instanceof OtlpDecodeError) throw err;
+    throw new OtlpDecodeError(`invalid OTLP protobuf at byte ${r.pos}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 // ---- response encoding -------------------------------------------------------------------
 
 function varintSize(v: bigint): number {

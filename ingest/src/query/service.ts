@@ -2,6 +2,11 @@
 // own, so one bad query never fails its neighbours. The answer is the JSON of the Go SDK's
 // backend.QueryDataResponse.
 import type { z } from 'zod';
+import { listBudgetViews } from '../costs/budgets.js';
+import { costBreakdown, costForecast, costSummary, costTimeline } from '../costs/costs.js';
+import { runDriftQuery } from '../drift/index.js';
+import { budgetsFrame, costBreakdownFrame, costSummaryFrame, forecastFrame } from '../frames/costs.js';
+import { metricsFrames } from '../frames/metrics.js';
 import { traceFrame } from '../frames/trace.js';
 import { traceListFrame } from '../frames/traceList.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
@@ -9,49 +14,29 @@ import {
   describeIssues,
   migrateQuery,
   pyflareQuerySchema,
+  type CostsQuery,
+  type FrameJSON,
   type QueryResponseJSON,
   type QueryResultJSON,
   type queryRequestSchema,
   type SavedQuery,
-  type TracesQuery,
 } from '../queryModel.js';
-import type { Storage, TraceSearch } from '../storage/types.js';
-import { parseSearch, SearchError } from './search.js';
+import { SearchError } from '../search/parser.js';
+import type { Storage } from '../storage/types.js';
+import { QueryError } from './errors.js';
+import { runMetrics } from './metrics.js';
+import { traceSearchFrom } from './traces.js';
+
+export { traceSearchFrom } from './traces.js';
 
 type QueryRequestBody = z.output<typeof queryRequestSchema>;
-
-const MS = 1_000_000n;
-
-export function traceSearchFrom(q: Omit<TracesQuery, 'refId' | 'queryType'>, range: { from: number; to: number }): TraceSearch {
-  const parsed = parseSearch(q.search ?? '');
-  const terms: TraceSearch['terms'] = [...parsed.terms];
-  if (q.serviceName) {
-    terms.push({ field: 'service', op: 'eq', value: q.serviceName });
-  }
-  if (q.modelId) {
-    terms.push({ field: 'model', op: 'glob', value: q.modelId });
-  }
-  const mins = [q.minDurationMs !== undefined ? BigInt(Math.round(q.minDurationMs * 1000)) * 1000n : undefined, parsed.minDurationNs].filter(
-    (x): x is bigint => x !== undefined
-  );
-  const maxs = [q.maxDurationMs !== undefined ? BigInt(Math.round(q.maxDurationMs * 1000)) * 1000n : undefined, parsed.maxDurationNs].filter(
-    (x): x is bigint => x !== undefined
-  );
-  return {
-    fromNs: BigInt(Math.floor(range.from)) * MS,
-    toNs: BigInt(Math.floor(range.to)) * MS + (MS - 1n),
-    terms,
-    status: q.status !== 'all' ? q.status : (parsed.status ?? 'all'),
-    minDurationNs: mins.length ? mins.reduce((a, b) => (a > b ? a : b)) : undefined,
-    maxDurationNs: maxs.length ? maxs.reduce((a, b) => (a < b ? a : b)) : undefined,
-    sortBy: q.sortBy,
-    limit: q.limit,
-  };
-}
+type QueryItem = QueryRequestBody['queries'][number];
 
 export interface QueryContext {
   /** UID of the calling Grafana data source, for the data links (header X-Pyflare-Datasource-Uid). */
   datasourceUid?: string;
+  /** Clock for budgets (tests). */
+  nowMs?: number;
 }
 
 export class QueryService {
@@ -69,7 +54,7 @@ export class QueryService {
     return { results };
   }
 
-  private async runOne(item: QueryRequestBody['queries'][number], ctx: QueryContext): Promise<QueryResultJSON> {
+  private async runOne(item: QueryItem, ctx: QueryContext): Promise<QueryResultJSON> {
     let query;
     try {
       const migrated = migrateQuery({ ...item.query, refId: item.refId } as SavedQuery);
@@ -88,28 +73,68 @@ export class QueryService {
     try {
       switch (query.queryType) {
         case 'traces': {
-          const search = traceSearchFrom(query, item.timeRange);
-          const traces = await this.storage.searchTraces(search);
+          const traces = await this.storage.searchTraces(traceSearchFrom(query, item.timeRange));
           return { status: 200, frames: [traceListFrame(traces, item.refId, { datasourceUid: ctx.datasourceUid })] };
         }
         case 'trace': {
           const spans = await this.storage.getTrace(query.traceId.toLowerCase());
           return { status: 200, frames: [traceFrame(spans, item.refId)] };
         }
+        case 'metrics': {
+          const r = await runMetrics(this.storage, {
+            metric: query.metric,
+            aggregation: query.aggregation,
+            groupBy: query.groupBy,
+            filter: query.filter,
+            spans: query.spans,
+            from: item.timeRange.from,
+            to: item.timeRange.to,
+            intervalMs: item.intervalMs,
+            maxDataPoints: item.maxDataPoints,
+          });
+          return { status: 200, frames: metricsFrames(r, item.refId, { format: query.format }) };
+        }
+        case 'costs':
+          return { status: 200, frames: await this.costs(query, item, ctx) };
+        case 'drift':
+        case 'alerts':
+          return await runDriftQuery(this.storage, query, item);
         default:
           return {
             status: 501,
-            error: `queryType "${query.queryType}" is not implemented yet by this PyFlare service`,
+            error: `queryType "${(query as { queryType: string }).queryType}" is not implemented yet by this PyFlare service`,
             errorSource: 'plugin',
           };
       }
     } catch (e) {
       if (e instanceof SearchError) {
+        const field = query.queryType === 'traces' ? 'search' : 'filter';
+        return { status: 400, error: `${field}: ${e.message.replace(/^search: /, '')}`, errorSource: 'downstream' };
+      }
+      if (e instanceof QueryError) {
         return { status: 400, error: e.message, errorSource: 'downstream' };
       }
       return { status: 500, error: `query failed: ${(e as Error).message}`, errorSource: 'plugin' };
     } finally {
       this.metrics?.queryDuration.observe({ query_type: query.queryType }, Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  }
+
+  private async costs(q: CostsQuery, item: QueryItem, ctx: QueryContext): Promise<FrameJSON[]> {
+    const range = { from: item.timeRange.from, to: item.timeRange.to, filter: q.filter };
+    switch (q.view) {
+      case 'summary':
+        return [costSummaryFrame(await costSummary(this.storage, range), item.refId)];
+      case 'breakdown':
+        return [costBreakdownFrame(await costBreakdown(this.storage, { ...range, groupBy: q.groupBy, limit: q.limit }), item.refId)];
+      case 'timeline': {
+        const r = await costTimeline(this.storage, { ...range, groupBy: [q.groupBy], intervalMs: item.intervalMs, maxDataPoints: item.maxDataPoints });
+        return metricsFrames(r, item.refId, { format: q.format, valueName: 'costUsd', pyflareFrame: 'cost-timeline' });
+      }
+      case 'budgets':
+        return [budgetsFrame(await listBudgetViews(this.storage, ctx.nowMs ?? Date.now()), item.refId)];
+      case 'forecast':
+        return [forecastFrame(await costForecast(this.storage, { anchorMs: item.timeRange.to, horizonDays: q.horizonDays, filter: q.filter }), item.refId)];
     }
   }
 }

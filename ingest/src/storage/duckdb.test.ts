@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { normalizeRequest } from '../normalize/index.js';
 import { hex, request, span, type AttrValue } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
+import { parseSearch } from '../search/parser.js';
 import { DuckDbStorage, globToLike } from './duckdb.js';
 import type { SpanRow, TraceSearch } from './types.js';
 
@@ -56,8 +57,7 @@ let db: DuckDbStorage;
 const base: TraceSearch = {
   fromNs: T0,
   toNs: T0 + 3_600_000n * MS,
-  terms: [],
-  status: 'all',
+  where: null,
   sortBy: 'time',
   limit: 100,
 };
@@ -153,27 +153,27 @@ describe('DuckDbStorage', () => {
 
   it('filters by span terms, status and duration', async () => {
     const ids = async (q: Partial<TraceSearch>) => (await db.searchTraces({ ...base, ...q })).map((t) => t.traceId);
-    assert.deepEqual(await ids({ terms: [{ field: 'service', op: 'eq', value: 'checkout' }] }), [A]);
-    assert.deepEqual(await ids({ terms: [{ field: 'model', op: 'glob', value: 'GPT-4o*' }] }), [A]);
-    assert.deepEqual(await ids({ terms: [{ field: 'model', op: 'glob', value: 'claude-*' }] }), [B]);
-    assert.deepEqual(await ids({ terms: [{ field: 'model', op: 'glob', value: 'gpt-4' }] }), []);
-    assert.deepEqual(await ids({ terms: [{ field: 'name', op: 'contains', value: 'search' }] }), [B]);
-    assert.deepEqual(await ids({ terms: [{ field: 'attr', key: 'tenant.id', op: 'eq', value: 'acme' }] }), [A]);
-    assert.deepEqual(await ids({ terms: [{ field: 'spanKind', op: 'eq', value: 'llm' }] }), [B, A]);
-    assert.deepEqual(await ids({ terms: [{ field: 'service', op: 'eq', value: 'checkout', negate: true }] }), [B]);
-    assert.deepEqual(
-      await ids({
-        terms: [
-          { field: 'service', op: 'eq', value: 'checkout' },
-          { field: 'model', op: 'glob', value: 'claude*' },
-        ],
-      }),
-      []
-    );
-    assert.deepEqual(await ids({ status: 'error' }), [B]);
-    assert.deepEqual(await ids({ status: 'ok' }), [A]);
-    assert.deepEqual(await ids({ minDurationNs: 1000n * MS }), [A]);
-    assert.deepEqual(await ids({ maxDurationNs: 500n * MS }), [B]);
+    const w = (q: string) => ({ where: parseSearch(q) });
+    assert.deepEqual(await ids(w('service:checkout')), [A]);
+    assert.deepEqual(await ids(w('model:GPT-4o*')), [A]);
+    assert.deepEqual(await ids(w('model:claude-*')), [B]);
+    assert.deepEqual(await ids(w('model:gpt-4')), []);
+    assert.deepEqual(await ids(w('model:GPT-4O-2024-08-06')), [A], 'models match case-insensitively');
+    assert.deepEqual(await ids(w('model:GPT-4O-2024-08-06 tenant.id:acme')), [A], 'also on the span path');
+    assert.deepEqual(await ids(w('model:gpt-4o-*-06')), [A]);
+    assert.deepEqual(await ids(w('model:*-20250514 OR service:nothing')), [B]);
+    assert.deepEqual(await ids(w('name:search')), [B]);
+    assert.deepEqual(await ids(w('tenant.id:acme')), [A]);
+    assert.deepEqual(await ids(w('kind:llm')), [B, A]);
+    assert.deepEqual(await ids(w('-service:checkout')), [B]);
+    assert.deepEqual(await ids(w('service:checkout model:claude*')), []);
+    assert.deepEqual(await ids(w('service:checkout OR model:claude*')), [B, A]);
+    assert.deepEqual(await ids(w('status:error')), [B]);
+    assert.deepEqual(await ids(w('status:ok')), [A]);
+    assert.deepEqual(await ids(w('duration:>=1000ms')), [A]);
+    assert.deepEqual(await ids(w('duration:<=500ms')), [B]);
+    assert.deepEqual(await ids(w('cost:>=0.5')), [A]);
+    assert.deepEqual(await ids(w('tokens:>100')), [A]);
     assert.deepEqual(await ids({ sortBy: 'duration' }), [A, B]);
     assert.deepEqual(await ids({ sortBy: 'cost' }), [A, B]);
     assert.deepEqual(await ids({ limit: 1 }), [B]);

@@ -1,24 +1,40 @@
 // Storage on one DuckDB file in the data directory. Writes go through a single writer
 // connection (the Appender inside an explicit transaction); reads use a separate connection so
 // a long write never blocks queries (DuckDB is MVCC).
+//
+// Durability: the file is attached with DuckDB's own WAL switched off (RECOVERY_MODE
+// no_wal_writes): span batches are already durable in the intake WAL (src/wal), which is
+// replayed on start for every batch after the `applied_seq` that DuckDB last checkpointed.
+// Writing each batch a second time into DuckDB's WAL would double the I/O for nothing. So a
+// committed span batch is durable in DuckDB only after the next CHECKPOINT (the intake runs
+// them), and every other write (API keys, budgets, retention) checkpoints before it returns
+// (see write()).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import ddb from '@duckdb/node-bindings';
 import { DuckDBInstance, LIST, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { Mutex } from '../util/mutex.js';
+import * as queries from './queries.js';
+import { prepareRollup, Rollups, type PreparedRollup } from './rollups.js';
+import { CHUNK_COLUMNS, ChunkPool, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
+import { attrPath, Params } from './searchSql.js';
 import type {
+  AggregateQuery,
+  AggregateResult,
   ApiKeyRecord,
+  BudgetRecord,
   CatalogRange,
   Scope,
   SpanRow,
-  SpanTerm,
   Storage,
   StorageStatus,
   TraceSearch,
+  TraceStats,
   TraceSummary,
-  WaterfallSpan,
 } from './types.js';
 import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS } from './types.js';
+
+export { attrPath, globToLike } from './searchSql.js';
 
 export const DB_FILE = 'pyflare.duckdb';
 const SCHEMA_VERSION = '1';
@@ -121,58 +137,62 @@ export const SPAN_COLUMNS: Column[] = [
   col('truncated', 'truncated', 'BOOLEAN NOT NULL', 'bool'),
 ];
 
+/**
+ * The large free-text columns are compressed with FSST alone: choosing a method per segment
+ * (dictionary analysis hashes every value) made checkpoints about twice as expensive for a
+ * similar ratio on ~1-2 KB JSON and prompt text. Other columns keep DuckDB's automatic choice.
+ */
+const FSST_COLUMNS = new Set(['attributes', 'events', 'input_content', 'output_content']);
+function columnSql(c: Column): string {
+  return FSST_COLUMNS.has(c.name) && process.env.TMP_COMP !== 'auto' ? c.sql.replace(/^(\S+)/, `$1 USING COMPRESSION ${process.env.TMP_COMP ?? 'fsst'}`) : c.sql;
+}
+
 const DDL = [
-  `CREATE TABLE IF NOT EXISTS spans (${SPAN_COLUMNS.map((c) => `${c.name} ${c.sql}`).join(', ')})`,
+  `CREATE TABLE IF NOT EXISTS spans (${SPAN_COLUMNS.map((c) => `${c.name} ${columnSql(c)}`).join(', ')})`,
   `CREATE TABLE IF NOT EXISTS wal_state (applied_seq BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS pyflare_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS api_keys (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, key_hash VARCHAR NOT NULL,
      scopes VARCHAR[] NOT NULL, created_at TIMESTAMP NOT NULL)`,
+  queries.BUDGETS_DDL,
 ];
 
-/** LIKE pattern for a `*`/`?` glob, escaped with backslash. */
-export function globToLike(glob: string): string {
-  return glob.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%').replace(/\?/g, '_');
+/** Name of the attached database file inside the DuckDB instance. */
+const CATALOG = 'pyflare';
+const ROW_GROUP_SIZE = Number(process.env.TMP_RG ?? 32_768);
+
+/** Spans normalized for storage (SpanChunkBuilder) plus their rollup rows. */
+export interface PreparedSpans {
+  spans: SpanChunks;
+  rollup: PreparedRollup;
 }
 
-/** JSON path selecting one flat attribute key (keys contain dots, so they are quoted). */
-export function attrPath(key: string): string {
-  return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/**
+ * A row for Rollups.onAppended: every field but the large text ones, which the rollups do not
+ * read. Keeping those out keeps queued batches small (they live until applied).
+ */
+function rollupRow(r: Readonly<SpanRow>): SpanRow {
+  return { ...r, attributes: '', resourceAttributes: '', events: '', links: '', inputContent: null, outputContent: null };
 }
 
-class Params {
-  readonly values: DuckDBValue[] = [];
-  add(v: DuckDBValue): string {
-    this.values.push(v);
-    return `$${this.values.length}`;
+/** Collects the spans of one batch for applyPrepared (see spanChunks.ts). */
+export class SpanBatchBuilder {
+  private readonly chunks: SpanChunkBuilder;
+  private readonly rows: SpanRow[] = [];
+  constructor(pool: ChunkPool) {
+    this.chunks = new SpanChunkBuilder(pool);
   }
-}
-
-function termSql(t: SpanTerm, p: Params): string {
-  switch (t.field) {
-    case 'service':
-      return `service = ${p.add(t.value)}`;
-    case 'provider':
-      return `provider = ${p.add(t.value.toLowerCase())}`;
-    case 'operation':
-      return `operation = ${p.add(t.value)}`;
-    case 'spanKind':
-      return `span_kind = ${p.add(t.value.toLowerCase())}`;
-    case 'agent':
-      return `agent_name = ${p.add(t.value)}`;
-    case 'tool':
-      return `tool_name = ${p.add(t.value)}`;
-    case 'user':
-      return `user_id = ${p.add(t.value)}`;
-    case 'session':
-      return `session_id = ${p.add(t.value)}`;
-    case 'model': {
-      const pat = p.add(globToLike(t.value));
-      return `(request_model ILIKE ${pat} ESCAPE '\\' OR response_model ILIKE ${pat} ESCAPE '\\')`;
-    }
-    case 'name':
-      return `name ILIKE ${p.add(`%${globToLike(t.value)}%`)} ESCAPE '\\'`;
-    case 'attr':
-      return `json_extract_string(attributes, ${p.add(attrPath(t.key))}) = ${p.add(t.value)}`;
+  add(r: Readonly<SpanRow>): void {
+    this.chunks.add(r);
+    this.rows.push(rollupRow(r));
+  }
+  /** The rows die here (young); what the rollups keep of them is a few accumulators. */
+  finish(): PreparedSpans {
+    const rollup = prepareRollup(this.rows);
+    this.rows.length = 0;
+    return { spans: this.chunks.finish(), rollup };
+  }
+  discard(): void {
+    this.chunks.discard();
   }
 }
 
@@ -181,6 +201,8 @@ export interface DuckDbStorageOptions {
   /** DuckDB memory cap, e.g. '512MB'; DuckDB's default is 80% of RAM. */
   memoryLimit?: string;
   threads?: number;
+  /** Partial rollup rows between compactions (tests). */
+  rollupCompactAfter?: number;
 }
 
 export class DuckDbStorage implements Storage {
@@ -188,6 +210,11 @@ export class DuckDbStorage implements Storage {
   private readonly writeLock = new Mutex();
   private readonly readLock = new Mutex();
   private closed = false;
+  /** Query-side rollups, fed by applyBatch (see rollups.ts). */
+  private rollups = new Rollups();
+  private readonly sql: queries.SqlReader = { rows: (sql, values) => this.rows(sql, values) };
+
+  private chunkPool!: ChunkPool;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -195,6 +222,13 @@ export class DuckDbStorage implements Storage {
     private readonly reader: DuckDBConnection,
     readonly file: string
   ) {}
+
+  /** A connection whose default database is the attached file. */
+  private static async connect(instance: DuckDBInstance): Promise<DuckDBConnection> {
+    const c = await instance.connect();
+    await c.run(`USE ${CATALOG}`);
+    return c;
+  }
 
   static async open(opts: DuckDbStorageOptions): Promise<DuckDbStorage> {
     await fs.mkdir(opts.dataDir, { recursive: true });
@@ -206,8 +240,17 @@ export class DuckDbStorage implements Storage {
     if (opts.threads) {
       config.threads = String(opts.threads);
     }
-    const instance = await DuckDBInstance.create(file, config);
-    const writer = await instance.connect();
+    // Checkpoints happen when the intake says so (it then deletes WAL segments), not on DuckDB's
+    // own WAL-size estimate.
+    config.checkpoint_threshold = '1TB';
+    config.temp_directory = `${file}.tmp`;
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const setup = await instance.connect();
+    // Row groups of 32Ki rows rather than 120Ki: a checkpoint rewrites the last, partly filled
+    // row group whole, and the intake checkpoints every few seconds.
+    await setup.run(`ATTACH '${file.replace(/'/g, "''")}' AS ${CATALOG} (RECOVERY_MODE no_wal_writes, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`);
+    setup.closeSync();
+    const writer = await DuckDbStorage.connect(instance);
     for (const sql of DDL) {
       await writer.run(sql);
     }
@@ -216,15 +259,57 @@ export class DuckDbStorage implements Storage {
       await writer.run('INSERT INTO wal_state VALUES (0)');
     }
     await writer.run(`INSERT OR REPLACE INTO pyflare_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
-    const reader = await instance.connect();
-    return new DuckDbStorage(instance, writer, reader, file);
+    await Rollups.ensure(writer);
+    if (process.env.TMP_NOINDEX) await writer.run('DROP INDEX IF EXISTS spans_trace_id');
+    // The schema and its one-time rows must survive a crash (no DuckDB WAL; see above).
+    await writer.run('CHECKPOINT');
+    const reader = await DuckDbStorage.connect(instance);
+    const storage = new DuckDbStorage(instance, writer, reader, file);
+    storage.rollups = new Rollups(opts.rollupCompactAfter);
+    storage.chunkPool = await DuckDbStorage.spanChunkPool(writer);
+    return storage;
+  }
+
+  /** Chunks typed exactly like the spans table (JSON columns included), after checking its columns. */
+  private static async spanChunkPool(c: DuckDBConnection): Promise<ChunkPool> {
+    const names = (await c.runAndReadAll(`SELECT column_name FROM duckdb_columns() WHERE database_name = '${CATALOG}' AND table_name = 'spans' ORDER BY column_index`))
+      .getRowObjectsJS()
+      .map((r) => String(r.column_name));
+    if (names.join(',') !== CHUNK_COLUMNS.join(',') || SPAN_COLUMNS.map((x) => x.name).join(',') !== names.join(',')) {
+      throw new Error(`spans table columns (${names.join(', ')}) differ from the ingest chunk layout (storage/spanChunks.ts)`);
+    }
+    const appender = await c.createAppender('spans');
+    try {
+      const raw = (appender as unknown as { appender: ddb.Appender }).appender;
+      return new ChunkPool(names.map((_, i) => ddb.appender_column_type(raw, i)));
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  /** A builder for the spans of one batch (normalization writes into it span by span). */
+  newSpanBatch(): SpanBatchBuilder {
+    return new SpanBatchBuilder(this.chunkPool);
+  }
+
+  /**
+   * Another connection on this instance (default catalog: the spans database), for modules
+   * with tables of their own (the drift engine attaches its file with it). Close it before close().
+   */
+  connect(): Promise<DuckDBConnection> {
+    return DuckDbStorage.connect(this.instance);
   }
 
   private read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.readLock.run(() => fn(this.reader));
   }
+  /** A durable write: checkpointed before it returns (DuckDB keeps no WAL here; see the top). */
   private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    return this.writeLock.run(() => fn(this.writer));
+    return this.writeLock.run(async () => {
+      const result = await fn(this.writer);
+      await this.writer.run('CHECKPOINT');
+      return result;
+    });
   }
 
   private async rows(sql: string, values: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
@@ -235,34 +320,52 @@ export class DuckDbStorage implements Storage {
   }
 
   async appliedSeq(): Promise<bigint> {
-    return this.write(async (c) => {
+    return this.writeLock.run(async () => {
+      const c = this.writer;
       const r = await c.runAndReadAll('SELECT max(applied_seq) AS s FROM wal_state');
       return big(r.getRowObjectsJS()[0]?.s ?? 0n);
     });
   }
 
   async applyBatch(rows: readonly SpanRow[], seq: bigint): Promise<void> {
-    await this.write(async (c) => {
+    const b = this.newSpanBatch();
+    for (const r of rows) {
+      b.add(r);
+    }
+    const prepared = b.finish();
+    try {
+      await this.applyPrepared([prepared], seq);
+    } finally {
+      prepared.spans.release();
+    }
+  }
+
+  /**
+   * Appends prepared batches and records `seq` as applied, in one transaction. The batches stay
+   * the caller's (release them after success; on failure they can be applied again). Durable
+   * only after the next checkpoint(): callers keep their WAL until then.
+   */
+  async applyPrepared(batches: readonly PreparedSpans[], seq: bigint): Promise<void> {
+    await this.writeLock.run(async () => {
+      const c = this.writer;
       await c.run('BEGIN TRANSACTION');
       try {
         const a = await c.createAppender('spans');
         try {
-          for (let i = 0; i < rows.length; i++) {
-            const r = rows[i]!;
-            for (const column of SPAN_COLUMNS) {
-              column.append(a, r);
-            }
-            a.endRow();
-            // Appender calls are synchronous; give the event loop a turn on big batches.
-            if (i % 2048 === 2047) {
-              a.flushSync();
-              await yieldToLoop();
+          const raw = (a as unknown as { appender: ddb.Appender }).appender;
+          for (const b of batches) {
+            for (const chunk of b.spans.rawChunks) {
+              ddb.append_data_chunk(raw, chunk);
             }
           }
           a.flushSync();
         } finally {
           a.closeSync();
         }
+        await this.rollups.onPrepared(
+          c,
+          batches.map((b) => b.rollup)
+        );
         await c.run('UPDATE wal_state SET applied_seq = $1', [seq]);
         await c.run('COMMIT');
       } catch (e) {
@@ -273,81 +376,32 @@ export class DuckDbStorage implements Storage {
   }
 
   async checkpoint(): Promise<void> {
-    await this.write((c) => c.run('CHECKPOINT').then(() => undefined));
+    await this.writeLock.run(() => this.writer.run('CHECKPOINT').then(() => undefined));
   }
 
   async searchTraces(q: TraceSearch): Promise<TraceSummary[]> {
-    const p = new Params();
-    const from = p.add(q.fromNs);
-    const to = p.add(q.toNs);
-    const having: string[] = [];
-    for (const t of q.terms) {
-      const cond = `coalesce(bool_or(${termSql(t, p)}), false)`;
-      having.push(t.negate ? `NOT ${cond}` : cond);
-    }
-    if (q.status === 'error') {
-      having.push('count(*) FILTER (WHERE status_code = 2) > 0');
-    } else if (q.status === 'ok') {
-      having.push('count(*) FILTER (WHERE status_code = 2) = 0');
-    }
-    if (q.minDurationNs !== undefined) {
-      having.push(`max(end_ns) - min(start_ns) >= ${p.add(q.minDurationNs)}`);
-    }
-    if (q.maxDurationNs !== undefined) {
-      having.push(`max(end_ns) - min(start_ns) <= ${p.add(q.maxDurationNs)}`);
-    }
-    const order =
-      q.sortBy === 'duration'
-        ? 'end_ns - start_ns DESC'
-        : q.sortBy === 'cost'
-          ? 'cost_micros DESC NULLS LAST, start_ns DESC'
-          : 'start_ns DESC';
-    const sql = `
-      SELECT * FROM (
-      SELECT trace_id,
-        min(start_ns) AS start_ns,
-        max(end_ns) AS end_ns,
-        first(name ORDER BY (parent_span_id <> ''), start_ns) AS root_name,
-        first(service ORDER BY (parent_span_id <> ''), start_ns) AS root_service,
-        list_sort(list_distinct(list(coalesce(response_model, request_model)))) AS models,
-        count(*) AS span_count,
-        count(*) FILTER (WHERE status_code = 2) AS error_count,
-        coalesce(sum(input_tokens), 0) AS input_tokens,
-        coalesce(sum(output_tokens), 0) AS output_tokens,
-        sum(cost_micros) AS cost_micros,
-        list(struct_pack(s := span_id, p := parent_span_id, st := start_ns, d := duration_ns, k := span_kind, c := status_code)
-             ORDER BY start_ns)[1:50] AS waterfall
-      FROM spans
-      WHERE trace_id IN (SELECT trace_id FROM spans WHERE start_ns >= ${from} AND start_ns <= ${to})
-      GROUP BY trace_id
-      ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
-      )
-      ORDER BY ${order}
-      LIMIT ${Math.max(1, Math.floor(q.limit))}`;
-    const rows = await this.rows(sql, p.values);
-    return rows.map((r) => ({
-      traceId: str(r.trace_id),
-      startNs: big(r.start_ns),
-      endNs: big(r.end_ns),
-      rootName: str(r.root_name),
-      rootService: str(r.root_service),
-      models: Array.isArray(r.models) ? r.models.filter((m) => m !== null).map(String) : [],
-      spanCount: Number(r.span_count),
-      errorCount: Number(r.error_count),
-      inputTokens: Number(r.input_tokens),
-      outputTokens: Number(r.output_tokens),
-      costMicros: r.cost_micros === null || r.cost_micros === undefined ? null : Number(r.cost_micros),
-      waterfall: (Array.isArray(r.waterfall) ? (r.waterfall as Record<string, unknown>[]) : []).map(
-        (w): WaterfallSpan => ({
-          spanId: str(w.s),
-          parentSpanId: str(w.p),
-          startNs: big(w.st),
-          durationNs: big(w.d),
-          spanKind: str(w.k),
-          statusCode: Number(w.c),
-        })
-      ),
-    }));
+    return queries.searchTraces(this.sql, q);
+  }
+
+  async traceStats(q: Omit<TraceSearch, 'limit' | 'sortBy' | 'after'>): Promise<TraceStats> {
+    return queries.traceStats(this.sql, q);
+  }
+
+  async aggregate(q: AggregateQuery): Promise<AggregateResult> {
+    return queries.aggregate(this.sql, q);
+  }
+
+  async listBudgets(): Promise<BudgetRecord[]> {
+    return queries.listBudgets(this.sql);
+  }
+
+  async putBudget(b: BudgetRecord): Promise<void> {
+    const { sql, values } = queries.putBudgetSql(b);
+    await this.write((c) => c.run(sql, values).then(() => undefined));
+  }
+
+  async deleteBudget(id: string): Promise<boolean> {
+    return this.write(async (c) => Number((await c.run('DELETE FROM budgets WHERE id = $1', [id])).rowsChanged) > 0);
   }
 
   async getTrace(traceId: string, limit = 10_000): Promise<SpanRow[]> {
@@ -449,8 +503,16 @@ export class DuckDbStorage implements Storage {
 
   async deleteBefore(cutoffNs: bigint): Promise<number> {
     return this.write(async (c) => {
-      const r = await c.run('DELETE FROM spans WHERE start_ns < $1', [cutoffNs]);
-      return Number(r.rowsChanged);
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const r = await c.run('DELETE FROM spans WHERE start_ns < $1', [cutoffNs]);
+        await this.rollups.onDeletedBefore(c, cutoffNs);
+        await c.run('COMMIT');
+        return Number(r.rowsChanged);
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
     });
   }
 

@@ -1,5 +1,6 @@
 // The storage contract. DuckDB implements it today; a ClickHouse implementation can follow
 // behind the same interface, so nothing above this layer writes SQL.
+import type { SearchExpr } from '../search/parser.js';
 
 export const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 export type SpanKindName = (typeof SPAN_KINDS)[number];
@@ -74,24 +75,91 @@ export interface SpanRow {
   truncated: boolean;
 }
 
-/** A span-level condition; a trace matches when some span of it satisfies the condition. */
-export type SpanTerm =
-  | { field: 'service' | 'provider' | 'operation' | 'spanKind' | 'agent' | 'tool' | 'user' | 'session'; op: 'eq'; value: string }
-  | { field: 'model'; op: 'glob'; value: string }
-  | { field: 'name'; op: 'contains'; value: string }
-  | { field: 'attr'; key: string; op: 'eq'; value: string };
-
+/**
+ * A trace search. `where` is the search language's AST (src/search/parser.ts): span-level
+ * terms hold when any span of the trace matches; status/duration/cost/tokens are trace totals.
+ */
 export interface TraceSearch {
   /** Traces with a span starting in [fromNs, toNs]. */
   fromNs: bigint;
   toNs: bigint;
-  /** All must match (each by any span of the trace); `negate` excludes traces with such a span. */
-  terms: Array<SpanTerm & { negate?: boolean }>;
-  status: 'all' | 'ok' | 'error';
-  minDurationNs?: bigint;
-  maxDurationNs?: bigint;
+  where: SearchExpr | null;
   sortBy: 'time' | 'duration' | 'cost';
   limit: number;
+  /** Keyset position: only traces after this one in the sort order (from a cursor). */
+  after?: { key: bigint; traceId: string };
+}
+
+/** The sort key of a trace summary (start, extent or cost micros; no cost sorts as -1). */
+export function traceSortKey(t: TraceSummary, sortBy: TraceSearch['sortBy']): bigint {
+  return sortBy === 'time' ? t.startNs : sortBy === 'duration' ? t.endNs - t.startNs : BigInt(t.costMicros ?? -1);
+}
+
+export interface TraceStats {
+  traceCount: number;
+  errorTraceCount: number;
+  spanCount: number;
+  /** Trace extents in ms; null when no trace matched. quantile_cont (linear interpolation). */
+  durationMs: { avg: number | null; p50: number | null; p90: number | null; p95: number | null; p99: number | null; max: number | null };
+  inputTokens: number;
+  outputTokens: number;
+  costMicros: number;
+}
+
+/** Measures of the aggregate engine; `dur` etc. name the rollup values (rollups.ts). */
+export type CountMetric = 'requests' | 'errors' | 'error_rate' | 'usage' | 'unpriced';
+export type ValueMetric = 'dur' | 'in' | 'out' | 'cached' | 'total' | 'cost';
+export type AggFn = 'sum' | 'avg' | 'count' | 'min' | 'max' | { quantile: number };
+export type Measure = { metric: CountMetric } | { metric: ValueMetric; fn: AggFn };
+export type SpanScopeName = 'llm' | 'root' | 'all';
+
+/**
+ * Aggregates spans in [fromNs, toNs) by time bucket (stepMs, buckets aligned to multiples of
+ * the step since the epoch) and dimensions. Values are in base units (ns, tokens, micros).
+ */
+export interface AggregateQuery {
+  fromNs: bigint;
+  toNs: bigint;
+  /** Absent: one row per group over the whole range. */
+  stepMs?: number;
+  /** Dimension names (query-model DIMENSIONS) or `attr.<key>`. */
+  groupBy: string[];
+  /** Span-level filter (every term evaluated on the span itself). */
+  filter: SearchExpr | null;
+  spans: SpanScopeName;
+  measures: Measure[];
+  /** Keep only this many groups: the largest by `rankBy` (a measure index) or by span count. */
+  maxGroups?: number;
+  rankBy?: number;
+}
+
+export interface AggregateRow {
+  bucketMs: number | null;
+  labels: string[];
+  /** Per measure: a number, or null (no value: avg/min/max/quantile of nothing, rate of 0 requests). */
+  values: Array<number | null>;
+}
+
+export interface AggregateResult {
+  rows: AggregateRow[];
+  /** Where the numbers came from: the per-minute rollup, raw spans, or both (raw at the range edges). */
+  source: 'rollup' | 'raw' | 'rollup+raw';
+  /** Groups before maxGroups was applied. */
+  groupCount: number;
+}
+
+export type BudgetPeriod = 'daily' | 'weekly' | 'monthly';
+
+export interface BudgetRecord {
+  id: string;
+  name: string;
+  /** null = all spend. */
+  scope: { dimension: string; value: string } | null;
+  period: BudgetPeriod;
+  amountMicros: bigint;
+  alertThreshold: number;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export interface WaterfallSpan {
@@ -153,6 +221,11 @@ export interface Storage {
   checkpoint(): Promise<void>;
 
   searchTraces(q: TraceSearch): Promise<TraceSummary[]>;
+  traceStats(q: Omit<TraceSearch, 'limit' | 'sortBy' | 'after'>): Promise<TraceStats>;
+  aggregate(q: AggregateQuery): Promise<AggregateResult>;
+  listBudgets(): Promise<BudgetRecord[]>;
+  putBudget(b: BudgetRecord): Promise<void>;
+  deleteBudget(id: string): Promise<boolean>;
   getTrace(traceId: string, limit?: number): Promise<SpanRow[]>;
   services(range?: CatalogRange): Promise<string[]>;
   models(range?: CatalogRange): Promise<string[]>;

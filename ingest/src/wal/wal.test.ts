@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, describe, it } from 'node:test';
-import { normalizeRequest } from '../normalize/index.js';
 import { makeTempDir } from '../testing/service.js';
-import { NOW_NS, request, span } from '../testing/otlp.js';
-import type { SpanRow } from '../storage/types.js';
-import { Wal, type WalRecord } from './wal.js';
+import { decodeSegment, encodeRecord, Wal, type WalEntry, type WalRecord } from './wal.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -17,24 +16,32 @@ async function tempDir(): Promise<string> {
   dirs.push(d);
   return d;
 }
-function rows(n: number): SpanRow[] {
-  return normalizeRequest(request(Array.from({ length: n }, () => span({ attrs: { 'gen_ai.request.model': 'gpt-4o' } }))), {
-    nowNs: NOW_NS,
-  }).rows;
+let clock = 1_768_478_400_000_000_000n;
+function entry(bytes: number, format: WalEntry['format'] = 'protobuf'): WalEntry {
+  return { format, receivedNs: clock++, body: crypto.randomBytes(bytes) };
 }
 async function segments(dir: string): Promise<string[]> {
   return (await fs.readdir(dir)).filter((f) => f.endsWith('.wal')).sort();
+}
+async function readAll(w: Wal): Promise<{ records: WalRecord[]; tornBytes: number }> {
+  const records: WalRecord[] = [];
+  let tornBytes = 0;
+  for await (const seg of w.readExisting()) {
+    records.push(...seg.records);
+    tornBytes += seg.tornBytes;
+  }
+  return { records, tornBytes };
 }
 
 describe('Wal', () => {
   it('group-commits concurrent appends in seq order and reads them back exactly', async () => {
     const dir = await tempDir();
-    const committed: WalRecord[] = [];
+    const committed: WalEntry[] = [];
     let flushes = 0;
     const wal = await Wal.open({ dir, onCommitted: (r) => committed.push(...r), onFlush: () => flushes++ });
-    assert.deepEqual((await wal.readExisting()).records, []);
+    assert.deepEqual((await readAll(wal)).records, []);
     await wal.start(0n);
-    const batches = Array.from({ length: 40 }, (_, i) => rows(1 + (i % 3)));
+    const batches = Array.from({ length: 40 }, (_, i) => entry(1 + (i % 3) * 5000, i % 2 ? 'json' : 'protobuf'));
     const seqs = await Promise.all(batches.map((b) => wal.append(b)));
     assert.deepEqual(seqs, batches.map((_, i) => BigInt(i + 1)));
     assert.deepEqual(committed.map((r) => r.seq), seqs);
@@ -42,11 +49,14 @@ describe('Wal', () => {
     await wal.close();
 
     const again = await Wal.open({ dir });
-    const { records, tornBytes } = await again.readExisting();
+    const { records, tornBytes } = await readAll(again);
     assert.equal(tornBytes, 0);
     assert.deepEqual(records.map((r) => r.seq), seqs);
-    assert.deepEqual(records[5]!.rows, batches[5]);
-    assert.equal(typeof records[5]!.rows[0]!.startNs, 'bigint');
+    const r5 = records[5]!;
+    assert.ok(r5.kind === 'request');
+    assert.equal(r5.format, batches[5]!.format);
+    assert.equal(r5.receivedNs, batches[5]!.receivedNs);
+    assert.ok(r5.body.equals(batches[5]!.body));
   });
 
   it('drops a torn tail and continues in a fresh segment', async () => {
@@ -54,7 +64,7 @@ describe('Wal', () => {
     const wal = await Wal.open({ dir });
     await wal.start(0n);
     for (let i = 0; i < 3; i++) {
-      await wal.append(rows(2));
+      await wal.append(entry(100));
     }
     await wal.close();
     const [seg] = await segments(dir);
@@ -63,43 +73,43 @@ describe('Wal', () => {
     await fs.truncate(file, size - 7);
 
     const w2 = await Wal.open({ dir });
-    const { records, tornBytes } = await w2.readExisting();
+    const { records, tornBytes } = await readAll(w2);
     assert.deepEqual(records.map((r) => r.seq), [1n, 2n]);
     assert.ok(tornBytes > 0);
     await w2.start(3n);
-    assert.equal(await w2.append(rows(1)), 4n);
+    assert.equal(await w2.append(entry(10)), 4n);
     await w2.close();
     assert.equal((await segments(dir)).length, 2, 'new records never follow the torn bytes');
 
     const w3 = await Wal.open({ dir });
-    assert.deepEqual((await w3.readExisting()).records.map((r) => r.seq), [1n, 2n, 4n]);
+    assert.deepEqual((await readAll(w3)).records.map((r) => r.seq), [1n, 2n, 4n]);
   });
 
   it('stops at a corrupted record (bad checksum)', async () => {
     const dir = await tempDir();
     const wal = await Wal.open({ dir });
     await wal.start(0n);
-    await wal.append(rows(1));
-    await wal.append(rows(1));
+    await wal.append(entry(50));
+    await wal.append(entry(50));
     await wal.close();
     const file = path.join(dir, (await segments(dir))[0]!);
     const buf = await fs.readFile(file);
     buf[buf.length - 3] = buf[buf.length - 3]! ^ 0xff;
     await fs.writeFile(file, buf);
     const w2 = await Wal.open({ dir });
-    assert.deepEqual((await w2.readExisting()).records.map((r) => r.seq), [1n]);
+    assert.deepEqual((await readAll(w2)).records.map((r) => r.seq), [1n]);
   });
 
   it('rotates and deletes only fully applied segments', async () => {
     const dir = await tempDir();
     const wal = await Wal.open({ dir });
     await wal.start(0n);
-    await wal.append(rows(1));
-    await wal.append(rows(1));
+    await wal.append(entry(10));
+    await wal.append(entry(10));
     await wal.rotate();
-    await wal.append(rows(1));
+    await wal.append(entry(10));
     await wal.rotate();
-    await wal.append(rows(1));
+    await wal.append(entry(10));
     assert.equal(wal.sealedCount, 2);
     assert.equal(await wal.deleteSealedUpTo(1n), 0, 'segment 1 holds seq 2, not yet applied');
     assert.equal(await wal.deleteSealedUpTo(2n), 1);
@@ -107,6 +117,24 @@ describe('Wal', () => {
     assert.equal((await segments(dir)).length, 1);
     await wal.close();
     const w2 = await Wal.open({ dir });
-    assert.deepEqual((await w2.readExisting()).records.map((r) => r.seq), [4n]);
+    assert.deepEqual((await readAll(w2)).records.map((r) => r.seq), [4n]);
+  });
+
+  it('still reads records of the previous format (normalized rows as JSON)', () => {
+    const row = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), startNs: '5', endNs: '7', durationNs: '2', name: 'x' };
+    const payload = Buffer.from(JSON.stringify({ seq: '9', rows: [row] }));
+    const header = Buffer.alloc(12);
+    header.writeUInt32LE(0x50465731, 0);
+    header.writeUInt32LE(payload.length, 4);
+    header.writeUInt32LE(zlib.crc32(payload), 8);
+    const next = encodeRecord(10n, entry(20));
+    const { records, torn } = decodeSegment(Buffer.concat([header, payload, next]));
+    assert.equal(torn, 0);
+    assert.equal(records.length, 2);
+    const legacy = records[0]!;
+    assert.ok(legacy.kind === 'rows');
+    assert.equal(legacy.seq, 9n);
+    assert.equal(legacy.rows[0]!.durationNs, 2n);
+    assert.equal(records[1]!.seq, 10n);
   });
 });

@@ -1,30 +1,54 @@
-// Write-ahead log of normalized span batches. A batch is acknowledged to the client only after
-// its record is fsynced here; DuckDB gets it afterwards. Concurrent appends share one write and
-// one fdatasync (group commit).
+// Write-ahead log of received export requests. A request is acknowledged to the client only
+// after its record is fsynced here; DuckDB gets the spans afterwards. Concurrent appends share
+// one write and one fdatasync (group commit).
+//
+// A record holds the request body exactly as received (after decompression): OTLP protobuf is
+// already compact, so logging it costs one copy to the kernel and no encoding at all. Replay
+// decodes and normalizes it again with the recorded receive time, which gives the same spans
+// (validation depends only on the body and that time).
 //
 // Files: <dir>/<segment no., 16 digits>.wal. Record: magic u32 | payload length u32 | crc32 u32
-// | payload (UTF-8 JSON {"seq":"N","rows":[...]}). Replay stops a segment at the first short or
-// corrupt record: only a torn tail (never acknowledged) can be damaged that way.
+// | payload. Payload ("PFW2"): seq u64 | received ns i64 | format u8 | 7 zero bytes | body.
+// Records of the previous format ("PFW1": JSON {"seq":"N","rows":[...]} of normalized rows)
+// are still read. Replay stops a segment at the first short or corrupt record: only a torn
+// tail (never acknowledged) can be damaged that way.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { SpanRow } from '../storage/types.js';
 import { Mutex } from '../util/mutex.js';
 
-const MAGIC = 0x50465731; // "PFW1"
+const MAGIC_V1 = 0x50465731; // "PFW1"
+const MAGIC = 0x50465732; // "PFW2"
 const HEADER = 12;
+const META = 24;
 const MAX_RECORD = 1024 * 1024 * 1024;
 
-export interface WalRecord {
-  seq: bigint;
-  rows: SpanRow[];
+/** Encoding of a logged request body. */
+export type BodyFormat = 'protobuf' | 'json';
+const FORMAT_CODES: Record<BodyFormat, number> = { protobuf: 1, json: 2 };
+const FORMATS: Record<number, BodyFormat | undefined> = { 1: 'protobuf', 2: 'json' };
+
+/** What the intake logs per request. */
+export interface WalEntry {
+  format: BodyFormat;
+  /** Receiver clock when the request arrived (ns): validation is repeated against it on replay. */
+  receivedNs: bigint;
+  body: Uint8Array;
+  /** Set by append(). */
+  seq?: bigint;
 }
 
-interface Pending {
-  seq: bigint;
-  rows: SpanRow[];
-  buf: Buffer;
-  resolve: () => void;
+/** A record read back from disk. */
+export type WalRecord =
+  | { kind: 'request'; seq: bigint; format: BodyFormat; receivedNs: bigint; body: Buffer }
+  | { kind: 'rows'; seq: bigint; rows: SpanRow[] };
+
+interface Pending<E extends WalEntry> {
+  entry: E;
+  head: Buffer;
+  body: Uint8Array;
+  resolve: (seq: bigint) => void;
   reject: (e: Error) => void;
 }
 
@@ -35,16 +59,22 @@ interface Segment {
   size: number;
 }
 
-export function encodeRecord(seq: bigint, rows: readonly SpanRow[]): Buffer {
-  const payload = Buffer.from(
-    JSON.stringify({ seq: seq.toString(), rows }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-    'utf8'
-  );
-  const header = Buffer.alloc(HEADER);
-  header.writeUInt32LE(MAGIC, 0);
-  header.writeUInt32LE(payload.length, 4);
-  header.writeUInt32LE(zlib.crc32(payload), 8);
-  return Buffer.concat([header, payload]);
+/** Header + meta of one record (the body follows it on disk). */
+export function encodeRecordHead(seq: bigint, e: Pick<WalEntry, 'format' | 'receivedNs' | 'body'>): Buffer {
+  const head = Buffer.alloc(HEADER + META);
+  head.writeBigUInt64LE(seq, HEADER);
+  head.writeBigInt64LE(e.receivedNs, HEADER + 8);
+  head.writeUInt8(FORMAT_CODES[e.format], HEADER + 16);
+  const meta = head.subarray(HEADER);
+  head.writeUInt32LE(MAGIC, 0);
+  head.writeUInt32LE(META + e.body.byteLength, 4);
+  head.writeUInt32LE(zlib.crc32(e.body, zlib.crc32(meta)), 8);
+  return head;
+}
+
+/** One whole record (tests and tools; the log itself writes head and body without copying). */
+export function encodeRecord(seq: bigint, e: Pick<WalEntry, 'format' | 'receivedNs' | 'body'>): Buffer {
+  return Buffer.concat([encodeRecordHead(seq, e), e.body]);
 }
 
 function reviveRow(r: Record<string, unknown>): SpanRow {
@@ -63,20 +93,34 @@ export function decodeSegment(buf: Buffer): { records: WalRecord[]; torn: number
     const magic = buf.readUInt32LE(off);
     const len = buf.readUInt32LE(off + 4);
     const crc = buf.readUInt32LE(off + 8);
-    if (magic !== MAGIC || len > MAX_RECORD || off + HEADER + len > buf.length) {
+    if ((magic !== MAGIC && magic !== MAGIC_V1) || len > MAX_RECORD || off + HEADER + len > buf.length) {
       break;
     }
     const payload = buf.subarray(off + HEADER, off + HEADER + len);
     if (zlib.crc32(payload) !== crc) {
       break;
     }
-    let parsed: { seq: string; rows: Record<string, unknown>[] };
-    try {
-      parsed = JSON.parse(payload.toString('utf8')) as { seq: string; rows: Record<string, unknown>[] };
-    } catch {
-      break;
+    if (magic === MAGIC) {
+      const format = len >= META ? FORMATS[payload.readUInt8(16)] : undefined;
+      if (!format) {
+        break;
+      }
+      records.push({
+        kind: 'request',
+        seq: payload.readBigUInt64LE(0),
+        receivedNs: payload.readBigInt64LE(8),
+        format,
+        body: payload.subarray(META),
+      });
+    } else {
+      let parsed: { seq: string; rows: Record<string, unknown>[] };
+      try {
+        parsed = JSON.parse(payload.toString('utf8')) as { seq: string; rows: Record<string, unknown>[] };
+      } catch {
+        break;
+      }
+      records.push({ kind: 'rows', seq: BigInt(parsed.seq), rows: parsed.rows.map(reviveRow) });
     }
-    records.push({ seq: BigInt(parsed.seq), rows: parsed.rows.map(reviveRow) });
     off += HEADER + len;
   }
   return { records, torn: buf.length - off };
@@ -94,17 +138,20 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export interface WalOptions {
+export interface WalOptions<E extends WalEntry> {
   dir: string;
-  /** Called in seq order, synchronously after each group commit, before the appenders resume. */
-  onCommitted?: (records: WalRecord[]) => void;
-  /** Observes each group commit: spans written and seconds spent writing + syncing. */
-  onFlush?: (spans: number, seconds: number) => void;
+  /**
+   * Called with the entries of each group commit (seq set, in seq order), synchronously after
+   * the fsync and before the appenders' promises resolve.
+   */
+  onCommitted?: (entries: E[]) => void;
+  /** Observes each group commit: bytes written and seconds spent writing + syncing. */
+  onFlush?: (bytes: number, seconds: number) => void;
 }
 
-export class Wal {
+export class Wal<E extends WalEntry = WalEntry> {
   private readonly fileLock = new Mutex();
-  private pending: Pending[] = [];
+  private pending: Pending<E>[] = [];
   private flushing: Promise<void> | null = null;
   private current: (Segment & { fh: fs.FileHandle }) | null = null;
   private sealed: Segment[] = [];
@@ -113,12 +160,12 @@ export class Wal {
   private needsFreshSegment = false;
   private closed = false;
 
-  private constructor(private readonly opts: WalOptions) {}
+  private constructor(private readonly opts: WalOptions<E>) {}
 
   /** Opens the directory; existing segments stay sealed until replayed and deleted. */
-  static async open(opts: WalOptions): Promise<Wal> {
+  static async open<E extends WalEntry = WalEntry>(opts: WalOptions<E>): Promise<Wal<E>> {
     await fs.mkdir(opts.dir, { recursive: true });
-    const w = new Wal(opts);
+    const w = new Wal<E>(opts);
     const names = (await fs.readdir(opts.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
     for (const n of names) {
       const no = Number(SEGMENT_RE.exec(n)![1]);
@@ -129,25 +176,21 @@ export class Wal {
   }
 
   /**
-   * Reads the records of the segments present at open, in order. Call once, before start().
-   * Returns the records and the number of bytes dropped from torn tails.
+   * Reads the records of the segments present at open, in order, one segment at a time (so
+   * replay holds one segment in memory). Call once, before start().
    */
-  async readExisting(): Promise<{ records: WalRecord[]; tornBytes: number }> {
-    const records: WalRecord[] = [];
-    let tornBytes = 0;
-    for (const seg of this.sealed) {
+  async *readExisting(): AsyncGenerator<{ records: WalRecord[]; tornBytes: number }> {
+    for (const seg of [...this.sealed]) {
       const buf = await fs.readFile(seg.file);
       const d = decodeSegment(buf);
-      tornBytes += d.torn;
       seg.size = buf.length;
       for (const r of d.records) {
-        records.push(r);
         if (r.seq > seg.maxSeq) {
           seg.maxSeq = r.seq;
         }
       }
+      yield { records: d.records, tornBytes: d.torn };
     }
-    return { records, tornBytes };
   }
 
   /** Starts a fresh segment; sequence numbers continue after `lastSeq`. */
@@ -178,15 +221,16 @@ export class Wal {
     return this.sealed.reduce((s, x) => s + x.size, 0) + this.currentSize;
   }
 
-  /** Appends one batch; resolves with its seq once it is on disk (fdatasync). */
-  append(rows: SpanRow[]): Promise<bigint> {
+  /** Appends one request; sets entry.seq and resolves with it once the record is on disk (fdatasync). */
+  append(entry: E): Promise<bigint> {
     if (this.closed || !this.current) {
       return Promise.reject(new Error('WAL is closed'));
     }
     const seq = this.nextSeq++;
-    const buf = encodeRecord(seq, rows);
+    entry.seq = seq;
+    const head = encodeRecordHead(seq, entry);
     return new Promise<bigint>((resolve, reject) => {
-      this.pending.push({ seq, rows, buf, resolve: () => resolve(seq), reject });
+      this.pending.push({ entry, head, body: entry.body, resolve, reject });
       if (!this.flushing) {
         this.flushing = this.flushLoop().finally(() => {
           this.flushing = null;
@@ -204,8 +248,9 @@ export class Wal {
     }
   }
 
-  private async writeBatch(batch: Pending[]): Promise<void> {
+  private async writeBatch(batch: Pending<E>[]): Promise<void> {
     const t0 = process.hrtime.bigint();
+    let bytes = 0;
     try {
       if (this.needsFreshSegment) {
         // A failed write may have left a partial record: later records must not follow it.
@@ -216,15 +261,28 @@ export class Wal {
       if (!seg) {
         throw new Error('WAL is closed');
       }
-      const data = batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((p) => p.buf));
-      let off = 0;
-      while (off < data.length) {
-        const { bytesWritten } = await seg.fh.write(data, off, data.length - off);
-        off += bytesWritten;
+      let parts: Uint8Array[] = [];
+      for (const p of batch) {
+        parts.push(p.head, p.body);
+        bytes += p.head.length + p.body.byteLength;
+      }
+      // writev may write less than asked (and caps the buffer count): loop on what is left.
+      while (parts.length > 0) {
+        const slice = parts.length > 512 ? parts.slice(0, 512) : parts;
+        let { bytesWritten } = await seg.fh.writev(slice);
+        let k = 0;
+        while (k < slice.length && bytesWritten >= slice[k]!.byteLength) {
+          bytesWritten -= slice[k]!.byteLength;
+          k++;
+        }
+        parts = parts.slice(k);
+        if (bytesWritten > 0) {
+          parts[0] = parts[0]!.subarray(bytesWritten);
+        }
       }
       await seg.fh.datasync();
-      seg.size += data.length;
-      seg.maxSeq = batch[batch.length - 1]!.seq;
+      seg.size += bytes;
+      seg.maxSeq = batch[batch.length - 1]!.entry.seq!;
     } catch (e) {
       this.needsFreshSegment = true;
       const err = e instanceof Error ? e : new Error(String(e));
@@ -233,11 +291,10 @@ export class Wal {
       }
       return;
     }
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    this.opts.onFlush?.(batch.reduce((n, p) => n + p.rows.length, 0), seconds);
-    this.opts.onCommitted?.(batch.map((p) => ({ seq: p.seq, rows: p.rows })));
+    this.opts.onFlush?.(bytes, Number(process.hrtime.bigint() - t0) / 1e9);
+    this.opts.onCommitted?.(batch.map((p) => p.entry));
     for (const p of batch) {
-      p.resolve();
+      p.resolve(p.entry.seq!);
     }
   }
 

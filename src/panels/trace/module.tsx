@@ -8,6 +8,7 @@ export const plugin = new PanelPlugin<TracePanelOptions>(TracePanel)
   .setPanelOptions((builder) => {
     const columns = ['Columns'];
     const highlight = ['Highlighting'];
+    const traceView = ['Trace view'];
     return builder
       .addBooleanSwitch({
         path: 'showServiceColumn',
@@ -48,6 +49,20 @@ export const plugin = new PanelPlugin<TracePanelOptions>(TracePanel)
         category: columns,
         defaultValue: defaultTraceOptions.showCostColumn,
       })
+      .addBooleanSwitch({
+        path: 'showSpansColumn',
+        name: 'Spans',
+        description: 'Number of spans in the trace',
+        category: columns,
+        defaultValue: defaultTraceOptions.showSpansColumn,
+      })
+      .addBooleanSwitch({
+        path: 'showWaterfallColumn',
+        name: 'Mini waterfall',
+        description: 'A thumbnail of the trace’s spans in each row',
+        category: columns,
+        defaultValue: defaultTraceOptions.showWaterfallColumn,
+      })
       .addNumberInput({
         path: 'maxTraces',
         name: 'Max traces',
@@ -71,5 +86,24 @@ export const plugin = new PanelPlugin<TracePanelOptions>(TracePanel)
         category: highlight,
         defaultValue: defaultTraceOptions.expensiveThresholdUsd,
         settings: { min: 0, step: 0.01 },
+      })
+      .addRadio({
+        path: 'colorBy',
+        name: 'Color spans by',
+        category: traceView,
+        defaultValue: defaultTraceOptions.colorBy,
+        settings: {
+          options: [
+            { value: 'spanKind', label: 'Span kind', description: 'LLM, tool, agent, retriever…' },
+            { value: 'service', label: 'Service' },
+          ],
+        },
+      })
+      .addBooleanSwitch({
+        path: 'showCriticalPath',
+        name: 'Highlight critical path',
+        description: 'Mark the spans the trace’s end waited for',
+        category: traceView,
+        defaultValue: defaultTraceOptions.showCriticalPath,
       });
   });

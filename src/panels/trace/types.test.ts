@@ -23,14 +23,24 @@ describe('migrateTraceOptions', () => {
   });
 
   it('replaces out-of-range values by defaults', () => {
-    const o = migrateTraceOptions(panel({ maxTraces: 0, expensiveThresholdUsd: -1, showCostColumn: 'yes' }));
+    const o = migrateTraceOptions(
+      panel({ maxTraces: 0, expensiveThresholdUsd: -1, showCostColumn: 'yes', colorBy: 'rainbow' })
+    );
+    expect(o.colorBy).toBe('spanKind');
     expect(o.maxTraces).toBe(defaultTraceOptions.maxTraces);
     expect(o.expensiveThresholdUsd).toBe(defaultTraceOptions.expensiveThresholdUsd);
     expect(o.showCostColumn).toBe(true);
   });
 
   it('keeps current options as they are', () => {
-    const current: TracePanelOptions = { ...defaultTraceOptions, maxTraces: 7, showModelColumn: false };
+    const current: TracePanelOptions = {
+      ...defaultTraceOptions,
+      maxTraces: 7,
+      showModelColumn: false,
+      colorBy: 'service',
+      showCriticalPath: false,
+      showWaterfallColumn: false,
+    };
     expect(migrateTraceOptions(panel({ ...current }, '0.1.0'))).toEqual(current);
   });
 });

@@ -8,12 +8,19 @@ export interface TracePanelOptions {
   showModelColumn: boolean;
   showTokensColumn: boolean;
   showCostColumn: boolean;
+  showSpansColumn: boolean;
+  /** The mini waterfall in each row. */
+  showWaterfallColumn: boolean;
   /** Rows shown at most; the rest is summarised in the footer. */
   maxTraces: number;
   /** Traces at least this slow are highlighted. */
   slowThresholdMs: number;
   /** Traces costing at least this much are highlighted. */
   expensiveThresholdUsd: number;
+  /** Waterfall bars colored by LLM span kind (llm, tool, agent…) or by service. */
+  colorBy: 'spanKind' | 'service';
+  /** Highlight the critical path in the waterfall when a trace opens. */
+  showCriticalPath: boolean;
 }
 
 export const defaultTraceOptions: TracePanelOptions = {
@@ -23,9 +30,13 @@ export const defaultTraceOptions: TracePanelOptions = {
   showModelColumn: true,
   showTokensColumn: true,
   showCostColumn: true,
+  showSpansColumn: true,
+  showWaterfallColumn: true,
   maxTraces: 100,
   slowThresholdMs: 5000,
   expensiveThresholdUsd: 0.1,
+  colorBy: 'spanKind',
+  showCriticalPath: true,
 };
 
 export const MAX_TRACES_LIMIT = 10_000;
@@ -45,9 +56,13 @@ const optionsSchema = z.object({
   showModelColumn: bool(defaultTraceOptions.showModelColumn),
   showTokensColumn: bool(defaultTraceOptions.showTokensColumn),
   showCostColumn: bool(defaultTraceOptions.showCostColumn),
+  showSpansColumn: bool(defaultTraceOptions.showSpansColumn),
+  showWaterfallColumn: bool(defaultTraceOptions.showWaterfallColumn),
   maxTraces: num(defaultTraceOptions.maxTraces, 1, MAX_TRACES_LIMIT).transform(Math.floor),
   slowThresholdMs: num(defaultTraceOptions.slowThresholdMs, 0, Number.MAX_SAFE_INTEGER),
   expensiveThresholdUsd: num(defaultTraceOptions.expensiveThresholdUsd, 0, Number.MAX_SAFE_INTEGER),
+  colorBy: z.enum(['spanKind', 'service']).catch(defaultTraceOptions.colorBy),
+  showCriticalPath: bool(defaultTraceOptions.showCriticalPath),
 });
 
 /**

@@ -1,155 +1,258 @@
-import React, { useMemo } from 'react';
-import { css, cx } from '@emotion/css';
-import { dateTimeFormat, type GrafanaTheme2, type PanelProps } from '@grafana/data';
-import { PanelDataErrorView } from '@grafana/runtime';
-import { EmptyState, Icon, useStyles2, useTheme2 } from '@grafana/ui';
+import React, { useCallback, useMemo } from 'react';
+import { css } from '@emotion/css';
+import { LoadingState, type GrafanaTheme2, type PanelProps } from '@grafana/data';
+import { locationService, PanelDataErrorView } from '@grafana/runtime';
+import { Combobox, Icon, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 
 import { formatScore } from '../../../shared/format';
-import {
-  arrangeDriftSeries,
-  driftStatus,
-  readDriftSeries,
-  type DriftSeries,
-  type DriftStatus,
-} from '../data/driftSeries';
-import type { DriftPanelOptions } from '../types';
-import { Gauge } from './Gauge';
-import { Sparkline } from './Sparkline';
+import { featureResultFor, isEmptyDriftData } from '../data/driftData';
+import { driftDataSource, featureVariableUpdate, type DrillTarget } from '../data/drilldown';
+import { buildHeatmap, sortHeatmapRows, type HeatmapRow } from '../data/heatmap';
+import { alertSummary, buildOverview } from '../data/overview';
+import { useDistribution } from '../hooks/useDistribution';
+import { useDriftColors } from '../hooks/useDriftColors';
+import { useDriftModel } from '../hooks/useDriftModel';
+import { useDriftViewState } from '../hooks/useDriftViewState';
+import { defaultDriftOptions, type DriftPanelOptions, type DriftView, type HeatmapSort } from '../types';
+import { DistributionView } from './DistributionView';
+import { HeatmapView } from './HeatmapView';
+import { OverviewView } from './OverviewView';
 import { testIds } from './testIds';
 
 export type DriftPanelProps = PanelProps<DriftPanelOptions>;
 
-const MIN_CARD_WIDTH = 230;
-const GAP = 8;
+const TOOLBAR_HEIGHT = 32;
 
-const STATUS_TEXT: Record<DriftStatus, string> = { ok: 'OK', warning: 'Warning', critical: 'Drift' };
+const VIEW_LABELS: Record<DriftView, string> = {
+  overview: 'Overview',
+  heatmap: 'Features',
+  distribution: 'Distribution',
+};
 
-/** Text colors are tuned for contrast on the theme's backgrounds; `main` colors for shapes. */
-function statusTextColor(theme: GrafanaTheme2, status: DriftStatus): string {
-  return status === 'critical'
-    ? theme.colors.error.text
-    : status === 'warning'
-      ? theme.colors.warning.text
-      : theme.colors.success.text;
+const SORT_OPTIONS: Array<{ value: HeatmapSort; label: string; description: string }> = [
+  { value: 'current', label: 'Current', description: 'Latest drift first' },
+  { value: 'peak', label: 'Peak', description: 'Highest drift in the time range first' },
+  { value: 'name', label: 'Name', description: 'Feature name' },
+];
+
+/** Options as saved may miss keys added later (the migration fills them; this guards hand-made props). */
+function withDefaults(o: Partial<DriftPanelOptions>): DriftPanelOptions {
+  return {
+    ...defaultDriftOptions,
+    ...o,
+    driftTypes: Array.isArray(o.driftTypes) ? o.driftTypes : [],
+    thresholds: { ...defaultDriftOptions.thresholds, ...o.thresholds },
+  };
 }
 
-function statusColor(theme: GrafanaTheme2, status: DriftStatus): string {
-  return status === 'critical'
-    ? theme.colors.error.main
-    : status === 'warning'
-      ? theme.colors.warning.main
-      : theme.colors.success.main;
-}
+const targetKey = (t: DrillTarget) => JSON.stringify([t.model ?? '', t.service ?? '', t.driftType, t.feature]);
+const rowTarget = (r: HeatmapRow): DrillTarget => ({
+  feature: r.feature,
+  model: r.model,
+  driftType: r.driftType,
+  service: r.service,
+});
 
-export function DriftPanel({ data, options, width, height, timeZone, id, fieldConfig }: DriftPanelProps) {
+export function DriftPanel({
+  data,
+  options: rawOptions,
+  width,
+  height,
+  timeZone,
+  timeRange,
+  id,
+  fieldConfig,
+}: DriftPanelProps) {
   const styles = useStyles2(getStyles);
-  const all = useMemo(() => readDriftSeries(data.series), [data.series]);
-  // driftTypes may be unset on panels created before the option existed or left empty.
-  const driftTypes = useMemo(() => (Array.isArray(options.driftTypes) ? options.driftTypes : []), [options.driftTypes]);
-  const series = useMemo(() => arrangeDriftSeries(all, { ...options, driftTypes }), [all, options, driftTypes]);
+  const options = useMemo(() => withDefaults(rawOptions), [rawOptions]);
+  const datasource = useMemo(() => driftDataSource(data, data.series[0]?.refId), [data]);
+  const model = useDriftModel(data.series, options, datasource !== undefined);
+  const vs = useDriftViewState(options.mode, options.heatmapSort, model.views, model.auto);
+  const view = vs.view;
 
-  if (data.series.length > 0 && all.length === 0) {
+  const gauges = useMemo(() => buildOverview(model.data, options), [model.data, options]);
+  const needsRows = view === 'heatmap' || view === 'distribution';
+  const matrix = useMemo(
+    () => (needsRows ? buildHeatmap(model.data, options) : undefined),
+    [needsRows, model.data, options]
+  );
+  const rows = useMemo(() => (matrix ? sortHeatmapRows(matrix.rows, vs.sort) : []), [matrix, vs.sort]);
+  const colors = useDriftColors(
+    matrix?.warningLevel ??
+      (options.thresholds.source === 'data'
+        ? options.thresholds.warningRatio
+        : options.thresholds.warning / (options.thresholds.critical || 1))
+  );
+
+  // The distribution shown: the clicked or picked feature, else one in the data, else the worst feature.
+  const firstDist = model.data.distributions[0];
+  const target: DrillTarget | undefined =
+    vs.drill ??
+    (firstDist
+      ? { feature: firstDist.feature, model: firstDist.model, driftType: firstDist.driftType ?? 'feature' }
+      : rows[0] && rowTarget(sortHeatmapRows(rows, 'current')[0]!));
+  const dist = useDistribution(
+    view === 'distribution' ? target : undefined,
+    model.data.distributions,
+    datasource,
+    timeRange
+  );
+
+  const { openFeature } = vs;
+  const featureVariable = options.featureVariable;
+  const open = useCallback(
+    (t: DrillTarget) => {
+      openFeature(t);
+      const update = featureVariable ? featureVariableUpdate(featureVariable, t.feature) : undefined;
+      if (update) {
+        // Other panels of the dashboard follow the clicked feature.
+        locationService.partial(update, true);
+      }
+    },
+    [openFeature, featureVariable]
+  );
+
+  const errorMessage = data.errors?.[0]?.message;
+  if (data.state === LoadingState.Error && data.series.length === 0) {
+    return (
+      <div className={styles.center} data-testid={testIds.error}>
+        <PanelDataErrorView panelId={id} fieldConfig={fieldConfig} data={data} message={errorMessage} />
+      </div>
+    );
+  }
+  if (data.series.length === 0) {
+    return (
+      <div className={styles.center} data-testid={testIds.empty}>
+        <PanelDataErrorView
+          panelId={id}
+          fieldConfig={fieldConfig}
+          data={data}
+          message="No drift data in this time range. Run a PyFlare Drift query (view Scores, Features or Distribution) or an Alerts query"
+        />
+      </div>
+    );
+  }
+  if (isEmptyDriftData(model.all)) {
     return <PanelDataErrorView panelId={id} fieldConfig={fieldConfig} data={data} needsNumberField />;
   }
-  if (series.length === 0) {
+  if (isEmptyDriftData(model.data)) {
     return (
-      <div className={styles.empty} data-testid={testIds.empty}>
-        <EmptyState
-          variant="not-found"
-          hideImage={height < 260}
-          message={all.length ? 'No series of the selected drift types' : 'No drift scores in this time range'}
-        >
-          Run a PyFlare “Drift” query. Any numeric time series with a <code>driftType</code> label (and optionally{' '}
-          <code>feature</code>) works.
-        </EmptyState>
+      <div className={styles.center} data-testid={testIds.empty}>
+        <PanelDataErrorView
+          panelId={id}
+          fieldConfig={fieldConfig}
+          data={data}
+          message={`No drift data of the selected drift types (${options.driftTypes.join(', ')})`}
+        />
       </div>
     );
   }
 
-  const critical = series.filter((s) => driftStatus(s.latest, options) === 'critical');
-  const columns = Math.max(1, Math.min(series.length, Math.floor((width + GAP) / (MIN_CARD_WIDTH + GAP))));
-  const cardWidth = Math.floor((width - GAP * (columns - 1)) / columns);
+  const summary = options.alertOnDrift ? alertSummary(gauges) : undefined;
+  const views = model.views.includes(view) ? model.views : [...model.views, view];
+  const pickerRows: Array<{ value: string; label: string; description?: string; target: DrillTarget }> = rows.length
+    ? rows.map((r) => ({
+        value: targetKey(rowTarget(r)),
+        label: r.label,
+        description: r.currentScore === undefined ? undefined : `latest ${formatScore(r.currentScore)}`,
+        target: rowTarget(r),
+      }))
+    : model.data.distributions.map((d) => {
+        const t = { feature: d.feature, model: d.model, driftType: d.driftType ?? 'feature' };
+        return { value: targetKey(t), label: d.feature, target: t };
+      });
+  const showPicker = view === 'distribution' && pickerRows.length > 1;
+  const showToolbar = views.length > 1 || view === 'heatmap' || showPicker || summary !== undefined;
+  const bodyHeight = height - (showToolbar ? TOOLBAR_HEIGHT : 0);
 
   return (
-    <div className={styles.panel} style={{ height }} data-testid={testIds.panel}>
-      {options.alertOnDrift && critical.length > 0 && (
-        <div className={styles.alert} role="alert" data-testid={testIds.alert}>
-          <Icon name="exclamation-triangle" />
-          Drift detected in {critical.length} of {series.length} series (score ≥{' '}
-          {formatScore(options.criticalThreshold)})
+    <div className={styles.panel} style={{ width, height }} data-testid={testIds.panel} data-view={view}>
+      {showToolbar && (
+        <div className={styles.toolbar} data-testid={testIds.toolbar}>
+          {views.length > 1 && (
+            <div data-testid={testIds.viewSwitch}>
+              <RadioButtonGroup<DriftView>
+                size="sm"
+                aria-label="Drift view"
+                options={views.map((v) => ({ value: v, label: VIEW_LABELS[v] }))}
+                value={view}
+                onChange={vs.setView}
+              />
+            </div>
+          )}
+          {view === 'heatmap' && (
+            <div className={styles.group} data-testid={testIds.heatmapSort}>
+              <span className={styles.label}>Sort</span>
+              <RadioButtonGroup<HeatmapSort>
+                size="sm"
+                aria-label="Sort features"
+                options={SORT_OPTIONS}
+                value={vs.sort}
+                onChange={vs.setSort}
+              />
+            </div>
+          )}
+          {showPicker && (
+            <div className={styles.group} data-testid={testIds.featurePicker}>
+              <span className={styles.label}>Feature</span>
+              <Combobox<string>
+                width={26}
+                aria-label="Feature"
+                options={pickerRows.map(({ value, label, description }) => ({ value, label, description }))}
+                value={target ? targetKey(target) : null}
+                onChange={(o) => {
+                  const picked = pickerRows.find((p) => p.value === o.value);
+                  if (picked) {
+                    open(picked.target);
+                  }
+                }}
+              />
+            </div>
+          )}
+          {summary && (
+            <span className={styles.alert} role="alert" title={summary.text} data-testid={testIds.alert}>
+              <Icon name="bell" size="sm" />
+              {summary.count} drift alert{summary.count === 1 ? '' : 's'} active
+            </span>
+          )}
         </div>
       )}
-      <div className={styles.grid} style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
-        {series.map((s) => (
-          <DriftCard key={s.key} series={s} options={options} width={cardWidth} timeZone={timeZone} />
-        ))}
+      <div className={styles.body} style={{ height: bodyHeight }}>
+        {view === 'overview' && (
+          <OverviewView
+            gauges={gauges}
+            options={options}
+            colors={colors}
+            width={width}
+            height={bodyHeight}
+            timeZone={timeZone}
+          />
+        )}
+        {view === 'heatmap' && matrix && (
+          <HeatmapView
+            matrix={matrix}
+            rows={rows}
+            colors={colors}
+            width={width}
+            height={bodyHeight}
+            timeZone={timeZone}
+            showThreshold={options.showThreshold}
+            alertOnDrift={options.alertOnDrift}
+            onOpen={(r) => open(rowTarget(r))}
+          />
+        )}
+        {view === 'distribution' && (
+          <DistributionView
+            state={dist}
+            result={target && featureResultFor(model.data.features, target)}
+            colors={colors}
+            width={width}
+            height={bodyHeight}
+            timeZone={timeZone}
+          />
+        )}
       </div>
     </div>
-  );
-}
-
-interface CardProps {
-  series: DriftSeries;
-  options: DriftPanelOptions;
-  width: number;
-  timeZone: string;
-}
-
-function DriftCard({ series, options, width, timeZone }: CardProps) {
-  const styles = useStyles2(getStyles);
-  const theme = useTheme2();
-  const status = driftStatus(series.latest, options);
-  const color = statusColor(theme, status);
-  const gaugeSize = Math.round(Math.min(Math.max(width * 0.62, 120), 170));
-  const gaugeMax = Math.max(options.criticalThreshold * 1.5, series.max ?? 0, series.latest ?? 0) || 1;
-  const thresholds = options.showThreshold
-    ? [
-        { value: options.warningThreshold, color: theme.colors.warning.main },
-        { value: options.criticalThreshold, color: theme.colors.error.main },
-      ]
-    : [];
-  return (
-    <section
-      className={cx(styles.card, status === 'critical' && styles.cardCritical)}
-      data-testid={testIds.card}
-      aria-label={series.title}
-    >
-      <header className={styles.cardHeader}>
-        <div className={styles.titles} title={series.title}>
-          <div className={styles.title}>{series.typeTitle}</div>
-          <div className={styles.subtitle}>
-            {[series.feature, series.model].filter(Boolean).join(' · ') || '\u00a0'}
-          </div>
-        </div>
-        <span className={cx(styles.badge, styles[status])} data-testid={testIds.status}>
-          {STATUS_TEXT[status]}
-        </span>
-      </header>
-      <div className={styles.gaugeWrap}>
-        <Gauge
-          value={series.latest}
-          max={gaugeMax}
-          warning={options.warningThreshold}
-          critical={options.criticalThreshold}
-          showThreshold={options.showThreshold}
-          color={color}
-          size={gaugeSize}
-        />
-        <span className={styles.value} style={{ color: statusTextColor(theme, status) }} data-testid={testIds.value}>
-          {series.latest === undefined ? '–' : formatScore(series.latest)}
-        </span>
-      </div>
-      {options.showSparkline && series.points.length > 1 && (
-        <Sparkline points={series.points} width={width - 18} height={36} color={color} thresholds={thresholds} />
-      )}
-      <footer className={styles.footer}>
-        {series.max !== undefined && <span>max {formatScore(series.max)}</span>}
-        {series.points.length > 1 && <span>{series.points.length} points</span>}
-        {series.latestTime !== undefined && (
-          <span>{dateTimeFormat(series.latestTime, { timeZone, format: 'MM-DD HH:mm' })}</span>
-        )}
-      </footer>
-    </section>
   );
 }
 
@@ -157,111 +260,52 @@ const getStyles = (theme: GrafanaTheme2) => ({
   panel: css({
     display: 'flex',
     flexDirection: 'column',
-    gap: GAP,
-    overflow: 'auto',
-    width: '100%',
+    overflow: 'hidden',
   }),
-  empty: css({
+  center: css({
     display: 'flex',
     alignItems: 'center',
     justifyContent: 'center',
     height: '100%',
+    textAlign: 'center',
+    color: theme.colors.text.secondary,
   }),
-  alert: css({
+  toolbar: css({
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(2),
+    height: TOOLBAR_HEIGHT,
+    flexShrink: 0,
+    paddingBottom: theme.spacing(0.5),
+    minWidth: 0,
+    overflow: 'hidden',
+  }),
+  group: css({
     display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(1),
-    padding: theme.spacing(0.75, 1),
-    borderRadius: theme.shape.radius.default,
+  }),
+  label: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  alert: css({
+    marginLeft: 'auto',
+    display: 'inline-flex',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    padding: theme.spacing(0, 1),
+    height: 24,
+    borderRadius: theme.shape.radius.pill,
     background: theme.colors.error.transparent,
     border: `1px solid ${theme.colors.error.border}`,
     color: theme.colors.error.text,
-    fontWeight: theme.typography.fontWeightMedium,
-  }),
-  grid: css({
-    display: 'grid',
-    gap: GAP,
-  }),
-  card: css({
-    display: 'flex',
-    flexDirection: 'column',
-    alignItems: 'center',
-    padding: theme.spacing(1),
-    borderRadius: theme.shape.radius.default,
-    border: `1px solid ${theme.colors.border.weak}`,
-    background: theme.colors.background.secondary,
-    minWidth: 0,
-  }),
-  cardCritical: css({
-    borderColor: theme.colors.error.border,
-  }),
-  cardHeader: css({
-    display: 'flex',
-    alignItems: 'flex-start',
-    gap: theme.spacing(1),
-    width: '100%',
-  }),
-  titles: css({
-    flex: 1,
-    minWidth: 0,
-    lineHeight: 1.3,
-  }),
-  title: css({
-    overflow: 'hidden',
-    textOverflow: 'ellipsis',
-    whiteSpace: 'nowrap',
-    fontWeight: theme.typography.fontWeightMedium,
-  }),
-  subtitle: css({
-    overflow: 'hidden',
-    textOverflow: 'ellipsis',
-    whiteSpace: 'nowrap',
-    color: theme.colors.text.secondary,
-    fontSize: theme.typography.bodySmall.fontSize,
-    fontFamily: theme.typography.fontFamilyMonospace,
-  }),
-  badge: css({
-    padding: theme.spacing(0, 0.75),
-    borderRadius: theme.shape.radius.pill,
     fontSize: theme.typography.bodySmall.fontSize,
     fontWeight: theme.typography.fontWeightMedium,
     whiteSpace: 'nowrap',
   }),
-  ok: css({
-    color: theme.colors.success.text,
-    background: theme.colors.success.transparent,
-  }),
-  warning: css({
-    color: theme.colors.warning.text,
-    background: theme.colors.warning.transparent,
-  }),
-  critical: css({
-    color: theme.colors.error.text,
-    background: theme.colors.error.transparent,
-  }),
-  gaugeWrap: css({
+  body: css({
+    minHeight: 0,
     position: 'relative',
-    display: 'flex',
-    justifyContent: 'center',
-    marginTop: theme.spacing(0.5),
-  }),
-  value: css({
-    position: 'absolute',
-    bottom: 0,
-    left: 0,
-    right: 0,
-    textAlign: 'center',
-    fontSize: theme.typography.h3.fontSize,
-    fontWeight: theme.typography.fontWeightMedium,
-    lineHeight: 1,
-    // Inside the half circle, just above its flat edge.
-    paddingBottom: 2,
-  }),
-  footer: css({
-    display: 'flex',
-    gap: theme.spacing(1.5),
-    color: theme.colors.text.secondary,
-    fontSize: theme.typography.bodySmall.fontSize,
-    marginTop: theme.spacing(0.5),
   }),
 });

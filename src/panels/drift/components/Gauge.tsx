@@ -1,6 +1,4 @@
 import React from 'react';
-import type { GrafanaTheme2 } from '@grafana/data';
-import { useTheme2 } from '@grafana/ui';
 
 import { testIds } from './testIds';
 
@@ -10,8 +8,13 @@ interface Props {
   warning: number;
   critical: number;
   showThreshold: boolean;
+  /** Value arc color (the status color). */
   color: string;
+  zoneColors: { ok: string; warning: string; critical: string };
+  trackColor: string;
+  markerColor: string;
   size: number;
+  label: string;
 }
 
 const START = Math.PI; // left end of the half circle
@@ -25,41 +28,49 @@ function point(cx: number, cy: number, r: number, frac: number): [number, number
 function arc(cx: number, cy: number, r: number, from: number, to: number): string {
   const [x1, y1] = point(cx, cy, r, from);
   const [x2, y2] = point(cx, cy, r, to);
-  return `M ${x1} ${y1} A ${r} ${r} 0 0 1 ${x2} ${y2}`;
+  return `M ${x1.toFixed(2)} ${y1.toFixed(2)} A ${r} ${r} 0 0 1 ${x2.toFixed(2)} ${y2.toFixed(2)}`;
 }
 
-function zoneColors(theme: GrafanaTheme2) {
-  return {
-    ok: theme.colors.success.main,
-    warning: theme.colors.warning.main,
-    critical: theme.colors.error.main,
-  };
-}
-
-/** A half-circle gauge: threshold zones as a thin outer band, the score as the inner arc. */
-export function Gauge({ value, max, warning, critical, showThreshold, color, size }: Props) {
-  const theme = useTheme2();
-  const zones = zoneColors(theme);
+/**
+ * A half-circle gauge: the threshold zones as a thin outer band (healthy / warning /
+ * critical), the score as the inner arc, a tick on the drift line.
+ */
+export function Gauge({
+  value,
+  max,
+  warning,
+  critical,
+  showThreshold,
+  color,
+  zoneColors,
+  trackColor,
+  markerColor,
+  size,
+  label,
+}: Props) {
   const w = size;
-  const h = size / 2 + 2;
+  const h = size / 2 + 4;
   const cx = w / 2;
-  const cy = size / 2;
+  const cy = size / 2 + 1;
   const outer = size / 2 - 3;
-  const inner = outer - 10;
-  const frac = (v: number) => v / max;
+  const inner = outer - 9;
+  const frac = (v: number) => Math.min(Math.max(v / max, 0), 1);
+  const [tx1, ty1] = point(cx, cy, inner - 6, frac(critical));
+  const [tx2, ty2] = point(cx, cy, outer + 2, frac(critical));
   return (
-    <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label="Drift gauge" data-testid={testIds.gauge}>
+    <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label} data-testid={testIds.gauge}>
       {showThreshold && (
         <g strokeWidth={3} fill="none">
-          <path d={arc(cx, cy, outer, 0, frac(warning))} stroke={zones.ok} />
-          <path d={arc(cx, cy, outer, frac(warning), frac(critical))} stroke={zones.warning} />
-          <path d={arc(cx, cy, outer, frac(critical), 1)} stroke={zones.critical} />
+          <path d={arc(cx, cy, outer, 0, frac(warning))} stroke={zoneColors.ok} />
+          <path d={arc(cx, cy, outer, frac(warning), frac(critical))} stroke={zoneColors.warning} />
+          <path d={arc(cx, cy, outer, frac(critical), 1)} stroke={zoneColors.critical} />
         </g>
       )}
-      <path d={arc(cx, cy, inner, 0, 1)} stroke={theme.colors.border.weak} strokeWidth={8} fill="none" />
+      <path d={arc(cx, cy, inner, 0, 1)} stroke={trackColor} strokeWidth={9} fill="none" />
       {value !== undefined && value > 0 && (
-        <path d={arc(cx, cy, inner, 0, Math.max(frac(value), 0.01))} stroke={color} strokeWidth={8} fill="none" />
+        <path d={arc(cx, cy, inner, 0, Math.max(frac(value), 0.01))} stroke={color} strokeWidth={9} fill="none" />
       )}
+      {showThreshold && <line x1={tx1} y1={ty1} x2={tx2} y2={ty2} stroke={markerColor} strokeWidth={2} />}
     </svg>
   );
 }

@@ -1,101 +1,110 @@
 import { FieldType, toDataFrame } from '@grafana/data';
 
-import { arrangeDriftSeries, driftStatus, driftTitle, readDriftSeries } from './driftSeries';
+import { decode } from '../testing/decode';
+import { scoresFrameJSON } from '../testing/synthetic';
+import { compareSeries, driftTitle, readDriftSeries } from './driftSeries';
 
-const t = (m: number) => Date.UTC(2025, 0, 15, 12, m);
-
-const wide = toDataFrame({
-  fields: [
-    { name: 'time', type: FieldType.time, values: [t(2), t(0), t(1)] },
-    {
-      name: 'score',
-      type: FieldType.number,
-      labels: { driftType: 'feature', feature: 'age' },
-      values: [0.25, 0.05, null],
-    },
-    { name: 'score', type: FieldType.number, labels: { driftType: 'embedding' }, values: [0.04, 0.02, 0.03] },
-  ],
-});
-const prediction = toDataFrame({
-  fields: [
-    { name: 'time', type: FieldType.time, values: [t(0), t(1)] },
-    { name: 'psi', type: FieldType.number, labels: { driftType: 'prediction', model: 'fraud' }, values: [0.08, 0.12] },
-  ],
-});
+const t = (h: number) => Date.UTC(2025, 0, 15, h);
 
 describe('readDriftSeries', () => {
-  it('reads one series per number field, named by its labels, sorted by time', () => {
-    const series = readDriftSeries([wide, prediction]);
-    expect(series.map((s) => s.title)).toEqual(['Feature drift · age', 'Embedding drift', 'Prediction drift (fraud)']);
-    expect(series[0]).toMatchObject({
+  it('reads the engine’s drift-scores frames: labels, threshold, alert flag, bucket, latest test', () => {
+    const [frame] = decode([
+      scoresFrameJSON({
+        model: 'fraud',
+        driftType: 'feature',
+        feature: 'age',
+        times: [t(0), t(1), t(2)],
+        values: [0.05, 0.12, 0.31],
+        threshold: 0.1,
+        alertActive: true,
+        test: 'wasserstein',
+      }),
+    ]);
+    const [s] = readDriftSeries([frame!]);
+    expect(s).toMatchObject({
       driftType: 'feature',
       feature: 'age',
-      points: [
-        [t(0), 0.05],
-        [t(2), 0.25],
-      ],
-      latest: 0.25,
+      model: 'fraud',
+      title: 'Feature drift · age (fraud)',
+      typeTitle: 'Feature drift',
+      times: [t(0), t(1), t(2)],
+      values: [0.05, 0.12, 0.31],
+      latest: 0.31,
       latestTime: t(2),
-      max: 0.25,
+      max: 0.31,
+      threshold: 0.1,
+      alertActive: true,
+      bucketMs: 3_600_000,
+      latestTest: 'wasserstein',
+      refId: 'A',
     });
-    expect(series[2]).toMatchObject({ model: 'fraud', latest: 0.12 });
   });
 
-  it('names unlabelled numeric fields by their display name', () => {
-    const generic = toDataFrame({
+  it('sorts unordered points, drops nulls, reads the threshold from field config without meta', () => {
+    const frame = toDataFrame({
       fields: [
-        { name: 'time', type: FieldType.time, values: [t(0)] },
-        { name: 'ks_pvalue', type: FieldType.number, values: [0.5] },
+        { name: 'time', type: FieldType.time, values: [t(2), t(0), t(1)] },
+        {
+          name: 'score',
+          type: FieldType.number,
+          labels: { driftType: 'llm', service: 'bot' },
+          values: [0.25, 0.05, null],
+          config: {
+            thresholds: {
+              mode: 'absolute',
+              steps: [
+                { value: -Infinity, color: 'green' },
+                { value: 0.2, color: 'red' },
+              ],
+            },
+          },
+        },
       ],
     });
-    expect(readDriftSeries([generic])[0]).toMatchObject({ driftType: 'ks_pvalue', title: 'ks_pvalue', latest: 0.5 });
+    const [s] = readDriftSeries([frame]);
+    expect(s).toMatchObject({ times: [t(0), t(2)], values: [0.05, 0.25], threshold: 0.2, service: 'bot' });
+    expect(s!.alertActive).toBeUndefined();
+    expect(s!.title).toBe('LLM behaviour drift');
   });
 
-  it('reads single numbers without a time field', () => {
-    const single = toDataFrame({
-      fields: [{ name: 'score', type: FieldType.number, labels: { driftType: 'concept' }, values: [0.1, 0.3] }],
+  it('names unlabelled numeric fields by their display name and reads frames without time', () => {
+    const generic = toDataFrame({ fields: [{ name: 'ks_pvalue', type: FieldType.number, values: [0.5, 0.7] }] });
+    expect(readDriftSeries([generic])[0]).toMatchObject({
+      driftType: 'ks_pvalue',
+      latest: 0.7,
+      values: [0.7],
+      latestTime: undefined,
     });
-    expect(readDriftSeries([single])[0]).toMatchObject({ latest: 0.3, points: [[1, 0.3]], latestTime: undefined });
   });
 
-  it('keeps series with equal labels apart and skips non-numeric fields', () => {
+  it('keeps series with equal labels apart', () => {
     const a = toDataFrame({
       fields: [
         { name: 'time', type: FieldType.time, values: [t(0)] },
-        { name: 'model', type: FieldType.string, values: ['x'] },
-        { name: 'v', type: FieldType.number, labels: { driftType: 'llm' }, values: [0.1] },
+        { name: 'v', type: FieldType.number, labels: { driftType: 'concept' }, values: [0.1] },
       ],
     });
     const series = readDriftSeries([a, a]);
-    expect(series).toHaveLength(2);
     expect(new Set(series.map((s) => s.key)).size).toBe(2);
   });
 
-  it('returns nothing for no frames', () => {
-    expect(readDriftSeries([])).toEqual([]);
-  });
-});
-
-describe('driftStatus and arrangeDriftSeries', () => {
-  const th = { warningThreshold: 0.1, criticalThreshold: 0.2, driftTypes: [] as string[] };
-
-  it('classifies scores against the thresholds', () => {
-    expect(driftStatus(0.05, th)).toBe('ok');
-    expect(driftStatus(0.1, th)).toBe('warning');
-    expect(driftStatus(0.2, th)).toBe('critical');
-    expect(driftStatus(undefined, th)).toBe('ok');
-  });
-
-  it('orders worst first and filters drift types', () => {
-    const series = readDriftSeries([wide, prediction]);
-    expect(arrangeDriftSeries(series, th).map((s) => s.driftType)).toEqual(['feature', 'prediction', 'embedding']);
-    expect(arrangeDriftSeries(series, { ...th, driftTypes: ['embedding'] }).map((s) => s.driftType)).toEqual([
-      'embedding',
+  it('orders by model, then drift type in display order, then feature', () => {
+    const mk = (model: string, driftType: string, feature?: string) =>
+      ({ key: '', model, driftType, feature }) as Parameters<typeof compareSeries>[0];
+    const sorted = [
+      mk('b', 'feature'),
+      mk('a', 'llm'),
+      mk('a', 'feature', 'z'),
+      mk('a', 'feature', 'c'),
+      mk('a', 'custom'),
+    ].sort(compareSeries);
+    expect(sorted.map((s) => `${s.model}/${s.driftType}/${s.feature ?? ''}`)).toEqual([
+      'a/feature/c',
+      'a/feature/z',
+      'a/llm/',
+      'a/custom/',
+      'b/feature/',
     ]);
-  });
-
-  it('titles unknown drift types as they are', () => {
-    expect(driftTitle('llm', 'toxicity')).toBe('LLM drift · toxicity');
     expect(driftTitle('custom_score')).toBe('custom_score');
   });
 });

@@ -1,40 +1,43 @@
-import React from 'react';
+import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
-import { IconButton, useStyles2, useTheme2 } from '@grafana/ui';
+import { IconButton, useStyles2 } from '@grafana/ui';
 
 import { formatCost, formatDuration, formatInt } from '../../../shared/format';
+import { spanConversation } from '../data/messages';
+import { attributeText, sortedAttributes, spanExceptions } from '../data/spanInfo';
 import type { KeyValue, TraceSpan } from '../data/traceTree';
-import { spanKindColor } from './colors';
+import { ChatMessages } from './ChatMessages';
 import { testIds } from './testIds';
 
 interface Props {
   span: TraceSpan;
   traceStartMs: number;
   timeZone: string;
+  color: string;
   onClose: () => void;
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') {
-    return v;
-  }
-  if (v === null || v === undefined) {
-    return '';
-  }
-  if (typeof v === 'object') {
-    return JSON.stringify(v);
-  }
-  return String(v);
+  onZoom: () => void;
 }
 
 const STATUS_TEXT: Record<number, string> = { 0: 'Unset', 1: 'OK', 2: 'Error' };
+/** Attribute values longer than this start folded. */
+const VALUE_FOLD = 240;
 
-export function SpanDetails({ span, traceStartMs, timeZone, onClose }: Props) {
+const SOURCE_HINT: Record<string, string> = {
+  gen_ai: 'gen_ai.input.messages / gen_ai.output.messages',
+  openinference: 'OpenInference llm.*_messages',
+  openllmetry: 'gen_ai.prompt / gen_ai.completion',
+  content: 'input / output',
+};
+
+/** Everything about one span: timing, status and errors, tokens and cost, the conversation, attributes, events. */
+export function SpanDetails({ span, traceStartMs, timeZone, color, onClose, onZoom }: Props) {
   const styles = useStyles2(getStyles);
-  const theme = useTheme2();
+  const conversation = useMemo(() => spanConversation(span), [span]);
+  const exceptions = useMemo(() => spanExceptions(span), [span]);
   const hasTokens =
     span.inputTokens + span.outputTokens + span.cacheReadTokens + span.cacheWriteTokens + span.reasoningTokens > 0;
+
   const summary: Array<[string, React.ReactNode]> = [
     ['Service', span.serviceName],
     ['Duration', formatDuration(span.durationMs)],
@@ -47,7 +50,6 @@ export function SpanDetails({ span, traceStartMs, timeZone, onClose }: Props) {
       'Status',
       <span key="status" className={span.isError ? styles.error : undefined}>
         {STATUS_TEXT[span.statusCode] ?? String(span.statusCode)}
-        {span.statusMessage ? `: ${span.statusMessage}` : ''}
       </span>,
     ],
     ['Span kind', `${span.spanKind}${span.kind ? ` (${span.kind})` : ''}`],
@@ -55,8 +57,8 @@ export function SpanDetails({ span, traceStartMs, timeZone, onClose }: Props) {
   if (span.model || span.provider) {
     summary.push(['Model', [span.provider, span.model].filter(Boolean).join(' / ')]);
   }
-  if (span.costUsd > 0) {
-    summary.push(['Cost', formatCost(span.costUsd)]);
+  if (span.onCriticalPath) {
+    summary.push(['Critical path', 'yes']);
   }
   summary.push(['Span ID', <code key="id">{span.spanID}</code>]);
   if (span.parentSpanID) {
@@ -66,10 +68,11 @@ export function SpanDetails({ span, traceStartMs, timeZone, onClose }: Props) {
   return (
     <aside className={styles.pane} data-testid={testIds.spanDetails} aria-label={`Span ${span.operationName}`}>
       <div className={styles.header}>
-        <span className={styles.kindDot} style={{ background: spanKindColor(theme, span.spanKind, span.isError) }} />
+        <span className={styles.kindDot} style={{ background: span.isError ? undefined : color }} />
         <h4 className={styles.title} title={span.operationName}>
           {span.operationName}
         </h4>
+        <IconButton name="search-plus" tooltip="Zoom to this span" onClick={onZoom} />
         <IconButton name="times" tooltip="Close span details" onClick={onClose} />
       </div>
 
@@ -82,21 +85,54 @@ export function SpanDetails({ span, traceStartMs, timeZone, onClose }: Props) {
         ))}
       </dl>
 
-      {hasTokens && (
+      {(span.isError || exceptions.length > 0) && (
+        <section className={styles.errorBox} data-testid={testIds.spanError} role="alert">
+          <h5 className={styles.sectionTitle}>Error</h5>
+          {span.statusMessage && <div className={styles.errorMessage}>{span.statusMessage}</div>}
+          {exceptions.map((x, i) => (
+            <div key={i} className={styles.exception}>
+              {/* An exception that only repeats the status message adds nothing. */}
+              {(x.type || (x.message && x.message !== span.statusMessage)) && (
+                <div>
+                  {x.type && <strong>{x.type}</strong>}
+                  {x.type && x.message ? ': ' : ''}
+                  {x.message}
+                </div>
+              )}
+              {x.stacktrace && <pre className={styles.stack}>{x.stacktrace}</pre>}
+            </div>
+          ))}
+        </section>
+      )}
+
+      {(hasTokens || span.costUsd > 0) && (
         <section className={styles.section}>
-          <h5 className={styles.sectionTitle}>Tokens</h5>
+          <h5 className={styles.sectionTitle}>Tokens and cost</h5>
           <div className={styles.tokens}>
-            <Stat label="Input" value={formatInt(span.inputTokens)} />
-            <Stat label="Output" value={formatInt(span.outputTokens)} />
+            {hasTokens && <Stat label="Input" value={formatInt(span.inputTokens)} />}
+            {hasTokens && <Stat label="Output" value={formatInt(span.outputTokens)} />}
             {span.cacheReadTokens > 0 && <Stat label="Cache read" value={formatInt(span.cacheReadTokens)} />}
             {span.cacheWriteTokens > 0 && <Stat label="Cache write" value={formatInt(span.cacheWriteTokens)} />}
             {span.reasoningTokens > 0 && <Stat label="Reasoning" value={formatInt(span.reasoningTokens)} />}
+            {span.costUsd > 0 && <Stat label="Cost" value={formatCost(span.costUsd)} />}
           </div>
         </section>
       )}
 
-      {span.input && <Content title="Input" text={span.input} />}
-      {span.output && <Content title="Output" text={span.output} />}
+      {conversation.input.length > 0 && (
+        <section className={styles.section}>
+          <h5 className={styles.sectionTitle}>
+            Input <span className={styles.hint}>{SOURCE_HINT[conversation.source]}</span>
+          </h5>
+          <ChatMessages messages={conversation.input} label="Input messages" />
+        </section>
+      )}
+      {conversation.output.length > 0 && (
+        <section className={styles.section}>
+          <h5 className={styles.sectionTitle}>Output</h5>
+          <ChatMessages messages={conversation.output} label="Output messages" />
+        </section>
+      )}
 
       <KeyValues title="Attributes" items={span.tags} />
       <KeyValues title="Resource" items={span.serviceTags} />
@@ -129,16 +165,6 @@ function Stat({ label, value }: { label: string; value: string }) {
   );
 }
 
-function Content({ title, text }: { title: string; text: string }) {
-  const styles = useStyles2(getStyles);
-  return (
-    <section className={styles.section}>
-      <h5 className={styles.sectionTitle}>{title}</h5>
-      <pre className={styles.pre}>{text}</pre>
-    </section>
-  );
-}
-
 function KeyValues({ title, items }: { title: string; items: KeyValue[] }) {
   const styles = useStyles2(getStyles);
   if (items.length === 0) {
@@ -146,7 +172,9 @@ function KeyValues({ title, items }: { title: string; items: KeyValue[] }) {
   }
   return (
     <section className={styles.section}>
-      <h5 className={styles.sectionTitle}>{title}</h5>
+      <h5 className={styles.sectionTitle}>
+        {title} <span className={styles.hint}>{items.length}</span>
+      </h5>
       <KeyValueTable items={items} />
     </section>
   );
@@ -154,7 +182,7 @@ function KeyValues({ title, items }: { title: string; items: KeyValue[] }) {
 
 function KeyValueTable({ items }: { items: KeyValue[] }) {
   const styles = useStyles2(getStyles);
-  const sorted = [...items].sort((a, b) => a.key.localeCompare(b.key));
+  const sorted = useMemo(() => sortedAttributes(items), [items]);
   return (
     <table className={styles.kv}>
       <tbody>
@@ -163,11 +191,29 @@ function KeyValueTable({ items }: { items: KeyValue[] }) {
             <th scope="row" title={kv.key}>
               {kv.key}
             </th>
-            <td>{show(kv.value)}</td>
+            <td>
+              <Value text={attributeText(kv.value)} />
+            </td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+function Value({ text }: { text: string }) {
+  const styles = useStyles2(getStyles);
+  const [open, setOpen] = useState(false);
+  if (text.length <= VALUE_FOLD) {
+    return <>{text}</>;
+  }
+  return (
+    <>
+      {open ? text : `${text.slice(0, VALUE_FOLD)}…`}{' '}
+      <button type="button" className={styles.fold} onClick={() => setOpen(!open)}>
+        {open ? 'less' : 'more'}
+      </button>
+    </>
   );
 }
 
@@ -190,6 +236,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     height: 10,
     borderRadius: theme.shape.radius.circle,
     flex: 'none',
+    background: theme.colors.error.main,
   }),
   title: css({
     margin: 0,
@@ -213,6 +260,30 @@ const getStyles = (theme: GrafanaTheme2) => ({
     color: theme.colors.error.text,
     fontWeight: theme.typography.fontWeightMedium,
   }),
+  errorBox: css({
+    marginTop: theme.spacing(1.5),
+    padding: theme.spacing(0.75, 1),
+    borderRadius: theme.shape.radius.default,
+    border: `1px solid ${theme.colors.error.border}`,
+    background: theme.colors.error.transparent,
+  }),
+  errorMessage: css({
+    color: theme.colors.error.text,
+    fontWeight: theme.typography.fontWeightMedium,
+    wordBreak: 'break-word',
+  }),
+  exception: css({
+    marginTop: theme.spacing(0.5),
+    wordBreak: 'break-word',
+  }),
+  stack: css({
+    maxHeight: 160,
+    overflow: 'auto',
+    margin: theme.spacing(0.5, 0, 0),
+    padding: theme.spacing(0.5),
+    fontSize: 11,
+    whiteSpace: 'pre',
+  }),
   section: css({
     marginTop: theme.spacing(1.5),
   }),
@@ -222,6 +293,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     letterSpacing: '0.04em',
     color: theme.colors.text.secondary,
     margin: theme.spacing(0, 0, 0.5, 0),
+  }),
+  hint: css({
+    textTransform: 'none',
+    letterSpacing: 0,
+    fontWeight: theme.typography.fontWeightRegular,
+    color: theme.colors.text.disabled,
+    marginLeft: theme.spacing(0.5),
   }),
   tokens: css({
     display: 'flex',
@@ -238,21 +316,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   muted: css({
     color: theme.colors.text.secondary,
   }),
-  pre: css({
-    maxHeight: 160,
-    overflow: 'auto',
-    whiteSpace: 'pre-wrap',
-    wordBreak: 'break-word',
-    margin: 0,
-    padding: theme.spacing(0.75),
-    fontSize: theme.typography.bodySmall.fontSize,
-  }),
   kv: css({
     width: '100%',
     borderCollapse: 'collapse',
     tableLayout: 'fixed',
     th: {
-      width: '45%',
+      width: '42%',
       overflow: 'hidden',
       textOverflow: 'ellipsis',
       textAlign: 'left',
@@ -269,6 +338,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
       fontFamily: theme.typography.fontFamilyMonospace,
     },
     'tr + tr': { borderTop: `1px solid ${theme.colors.border.weak}` },
+  }),
+  fold: css({
+    all: 'unset',
+    cursor: 'pointer',
+    color: theme.colors.text.link,
+    fontFamily: theme.typography.fontFamily,
+    '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}` },
   }),
   event: css({
     padding: theme.spacing(0.5, 0),

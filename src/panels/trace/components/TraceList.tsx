@@ -1,17 +1,20 @@
-import React, { useMemo, useState, type KeyboardEvent } from 'react';
-import { css, cx } from '@emotion/css';
+import React, { memo, useCallback, useMemo, useState, type KeyboardEvent } from 'react';
+import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2, type LinkModel } from '@grafana/data';
-import { Icon, Tooltip, useStyles2 } from '@grafana/ui';
+import { Icon, useStyles2 } from '@grafana/ui';
 
 import { formatCompact, formatCost, formatDuration, formatInt, shortId } from '../../../shared/format';
 import {
   sortTraceRows,
   traceHighlights,
+  type TraceHighlights,
   type TraceListRow,
   type TraceSort,
   type TraceSortKey,
 } from '../data/traceList';
+import { useVirtualRows } from '../hooks/useVirtualRows';
 import type { TracePanelOptions } from '../types';
+import { Glyph } from './glyphs';
 import { MiniWaterfall } from './MiniWaterfall';
 import { testIds } from './testIds';
 
@@ -19,61 +22,162 @@ interface Props {
   rows: TraceListRow[];
   options: TracePanelOptions;
   timeZone: string;
+  /** Height available to the list (header, rows and footer). */
+  height: number;
   selectedTraceId?: string;
   onSelect: (row: TraceListRow) => void;
   linksFor: (row: TraceListRow) => LinkModel[];
+  initialScrollTop?: number;
+  onScrollTopChange?: (top: number) => void;
 }
 
+type ColumnKey =
+  'trace' | 'start' | 'service' | 'models' | 'duration' | 'status' | 'spans' | 'tokens' | 'cost' | 'waterfall' | 'link';
+
 interface Column {
-  key: string;
+  key: ColumnKey;
   title: string;
   sortKey?: TraceSortKey;
   align?: 'right';
-  width?: string;
+  /** CSS grid track: fixed widths for numbers (no jitter while scrolling), fractions for text. */
+  track: string;
+  minWidth: number;
   visible: (o: TracePanelOptions) => boolean;
 }
 
 const COLUMNS: Column[] = [
-  { key: 'trace', title: 'Trace', sortKey: 'rootName', visible: () => true },
-  { key: 'start', title: 'Started', sortKey: 'startTime', width: '1%', visible: () => true },
-  { key: 'service', title: 'Service', sortKey: 'serviceName', visible: (o) => o.showServiceColumn },
-  { key: 'models', title: 'Model', sortKey: 'models', visible: (o) => o.showModelColumn },
+  {
+    key: 'trace',
+    title: 'Trace',
+    sortKey: 'rootName',
+    track: 'minmax(170px, 2.2fr)',
+    minWidth: 170,
+    visible: () => true,
+  },
+  { key: 'start', title: 'Started', sortKey: 'startTime', track: '112px', minWidth: 112, visible: () => true },
+  {
+    key: 'service',
+    title: 'Service',
+    sortKey: 'serviceName',
+    track: 'minmax(90px, 1fr)',
+    minWidth: 90,
+    visible: (o) => o.showServiceColumn,
+  },
+  {
+    key: 'models',
+    title: 'Model',
+    sortKey: 'models',
+    track: 'minmax(100px, 1.2fr)',
+    minWidth: 100,
+    visible: (o) => o.showModelColumn,
+  },
   {
     key: 'duration',
     title: 'Duration',
     sortKey: 'durationMs',
     align: 'right',
-    width: '1%',
+    track: '86px',
+    minWidth: 86,
     visible: (o) => o.showDurationColumn,
   },
-  { key: 'status', title: 'Status', sortKey: 'status', width: '1%', visible: (o) => o.showStatusColumn },
-  { key: 'spans', title: 'Spans', sortKey: 'spanCount', align: 'right', width: '1%', visible: () => true },
+  {
+    key: 'status',
+    title: 'Status',
+    sortKey: 'status',
+    track: '92px',
+    minWidth: 92,
+    visible: (o) => o.showStatusColumn,
+  },
+  {
+    key: 'spans',
+    title: 'Spans',
+    sortKey: 'spanCount',
+    align: 'right',
+    track: '58px',
+    minWidth: 58,
+    visible: (o) => o.showSpansColumn,
+  },
   {
     key: 'tokens',
     title: 'Tokens',
     sortKey: 'totalTokens',
     align: 'right',
-    width: '1%',
+    track: '66px',
+    minWidth: 66,
     visible: (o) => o.showTokensColumn,
   },
-  { key: 'cost', title: 'Cost', sortKey: 'costUsd', align: 'right', width: '1%', visible: (o) => o.showCostColumn },
-  { key: 'waterfall', title: 'Waterfall', width: '18%', visible: () => true },
+  {
+    key: 'cost',
+    title: 'Cost',
+    sortKey: 'costUsd',
+    align: 'right',
+    track: '84px',
+    minWidth: 84,
+    visible: (o) => o.showCostColumn,
+  },
+  {
+    key: 'waterfall',
+    title: 'Waterfall',
+    track: 'minmax(110px, 1.5fr)',
+    minWidth: 110,
+    visible: (o) => o.showWaterfallColumn,
+  },
+  { key: 'link', title: '', track: '32px', minWidth: 32, visible: () => true },
 ];
+
+export const TRACE_ROW_HEIGHT = 40;
+const HEADER_HEIGHT = 30;
+const FOOTER_HEIGHT = 26;
 
 /** First click sorts numbers and times descending (biggest/newest first), text ascending. */
 function firstDirection(key: TraceSortKey): 'asc' | 'desc' {
   return key === 'rootName' || key === 'serviceName' || key === 'models' ? 'asc' : 'desc';
 }
 
-export function TraceList({ rows, options, timeZone, selectedTraceId, onSelect, linksFor }: Props) {
+/** The trace list: a sortable table whose rows are windowed, so thousands of traces stay cheap. */
+export function TraceList({
+  rows,
+  options,
+  timeZone,
+  height,
+  selectedTraceId,
+  onSelect,
+  linksFor,
+  initialScrollTop = 0,
+  onScrollTopChange,
+}: Props) {
   const styles = useStyles2(getStyles);
   const [sort, setSort] = useState<TraceSort | undefined>();
-  const columns = COLUMNS.filter((c) => c.visible(options));
+  const columns = useMemo(() => COLUMNS.filter((c) => c.visible(options)), [options]);
+  const grid = useMemo(
+    () => ({
+      gridTemplateColumns: columns.map((c) => c.track).join(' '),
+      minWidth: columns.reduce((n, c) => n + c.minWidth, 0),
+    }),
+    [columns]
+  );
 
   const shown = useMemo(() => {
     const sorted = sort ? sortTraceRows(rows, sort) : rows;
     return sorted.slice(0, options.maxTraces);
   }, [rows, sort, options.maxTraces]);
+  const truncated = rows.length > shown.length;
+
+  const virtual = useVirtualRows({
+    count: shown.length,
+    rowHeight: TRACE_ROW_HEIGHT,
+    estimatedHeight: Math.max(height - (truncated ? FOOTER_HEIGHT : 0), TRACE_ROW_HEIGHT),
+    headerHeight: HEADER_HEIGHT,
+    initialScrollTop,
+  });
+  const { onScroll: onVirtualScroll, scrollToIndex, ref } = virtual;
+  const onScroll = useCallback(
+    (e: React.UIEvent<HTMLDivElement>) => {
+      onVirtualScroll(e);
+      onScrollTopChange?.(e.currentTarget.scrollTop);
+    },
+    [onVirtualScroll, onScrollTopChange]
+  );
 
   const toggleSort = (key: TraceSortKey) => {
     setSort((cur) =>
@@ -83,93 +187,84 @@ export function TraceList({ rows, options, timeZone, selectedTraceId, onSelect, 
     );
   };
 
-  const onRowKey = (row: TraceListRow) => (e: KeyboardEvent<HTMLTableRowElement>) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      onSelect(row);
-    }
-  };
+  const onRowKey = useCallback(
+    (index: number, row: TraceListRow, e: KeyboardEvent<HTMLDivElement>) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        onSelect(row);
+        return;
+      }
+      const target = e.key === 'ArrowDown' ? index + 1 : e.key === 'ArrowUp' ? index - 1 : -1;
+      if (target >= 0 && target < shown.length) {
+        e.preventDefault();
+        scrollToIndex(target);
+        // The target row may only exist after the next render.
+        requestAnimationFrame(() => ref.current?.querySelector<HTMLElement>(`[data-row-index="${target}"]`)?.focus());
+      }
+    },
+    [onSelect, scrollToIndex, ref, shown.length]
+  );
+
+  const visible = shown.slice(virtual.start, virtual.end);
 
   return (
-    <div className={styles.wrapper}>
-      <table className={styles.table} data-testid={testIds.list}>
-        <thead>
-          <tr>
-            {columns.map((c) => {
-              const active = sort && c.sortKey === sort.key;
-              return (
-                <th
-                  key={c.key}
-                  className={cx(styles.th, c.align === 'right' && styles.right)}
-                  style={c.width ? { width: c.width } : undefined}
-                  aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined}
-                  scope="col"
-                >
-                  {c.sortKey ? (
-                    <button type="button" className={styles.sortButton} onClick={() => toggleSort(c.sortKey!)}>
-                      {c.title}
-                      {active && <Icon name={sort.direction === 'asc' ? 'arrow-up' : 'arrow-down'} size="sm" />}
-                    </button>
-                  ) : (
-                    c.title
-                  )}
-                </th>
-              );
-            })}
-            <th className={styles.th} style={{ width: '1%' }}>
-              <span className={styles.srOnly}>Links</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((row) => {
-            const hl = traceHighlights(row, options);
-            const links = linksFor(row);
+    <div className={styles.wrapper} style={{ height }}>
+      <div
+        ref={ref}
+        className={styles.scroll}
+        onScroll={onScroll}
+        role="table"
+        aria-label="Traces"
+        aria-rowcount={shown.length + 1}
+        data-testid={testIds.list}
+      >
+        <div className={styles.header} role="row" aria-rowindex={1} style={grid}>
+          {columns.map((c) => {
+            const active = sort && c.sortKey === sort.key;
             return (
-              <tr
-                key={`${row.traceID}-${row.rowIndex}`}
-                data-testid={testIds.row}
-                tabIndex={0}
-                aria-selected={row.traceID === selectedTraceId}
-                className={cx(
-                  styles.row,
-                  hl.error && styles.errorRow,
-                  row.traceID === selectedTraceId && styles.selected
-                )}
-                onClick={() => onSelect(row)}
-                onKeyDown={onRowKey(row)}
+              <div
+                key={c.key}
+                role="columnheader"
+                className={c.align === 'right' ? styles.thRight : styles.th}
+                aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined}
               >
-                {columns.map((c) => (
-                  <td key={c.key} className={cx(styles.td, c.align === 'right' && styles.right)}>
-                    {renderCell(c.key, row, hl, timeZone, styles)}
-                  </td>
-                ))}
-                <td className={styles.td}>
-                  {links[0] && (
-                    <Tooltip content={links[0].title || 'Open in Explore'}>
-                      <a
-                        href={links[0].href}
-                        target={links[0].target}
-                        className={styles.link}
-                        aria-label={`Open trace ${row.traceID} in Explore`}
-                        onClick={(e) => {
-                          e.stopPropagation();
-                          if (links[0]?.onClick) {
-                            links[0].onClick(e);
-                          }
-                        }}
-                      >
-                        <Icon name="compass" />
-                      </a>
-                    </Tooltip>
-                  )}
-                </td>
-              </tr>
+                {c.key === 'link' ? (
+                  <span className={styles.srOnly}>Links</span>
+                ) : c.sortKey ? (
+                  <button type="button" className={styles.sortButton} onClick={() => toggleSort(c.sortKey!)}>
+                    {c.title}
+                    {active && <Icon name={sort.direction === 'asc' ? 'arrow-up' : 'arrow-down'} size="sm" />}
+                  </button>
+                ) : (
+                  c.title
+                )}
+              </div>
             );
           })}
-        </tbody>
-      </table>
-      {rows.length > shown.length && (
+        </div>
+        <div className={styles.body} style={{ height: virtual.totalHeight, minWidth: grid.minWidth }} role="rowgroup">
+          {visible.map((row, i) => {
+            const index = virtual.start + i;
+            return (
+              <TraceRow
+                key={virtual.slotKey(index)}
+                row={row}
+                index={index}
+                columns={columns}
+                grid={grid.gridTemplateColumns}
+                slowThresholdMs={options.slowThresholdMs}
+                expensiveThresholdUsd={options.expensiveThresholdUsd}
+                selected={row.traceID === selectedTraceId}
+                timeZone={timeZone}
+                linksFor={linksFor}
+                onSelect={onSelect}
+                onKey={onRowKey}
+              />
+            );
+          })}
+        </div>
+      </div>
+      {truncated && (
         <div className={styles.footer} data-testid={testIds.footer}>
           Showing {formatInt(shown.length)} of {formatInt(rows.length)} traces (panel option “Max traces”)
         </div>
@@ -178,13 +273,71 @@ export function TraceList({ rows, options, timeZone, selectedTraceId, onSelect, 
   );
 }
 
+interface RowProps {
+  row: TraceListRow;
+  index: number;
+  columns: Column[];
+  grid: string;
+  slowThresholdMs: number;
+  expensiveThresholdUsd: number;
+  selected: boolean;
+  timeZone: string;
+  linksFor: (row: TraceListRow) => LinkModel[];
+  onSelect: (row: TraceListRow) => void;
+  onKey: (index: number, row: TraceListRow, e: KeyboardEvent<HTMLDivElement>) => void;
+}
+
+const TraceRow = memo(function TraceRow({
+  row,
+  index,
+  columns,
+  grid,
+  slowThresholdMs,
+  expensiveThresholdUsd,
+  selected,
+  timeZone,
+  linksFor,
+  onSelect,
+  onKey,
+}: RowProps) {
+  const styles = useStyles2(getStyles);
+  // Resolving data links interpolates templates: once per row, not on every scroll.
+  const links = useMemo(() => linksFor(row), [linksFor, row]);
+  const highlights = traceHighlights(row, { slowThresholdMs, expensiveThresholdUsd });
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      tabIndex={0}
+      data-testid={testIds.row}
+      data-row-index={index}
+      data-error={highlights.error || undefined}
+      data-slow={highlights.slow || undefined}
+      data-expensive={highlights.expensive || undefined}
+      // One class, variants by attribute: emotion's cx() would serialise styles on every render.
+      className={styles.row}
+      style={{ gridTemplateColumns: grid, transform: `translateY(${index * TRACE_ROW_HEIGHT}px)` }}
+      onClick={() => onSelect(row)}
+      onKeyDown={(e) => onKey(index, row, e)}
+    >
+      {columns.map((c) => (
+        <div key={c.key} role="cell" className={c.align === 'right' ? styles.tdRight : styles.td}>
+          {renderCell(c.key, row, highlights, timeZone, links, styles)}
+        </div>
+      ))}
+    </div>
+  );
+});
+
 type Styles = ReturnType<typeof getStyles>;
 
 function renderCell(
-  key: string,
+  key: ColumnKey,
   row: TraceListRow,
-  hl: ReturnType<typeof traceHighlights>,
+  hl: TraceHighlights,
   timeZone: string,
+  links: LinkModel[],
   styles: Styles
 ) {
   switch (key) {
@@ -204,32 +357,28 @@ function renderCell(
         <span className={styles.nowrap}>{dateTimeFormat(row.startTime, { timeZone, format: 'MM-DD HH:mm:ss' })}</span>
       );
     case 'service':
-      return <span className={styles.ellipsis}>{row.serviceName}</span>;
-    case 'models':
       return (
-        <span className={styles.models}>
-          {row.models.map((m) => (
-            <span key={m} className={styles.chip}>
-              {m}
-            </span>
-          ))}
+        <span className={styles.ellipsis} title={row.serviceName}>
+          {row.serviceName}
         </span>
       );
+    case 'models':
+      return <Models models={row.models} styles={styles} />;
     case 'duration':
       return (
-        <span className={cx(styles.nowrap, hl.slow && styles.warn)} title={hl.slow ? 'Slow trace' : undefined}>
-          {hl.slow && <Icon name="clock-nine" size="sm" className={styles.inlineIcon} />}
+        <span className={hl.slow ? styles.warn : styles.nowrap} title={hl.slow ? 'Slow trace' : undefined}>
+          {hl.slow && <Glyph name="clock" size={13} className={styles.inlineIcon} />}
           {formatDuration(row.durationMs)}
         </span>
       );
     case 'status':
       return row.status === 'error' ? (
-        <span className={cx(styles.badge, styles.badgeError)}>
-          <Icon name="exclamation-circle" size="sm" />
+        <span className={styles.badgeError}>
+          <Glyph name="alert" size={13} />
           {row.errorCount > 1 ? `${row.errorCount} errors` : 'Error'}
         </span>
       ) : (
-        <span className={cx(styles.badge, styles.badgeOk)}>OK</span>
+        <span className={styles.badgeOk}>OK</span>
       );
     case 'spans':
       return formatInt(row.spanCount);
@@ -242,46 +391,107 @@ function renderCell(
     case 'cost':
       return (
         <span
-          className={cx(styles.nowrap, hl.expensive && styles.warn)}
+          className={hl.expensive ? styles.warn : styles.nowrap}
           title={hl.expensive ? 'Expensive trace' : undefined}
         >
-          {hl.expensive && <Icon name="dollar-alt" size="sm" className={styles.inlineIcon} />}
+          {hl.expensive && <Glyph name="flame" size={13} className={styles.inlineIcon} />}
           {formatCost(row.costUsd)}
         </span>
       );
     case 'waterfall':
-      return <MiniWaterfall spans={row.waterfall} durationMs={row.durationMs} />;
-    default:
-      return null;
+      return <MiniWaterfall cell={row.waterfallCell} durationMs={row.durationMs} />;
+    case 'link': {
+      const link = links[0];
+      // A plain title, not a Tooltip: a floating tooltip per row is costly in a long list.
+      return link ? (
+        <a
+          href={link.href}
+          target={link.target}
+          className={styles.link}
+          title={link.title || 'Open in Explore'}
+          aria-label={`Open trace ${row.traceID} in Explore`}
+          onClick={(e) => {
+            e.stopPropagation();
+            link.onClick?.(e);
+          }}
+        >
+          <Glyph name="compass" size={16} />
+        </a>
+      ) : null;
+    }
   }
 }
 
-const getStyles = (theme: GrafanaTheme2) => ({
-  wrapper: css({
-    width: '100%',
-  }),
-  table: css({
-    width: '100%',
-    borderCollapse: 'separate',
-    borderSpacing: 0,
-    fontSize: theme.typography.bodySmall.fontSize,
-    tableLayout: 'auto',
-  }),
-  th: css({
-    position: 'sticky',
-    top: 0,
-    zIndex: 1,
-    background: theme.colors.background.primary,
-    borderBottom: `1px solid ${theme.colors.border.medium}`,
-    padding: theme.spacing(0.5, 1),
-    textAlign: 'left',
+/** The first model as a chip, the rest behind "+N" (rows stay one line high). */
+function Models({ models, styles }: { models: string[]; styles: Styles }) {
+  if (models.length === 0) {
+    return null;
+  }
+  const [first, ...rest] = models;
+  return (
+    <span className={styles.models} title={models.join(', ')}>
+      <span className={styles.chip}>{first}</span>
+      {rest.length > 0 && <span className={styles.more}>+{rest.length}</span>}
+    </span>
+  );
+}
+
+const headerCellStyle = (theme: GrafanaTheme2) =>
+  ({
+    padding: theme.spacing(0, 1),
     fontWeight: theme.typography.fontWeightMedium,
     color: theme.colors.text.secondary,
     whiteSpace: 'nowrap',
+    overflow: 'hidden',
+  }) as const;
+
+const cellStyle = (theme: GrafanaTheme2) =>
+  ({
+    display: 'flex',
+    alignItems: 'center',
+    minWidth: 0,
+    height: '100%',
+    padding: theme.spacing(0, 1),
+    overflow: 'hidden',
+  }) as const;
+
+const badgeStyle = (theme: GrafanaTheme2) =>
+  ({
+    display: 'inline-flex',
+    alignItems: 'center',
+    gap: theme.spacing(0.25),
+    padding: theme.spacing(0, 0.75),
+    borderRadius: theme.shape.radius.default,
+    whiteSpace: 'nowrap',
+    fontWeight: theme.typography.fontWeightMedium,
+  }) as const;
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  wrapper: css({
+    display: 'flex',
+    flexDirection: 'column',
+    width: '100%',
+    minHeight: 0,
+    fontSize: theme.typography.bodySmall.fontSize,
   }),
-  right: css({
-    textAlign: 'right',
+  scroll: css({
+    flex: 1,
+    minHeight: 0,
+    overflow: 'auto',
+    position: 'relative',
   }),
+  header: css({
+    display: 'grid',
+    position: 'sticky',
+    top: 0,
+    zIndex: 2,
+    height: HEADER_HEIGHT,
+    alignItems: 'center',
+    background: theme.colors.background.primary,
+    borderBottom: `1px solid ${theme.colors.border.medium}`,
+  }),
+  th: css(headerCellStyle(theme)),
+  thRight: css({ ...headerCellStyle(theme), textAlign: 'right' }),
   sortButton: css({
     all: 'unset',
     cursor: 'pointer',
@@ -291,27 +501,33 @@ const getStyles = (theme: GrafanaTheme2) => ({
     '&:hover': { color: theme.colors.text.primary },
     '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}` },
   }),
+  body: css({
+    position: 'relative',
+  }),
   row: css({
+    display: 'grid',
+    position: 'absolute',
+    top: 0,
+    left: 0,
+    right: 0,
+    height: TRACE_ROW_HEIGHT,
+    alignItems: 'center',
     cursor: 'pointer',
-    '&:hover td': { background: theme.colors.action.hover },
-    '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}`, outlineOffset: -2 },
-  }),
-  errorRow: css({
-    'td:first-child': { boxShadow: `inset 3px 0 0 ${theme.colors.error.main}` },
-  }),
-  selected: css({
-    td: { background: theme.colors.action.selected },
-  }),
-  td: css({
-    padding: theme.spacing(0.5, 1),
+    // Each row lays out and paints on its own: scrolling adds rows without relayout of the rest.
+    contain: 'strict',
     borderBottom: `1px solid ${theme.colors.border.weak}`,
-    verticalAlign: 'middle',
+    '&:hover': { background: theme.colors.action.hover },
+    '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}`, outlineOffset: -2 },
+    '&[data-error]': { boxShadow: `inset 3px 0 0 ${theme.colors.error.main}` },
+    '&[aria-selected="true"]': { background: theme.colors.action.selected },
   }),
+  td: css(cellStyle(theme)),
+  tdRight: css({ ...cellStyle(theme), justifyContent: 'flex-end', textAlign: 'right' }),
   traceCell: css({
     display: 'flex',
     flexDirection: 'column',
     minWidth: 0,
-    maxWidth: 320,
+    lineHeight: 1.3,
   }),
   rootName: css({
     fontWeight: theme.typography.fontWeightMedium,
@@ -323,23 +539,21 @@ const getStyles = (theme: GrafanaTheme2) => ({
   traceId: css({
     fontFamily: theme.typography.fontFamilyMonospace,
     color: theme.colors.text.secondary,
-    fontSize: theme.typography.bodySmall.fontSize,
+    fontSize: 11,
   }),
   nowrap: css({
     whiteSpace: 'nowrap',
   }),
   ellipsis: css({
-    display: 'inline-block',
-    maxWidth: 200,
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
-    verticalAlign: 'bottom',
   }),
   models: css({
     display: 'flex',
-    flexWrap: 'wrap',
+    alignItems: 'center',
     gap: theme.spacing(0.5),
+    minWidth: 0,
   }),
   chip: css({
     padding: theme.spacing(0, 0.75),
@@ -347,8 +561,16 @@ const getStyles = (theme: GrafanaTheme2) => ({
     background: theme.colors.background.secondary,
     border: `1px solid ${theme.colors.border.weak}`,
     whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    minWidth: 0,
+  }),
+  more: css({
+    color: theme.colors.text.secondary,
+    whiteSpace: 'nowrap',
   }),
   warn: css({
+    whiteSpace: 'nowrap',
     color: theme.colors.warning.text,
     fontWeight: theme.typography.fontWeightMedium,
   }),
@@ -356,20 +578,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginRight: theme.spacing(0.25),
     verticalAlign: 'text-bottom',
   }),
-  badge: css({
-    display: 'inline-flex',
-    alignItems: 'center',
-    gap: theme.spacing(0.25),
-    padding: theme.spacing(0, 0.75),
-    borderRadius: theme.shape.radius.default,
-    whiteSpace: 'nowrap',
-    fontWeight: theme.typography.fontWeightMedium,
-  }),
   badgeError: css({
+    ...badgeStyle(theme),
     color: theme.colors.error.text,
     background: theme.colors.error.transparent,
   }),
   badgeOk: css({
+    ...badgeStyle(theme),
     color: theme.colors.success.text,
     background: theme.colors.success.transparent,
   }),
@@ -378,9 +593,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'inline-flex',
   }),
   footer: css({
-    padding: theme.spacing(0.5, 1),
+    height: FOOTER_HEIGHT,
+    display: 'flex',
+    alignItems: 'center',
+    padding: theme.spacing(0, 1),
     color: theme.colors.text.secondary,
-    fontSize: theme.typography.bodySmall.fontSize,
+    borderTop: `1px solid ${theme.colors.border.weak}`,
   }),
   srOnly: css({
     position: 'absolute',

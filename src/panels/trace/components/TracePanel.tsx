@@ -1,37 +1,79 @@
-import React, { useMemo, useState } from 'react';
+import React, { useCallback, useMemo, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, PanelProps } from '@grafana/data';
 import { PanelDataErrorView } from '@grafana/runtime';
-import { EmptyState, Icon, useStyles2 } from '@grafana/ui';
+import { Alert, Button, EmptyState, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 
+import { grafanaUrl } from '../../../shared/urls';
+import { exploreTraceUrl, frameDataSource } from '../data/explore';
 import { findTraceListFrame, readTraceList, type TraceListRow } from '../data/traceList';
 import { buildTraceTree, findTraceFrames } from '../data/traceTree';
+import { useTraceFetch } from '../hooks/useTraceFetch';
 import type { TracePanelOptions } from '../types';
 import { traceIdLinks } from './links';
 import { testIds } from './testIds';
-import { TraceDetail } from './TraceDetail';
+import { TraceDetail, type ExploreLink } from './TraceDetail';
 import { TraceList } from './TraceList';
 
 export type TracePanelProps = PanelProps<TracePanelOptions>;
 
 /**
- * The trace list of a `traces` query; a row opens the span waterfall when the panel's
- * data also holds that trace (a second, `trace` query, typically `${traceId}`-driven),
- * otherwise it offers the Explore link the service put on the traceID field.
+ * The trace list of a `traces` query; a click on a row opens that trace's waterfall in the
+ * panel. The spans come from the panel's own data when it holds that trace (a `trace` query),
+ * else they are fetched through the same data source. A lone `trace` query shows its trace.
  */
-export function TracePanel({ data, options, width, height, timeZone, id, fieldConfig }: TracePanelProps) {
+export function TracePanel({ data, options, width, height, timeZone, id, fieldConfig, timeRange }: TracePanelProps) {
   const styles = useStyles2(getStyles);
   const listFrame = useMemo(() => findTraceListFrame(data.series), [data.series]);
   const rows = useMemo(() => (listFrame ? readTraceList(listFrame) : []), [listFrame]);
   const traceFrames = useMemo(() => findTraceFrames(data.series), [data.series]);
-  const [selected, setSelected] = useState<TraceListRow | undefined>();
+  const [selectedId, setSelectedId] = useState<string | undefined>();
+  const [attempt, setAttempt] = useState(0);
+  // The list's scroll position survives a visit to a trace.
+  const listScrollTop = useRef(0);
+  const [restoreScrollTop, setRestoreScrollTop] = useState(0);
+
+  const datasource = useMemo(() => frameDataSource(data, listFrame), [data, listFrame]);
+  const inData = selectedId ? traceFrames.get(selectedId) : undefined;
+  const fetched = useTraceFetch(selectedId && !inData ? selectedId : undefined, datasource, timeRange, attempt);
 
   // Without a list, a lone trace query shows its trace straight away.
-  const traceId = selected?.traceID ?? (!listFrame ? traceFrames.keys().next().value : undefined);
-  const traceFrame = traceId ? traceFrames.get(traceId) : undefined;
+  const traceId = selectedId ?? (!listFrame ? traceFrames.keys().next().value : undefined);
+  const traceFrame = traceId
+    ? (traceFrames.get(traceId) ?? (fetched.status === 'done' ? fetched.frame : undefined))
+    : undefined;
   const tree = useMemo(() => (traceFrame ? buildTraceTree(traceFrame) : undefined), [traceFrame]);
+  const selectedRow = selectedId ? rows.find((r) => r.traceID === selectedId) : undefined;
 
-  if (!listFrame && !tree) {
+  const linksFor = useCallback((row: TraceListRow) => traceIdLinks(listFrame, row.rowIndex), [listFrame]);
+  const onSelect = useCallback((row: TraceListRow) => {
+    setRestoreScrollTop(listScrollTop.current);
+    setSelectedId(row.traceID);
+  }, []);
+  const onBack = useCallback(() => setSelectedId(undefined), []);
+  const onScrollTop = useCallback((top: number) => {
+    listScrollTop.current = top;
+  }, []);
+
+  const explore = useMemo((): ExploreLink | undefined => {
+    if (!traceId) {
+      return undefined;
+    }
+    const link = selectedRow ? linksFor(selectedRow)[0] : undefined;
+    if (link) {
+      return { href: link.href, target: link.target, onClick: link.onClick };
+    }
+    const ref = frameDataSource(data, traceFrame ?? listFrame);
+    return ref
+      ? {
+          href: grafanaUrl(
+            exploreTraceUrl(ref, traceId, { from: timeRange.from.valueOf(), to: timeRange.to.valueOf() })
+          ),
+        }
+      : undefined;
+  }, [traceId, selectedRow, linksFor, data, traceFrame, listFrame, timeRange]);
+
+  if (!listFrame && traceFrames.size === 0) {
     return (
       <PanelDataErrorView
         panelId={id}
@@ -44,17 +86,51 @@ export function TracePanel({ data, options, width, height, timeZone, id, fieldCo
     );
   }
 
-  if (tree) {
+  if (tree && traceId) {
     return (
       <div className={styles.panel} data-testid={testIds.panel}>
-        <TraceDetail
-          tree={tree}
-          width={width}
-          height={height}
-          timeZone={timeZone}
-          onBack={listFrame ? () => setSelected(undefined) : undefined}
-          links={selected ? traceIdLinks(listFrame, selected.rowIndex) : []}
-        />
+        {tree.spans.length === 0 ? (
+          <TraceMessage onBack={listFrame ? onBack : undefined} explore={explore}>
+            <EmptyState variant="not-found" hideImage message="This trace has no spans">
+              The service has no spans for trace <code>{traceId}</code>. Its spans may not have arrived yet or may have
+              expired.
+            </EmptyState>
+          </TraceMessage>
+        ) : (
+          <TraceDetail
+            key={traceId}
+            tree={tree}
+            width={width}
+            height={height}
+            timeZone={timeZone}
+            options={options}
+            onBack={listFrame ? onBack : undefined}
+            explore={explore}
+          />
+        )}
+      </div>
+    );
+  }
+
+  if (selectedId) {
+    return (
+      <div className={styles.panel} data-testid={testIds.panel}>
+        <TraceMessage onBack={onBack} explore={explore}>
+          {fetched.status === 'error' ? (
+            <div data-testid={testIds.missingTrace}>
+              <Alert severity="warning" title={`Could not load trace ${selectedRow?.rootName || selectedId}`}>
+                <div>{fetched.message}</div>
+                <Button size="sm" variant="secondary" icon="sync" onClick={() => setAttempt((n) => n + 1)}>
+                  Retry
+                </Button>
+              </Alert>
+            </div>
+          ) : (
+            <div data-testid={testIds.loading}>
+              <LoadingPlaceholder text={`Loading trace ${selectedRow?.rootName || selectedId}…`} />
+            </div>
+          )}
+        </TraceMessage>
       </div>
     );
   }
@@ -72,38 +148,62 @@ export function TracePanel({ data, options, width, height, timeZone, id, fieldCo
     );
   }
 
-  const selectedLinks = selected ? traceIdLinks(listFrame, selected.rowIndex) : [];
   return (
     <div className={styles.panel} data-testid={testIds.panel} style={{ height }}>
-      {selected && (
-        <div className={styles.notice} data-testid={testIds.missingTrace} role="status">
-          <Icon name="info-circle" />
-          <span>
-            The spans of <code>{selected.rootName || selected.traceID}</code> are not in this panel&apos;s data. Add a
-            “Trace” query for <code>$traceId</code> to open traces here.
-          </span>
-          {selectedLinks[0] && (
-            <a
-              href={selectedLinks[0].href}
-              target={selectedLinks[0].target}
-              onClick={selectedLinks[0].onClick}
-              className={styles.noticeLink}
-            >
-              Open in Explore
-            </a>
-          )}
-        </div>
-      )}
-      <div className={styles.scroll}>
-        <TraceList
-          rows={rows}
-          options={options}
-          timeZone={timeZone}
-          selectedTraceId={selected?.traceID}
-          onSelect={setSelected}
-          linksFor={(row) => traceIdLinks(listFrame, row.rowIndex)}
-        />
+      <TraceList
+        rows={rows}
+        options={options}
+        timeZone={timeZone}
+        height={height}
+        selectedTraceId={selectedId}
+        onSelect={onSelect}
+        linksFor={linksFor}
+        initialScrollTop={restoreScrollTop}
+        onScrollTopChange={onScrollTop}
+      />
+    </div>
+  );
+}
+
+/** The header of the trace view (back, Explore) around a loading, error or empty message. */
+function TraceMessage({
+  onBack,
+  explore,
+  children,
+}: {
+  onBack?: () => void;
+  explore?: ExploreLink;
+  children: React.ReactNode;
+}) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.message}>
+      <div className={styles.messageHeader}>
+        {onBack && (
+          <Button
+            size="sm"
+            variant="secondary"
+            fill="text"
+            icon="arrow-left"
+            onClick={onBack}
+            data-testid={testIds.back}
+          >
+            Traces
+          </Button>
+        )}
+        {explore && (
+          <a
+            href={explore.href}
+            target={explore.target}
+            onClick={explore.onClick}
+            className={styles.link}
+            data-testid={testIds.exploreLink}
+          >
+            Open in Explore
+          </a>
+        )}
       </div>
+      <div className={styles.messageBody}>{children}</div>
     </div>
   );
 }
@@ -116,29 +216,32 @@ const getStyles = (theme: GrafanaTheme2) => ({
     height: '100%',
     minHeight: 0,
   }),
-  scroll: css({
-    flex: 1,
-    minHeight: 0,
-    overflow: 'auto',
-  }),
   empty: css({
     display: 'flex',
     alignItems: 'center',
     justifyContent: 'center',
     height: '100%',
   }),
-  notice: css({
+  message: css({
+    display: 'flex',
+    flexDirection: 'column',
+    height: '100%',
+  }),
+  messageHeader: css({
     display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(1),
-    padding: theme.spacing(0.75, 1),
-    marginBottom: theme.spacing(0.5),
-    borderRadius: theme.shape.radius.default,
-    background: theme.colors.info.transparent,
-    border: `1px solid ${theme.colors.info.border}`,
-    fontSize: theme.typography.bodySmall.fontSize,
+    paddingBottom: theme.spacing(0.5),
+    borderBottom: `1px solid ${theme.colors.border.weak}`,
   }),
-  noticeLink: css({
+  messageBody: css({
+    flex: 1,
+    display: 'flex',
+    flexDirection: 'column',
+    justifyContent: 'center',
+    padding: theme.spacing(2),
+  }),
+  link: css({
     marginLeft: 'auto',
     color: theme.colors.text.link,
     whiteSpace: 'nowrap',

@@ -15,7 +15,21 @@ const KIND_COLORS: Record<string, string> = {
   evaluator: 'light-orange',
 };
 
-export const SPAN_KIND_LEGEND = ['agent', 'llm', 'tool', 'retriever', 'embedding'] as const;
+/** Legend order of the span kinds; `span` (no LLM kind) last. */
+export const SPAN_KIND_ORDER = [
+  'agent',
+  'workflow',
+  'chain',
+  'task',
+  'llm',
+  'embedding',
+  'tool',
+  'retriever',
+  'reranker',
+  'guardrail',
+  'evaluator',
+  'span',
+];
 
 export function spanKindColor(theme: GrafanaTheme2, spanKind: string, isError = false): string {
   if (isError) {
@@ -23,4 +37,11 @@ export function spanKindColor(theme: GrafanaTheme2, spanKind: string, isError = 
   }
   const name = KIND_COLORS[spanKind];
   return name ? theme.visualization.getColorByName(name) : theme.colors.text.disabled;
+}
+
+/** A service's color: Grafana's classic palette in order of first appearance in the trace. */
+export function serviceColor(theme: GrafanaTheme2, index: number): string {
+  const palette = theme.visualization.palette;
+  const name = palette[index % palette.length] ?? 'blue';
+  return theme.visualization.getColorByName(name);
 }

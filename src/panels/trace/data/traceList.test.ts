@@ -39,7 +39,7 @@ describe('readTraceList', () => {
       totalTokens: 2500,
       costUsd: 0.0062,
     });
-    expect(out[0]!.waterfall.map((s) => [s.spanID, s.depth])).toEqual([
+    expect(readWaterfall(out[0]!.waterfallCell).map((s) => [s.spanID, s.depth])).toEqual([
       ['a1', 0],
       ['b2', 1],
       ['c3', 1],
@@ -76,8 +76,8 @@ describe('readTraceList', () => {
       status: 'ok',
       models: [],
       totalTokens: 0,
-      waterfall: [],
     });
+    expect(readWaterfall(readTraceList(frame)[0]!.waterfallCell)).toEqual([]);
   });
 });
 

@@ -30,7 +30,8 @@ export interface TraceListRow {
   outputTokens: number;
   totalTokens: number;
   costUsd: number;
-  waterfall: MiniSpan[];
+  /** The raw waterfall cell: decoded with readWaterfall only for rows on screen. */
+  waterfallCell: unknown;
 }
 
 interface TraceListFrameRow {
@@ -135,7 +136,7 @@ export function readTraceList(frame: DataFrame): TraceListRow[] {
       totalTokens:
         r.totalTokens === undefined || r.totalTokens === null ? inputTokens + outputTokens : asNumber(r.totalTokens),
       costUsd: asNumber(r.costUsd),
-      waterfall: readWaterfall(r.waterfall),
+      waterfallCell: r.waterfall,
     });
   }
   return rows;

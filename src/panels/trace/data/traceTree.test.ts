@@ -1,7 +1,7 @@
 import { dataFrameFromJSON, toDataFrame } from '@grafana/data';
 
 import { agentTraceFrame, AGENT_SPANS, T0, TRACE_ID, traceJSON, traceListJSON, agentListRow } from '../testData';
-import { buildTraceTree, findTraceFrames, visibleSpans } from './traceTree';
+import { ancestorIds, buildTraceTree, findTraceFrames, parentSpanIds, visibleSpans } from './traceTree';
 
 describe('findTraceFrames', () => {
   it('finds trace frames by trace id and skips list frames', () => {
@@ -31,10 +31,25 @@ describe('buildTraceTree', () => {
     ]);
   });
 
-  it('marks the critical path', () => {
+  it('marks the critical path with the segments each span contributes', () => {
     const critical = tree.spans.filter((s) => s.onCriticalPath).map((s) => s.spanID);
     // The retriever ran in parallel with the first LLM call and finished first.
     expect(critical).toEqual(['a1', 'b2', 'c3', 'd4']);
+    expect(tree.criticalPath.get('d4')).toEqual([[T0 + 530, T0 + 980]]);
+    expect(tree.criticalPath.get('a1')).toEqual([
+      [T0, T0 + 10],
+      [T0 + 410, T0 + 420],
+      [T0 + 520, T0 + 530],
+      [T0 + 980, T0 + 1000],
+    ]);
+  });
+
+  it('counts descendants and the errors among them', () => {
+    const root = tree.byId.get('a1')!;
+    expect(root.descendantCount).toBe(4);
+    expect(root.descendantErrors).toBe(1);
+    expect(tree.byId.get('b2')!.descendantCount).toBe(0);
+    expect(tree.maxDepth).toBe(1);
   });
 
   it('computes self time and LLM details', () => {
@@ -92,10 +107,59 @@ describe('buildTraceTree', () => {
   });
 });
 
+/** A trace frame from (spanID, parentSpanID, start, duration) tuples. */
+function treeOf(spans: Array<[string, string, number, number]>) {
+  return buildTraceTree(
+    toDataFrame({
+      meta: { preferredVisualisationType: 'trace' },
+      fields: [
+        { name: 'traceID', values: spans.map(() => 't') },
+        { name: 'spanID', values: spans.map((s) => s[0]) },
+        { name: 'parentSpanID', values: spans.map((s) => s[1]) },
+        { name: 'operationName', values: spans.map((s) => s[0]) },
+        { name: 'startTime', values: spans.map((s) => s[2]) },
+        { name: 'duration', values: spans.map((s) => s[3]) },
+      ],
+    })
+  );
+}
+
 describe('visibleSpans', () => {
   it('hides the descendants of collapsed spans', () => {
     const tree = buildTraceTree(agentTraceFrame());
     expect(visibleSpans(tree, new Set())).toHaveLength(5);
     expect(visibleSpans(tree, new Set(['a1'])).map((s) => s.spanID)).toEqual(['a1']);
+  });
+
+  it('skips whole nested subtrees and keeps what follows them', () => {
+    const tree = treeOf([
+      ['r', '', 0, 100],
+      ['a', 'r', 0, 50],
+      ['a1', 'a', 0, 10],
+      ['a2', 'a', 10, 10],
+      ['a2x', 'a2', 10, 5],
+      ['b', 'r', 50, 50],
+      ['b1', 'b', 50, 10],
+    ]);
+    expect(visibleSpans(tree, new Set(['a'])).map((s) => s.spanID)).toEqual(['r', 'a', 'b', 'b1']);
+    expect(visibleSpans(tree, new Set(['a2', 'b'])).map((s) => s.spanID)).toEqual(['r', 'a', 'a1', 'a2', 'b']);
+    expect([...parentSpanIds(tree)].sort()).toEqual(['a', 'a2', 'b', 'r']);
+    expect(ancestorIds(tree, 'a2x')).toEqual(['a2', 'a', 'r']);
+    expect(ancestorIds(tree, 'r')).toEqual([]);
+  });
+
+  it('builds a chain nested deeper than the call stack', () => {
+    const n = 20_000;
+    const spans: Array<[string, string, number, number]> = Array.from({ length: n }, (_, i) => [
+      `s${i}`,
+      i === 0 ? '' : `s${i - 1}`,
+      i,
+      n - i,
+    ]);
+    const tree = treeOf(spans);
+    expect(tree.spans).toHaveLength(n);
+    expect(tree.maxDepth).toBe(n - 1);
+    expect(tree.byId.get('s0')!.descendantCount).toBe(n - 1);
+    expect(visibleSpans(tree, new Set(['s1']))).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 import { DataFrameView, type DataFrame } from '@grafana/data';
 import { z } from 'zod';
 
+import { computeCriticalPath, type CriticalPath } from './criticalPath';
 import { asJson, asNumber, asString, asTimeMs, hasFields, pyflareFrameKind } from './frames';
 
 export interface KeyValue {
@@ -27,6 +28,10 @@ export interface TraceSpan {
   offsetMs: number;
   depth: number;
   children: TraceSpan[];
+  /** Spans below this one (all levels): shown on a collapsed row. */
+  descendantCount: number;
+  /** Error spans below this one: a collapsed row still shows that something failed inside. */
+  descendantErrors: number;
   /** Time not covered by any child span. */
   selfMs: number;
   onCriticalPath: boolean;
@@ -59,6 +64,9 @@ export interface TraceTree {
   /** Every span, depth-first in start order: the waterfall's row order. */
   spans: TraceSpan[];
   byId: Map<string, TraceSpan>;
+  /** Segments of each span on the critical path, absolute ms. */
+  criticalPath: CriticalPath;
+  maxDepth: number;
   totals: {
     spans: number;
     errors: number;
@@ -176,23 +184,6 @@ function coveredMs(intervals: Array<[number, number]>, from: number, to: number)
   return total;
 }
 
-/**
- * Marks the critical path: walking back from the end of a span, the child that finished
- * last is what the span waited for; then the child that finished last before that one
- * started, and so on, recursively.
- */
-function markCriticalPath(span: TraceSpan, until: number) {
-  span.onCriticalPath = true;
-  let cursor = Math.min(until, span.endMs);
-  const byEnd = [...span.children].sort((a, b) => b.endMs - a.endMs || b.startMs - a.startMs);
-  for (const child of byEnd) {
-    if (child.startMs < cursor) {
-      markCriticalPath(child, Math.min(child.endMs, cursor));
-      cursor = child.startMs;
-    }
-  }
-}
-
 /** Builds the span tree of one trace frame. Spans whose parent is missing become roots. */
 export function buildTraceTree(frame: DataFrame): TraceTree {
   const view = new DataFrameView<TraceFrameRow>(frame);
@@ -214,6 +205,8 @@ export function buildTraceTree(frame: DataFrame): TraceTree {
       offsetMs: 0,
       depth: 0,
       children: [],
+      descendantCount: 0,
+      descendantErrors: 0,
       selfMs: durationMs,
       onCriticalPath: false,
       kind: asString(r.kind),
@@ -260,31 +253,36 @@ export function buildTraceTree(frame: DataFrame): TraceTree {
 
   const ordered: TraceSpan[] = [];
   const visited = new Set<string>();
-  const walk = (s: TraceSpan, depth: number) => {
-    if (visited.has(s.spanID)) {
-      return;
-    }
-    visited.add(s.spanID);
-    s.depth = depth;
-    s.offsetMs = s.startMs - startMs;
-    s.children.sort(byStart);
-    s.selfMs = Math.max(
-      0,
-      s.durationMs -
-        coveredMs(
-          s.children.map((c) => [c.startMs, c.endMs]),
-          s.startMs,
-          s.endMs
-        )
-    );
-    ordered.push(s);
-    for (const c of s.children) {
-      walk(c, depth + 1);
+  // Depth-first with an explicit stack: agent loops can nest deeper than the call stack allows.
+  const walk = (root: TraceSpan) => {
+    const stack: Array<{ span: TraceSpan; depth: number }> = [{ span: root, depth: 0 }];
+    while (stack.length > 0) {
+      const { span: s, depth } = stack.pop()!;
+      if (visited.has(s.spanID)) {
+        continue;
+      }
+      visited.add(s.spanID);
+      s.depth = depth;
+      s.offsetMs = s.startMs - startMs;
+      s.children = s.children.filter((c) => !visited.has(c.spanID)).sort(byStart);
+      s.selfMs = Math.max(
+        0,
+        s.durationMs -
+          coveredMs(
+            s.children.map((c) => [c.startMs, c.endMs]),
+            s.startMs,
+            s.endMs
+          )
+      );
+      ordered.push(s);
+      for (let i = s.children.length - 1; i >= 0; i--) {
+        stack.push({ span: s.children[i]!, depth: depth + 1 });
+      }
     }
   };
   roots.sort(byStart);
   for (const r of roots) {
-    walk(r, 0);
+    walk(r);
   }
   // Parent cycles leave spans unreachable from any root: show them as roots rather than lose them.
   for (const s of [...byId.values()].sort(byStart)) {
@@ -294,11 +292,27 @@ export function buildTraceTree(frame: DataFrame): TraceTree {
         parent.children = parent.children.filter((c) => c !== s);
       }
       roots.push(s);
-      walk(s, 0);
+      walk(s);
     }
   }
-  for (const r of roots) {
-    markCriticalPath(r, r.endMs);
+  // Children come after their parent in `ordered`: one backwards pass sums the subtrees.
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const s = ordered[i]!;
+    let count = 0;
+    let errors = 0;
+    for (const c of s.children) {
+      count += 1 + c.descendantCount;
+      errors += (c.isError ? 1 : 0) + c.descendantErrors;
+    }
+    s.descendantCount = count;
+    s.descendantErrors = errors;
+  }
+  const criticalPath = computeCriticalPath(roots);
+  for (const id of criticalPath.keys()) {
+    const span = byId.get(id);
+    if (span) {
+      span.onCriticalPath = true;
+    }
   }
 
   const all = ordered;
@@ -310,6 +324,8 @@ export function buildTraceTree(frame: DataFrame): TraceTree {
     roots,
     spans: all,
     byId,
+    criticalPath,
+    maxDepth: all.reduce((m, s) => Math.max(m, s.depth), 0),
     totals: {
       spans: all.length,
       errors: all.filter((s) => s.isError).length,
@@ -322,15 +338,43 @@ export function buildTraceTree(frame: DataFrame): TraceTree {
   };
 }
 
-/** The waterfall's rows: all spans except descendants of collapsed ones. */
+/**
+ * The waterfall's rows: all spans except descendants of collapsed ones. `tree.spans` is in
+ * depth-first order, so a collapsed span's subtree is the next `descendantCount` entries.
+ */
 export function visibleSpans(tree: TraceTree, collapsed: ReadonlySet<string>): TraceSpan[] {
+  if (collapsed.size === 0) {
+    return tree.spans;
+  }
   const out: TraceSpan[] = [];
-  const push = (s: TraceSpan) => {
+  const spans = tree.spans;
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
     out.push(s);
-    if (!collapsed.has(s.spanID)) {
-      s.children.forEach(push);
+    if (collapsed.has(s.spanID)) {
+      i += s.descendantCount;
     }
-  };
-  tree.roots.forEach(push);
+  }
+  return out;
+}
+
+/** Spans that have children: "collapse all" collapses every one of them. */
+export function parentSpanIds(tree: TraceTree): Set<string> {
+  return new Set(tree.spans.filter((s) => s.children.length > 0).map((s) => s.spanID));
+}
+
+/** Ids of a span's ancestors, nearest first: expanded to reveal a search match. */
+export function ancestorIds(tree: TraceTree, spanID: string): string[] {
+  const out: string[] = [];
+  let cur = tree.byId.get(spanID);
+  // Depth, not just parentSpanID: a span re-rooted out of a parent cycle still names its old parent.
+  while (cur && cur.depth > 0) {
+    const parent = tree.byId.get(cur.parentSpanID);
+    if (!parent || parent.depth !== cur.depth - 1) {
+      break;
+    }
+    out.push(parent.spanID);
+    cur = parent;
+  }
   return out;
 }

@@ -1,0 +1,555 @@
+// Query rollups, maintained at ingest inside the same transaction as the spans (so WAL replay
+// stays idempotent) and rebuilt from the spans when ROLLUP_VERSION changes.
+//
+// Time rollups (rollup_1m per minute, rollup_1h per hour): one row per (bucket, service,
+// provider, request model, response model, operation, span kind, root?) with span and error
+// counts, LLM-usage counts, and for each value (duration, input/output/cached/total tokens,
+// cost in micro-dollars) its sum, count of non-null values, min and max. Sums, counts,
+// averages, minima and maxima over whole buckets are therefore exact. Percentiles are not
+// kept: they are computed from the raw spans (exact quantile_cont).
+//
+// Trace rollup (trace_rollup): per trace its time extent, counts, token and cost sums, root
+// span, and the distinct services, providers, models, operations, kinds, agents, tools, users
+// and sessions of its spans, so trace searches on those need not touch the spans. The sets are
+// strings `\x01a\x01b\x01` ('' when empty): far cheaper to append than lists, and a member test
+// is a substring or regex match.
+//
+// Each batch appends partial rows (one per key, or per trace, in the batch); queries always
+// aggregate them. Every COMPACT_AFTER partial rows the recently touched rows are merged so the
+// tables stay near one row per key (or trace).
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { SpanRow } from './types.js';
+
+/** Bump when a rollup definition changes: open() then rebuilds them from the spans. */
+export const ROLLUP_VERSION = '4';
+const COMPACT_AFTER = 20_000;
+const MS_NS = 1_000_000n;
+
+export interface RollupLevel {
+  table: string;
+  ms: number;
+}
+/** Coarsest first. */
+export const ROLLUP_LEVELS: readonly RollupLevel[] = [
+  { table: 'rollup_1h', ms: 3_600_000 },
+  { table: 'rollup_1m', ms: 60_000 },
+];
+export const TRACE_ROLLUP = 'trace_rollup';
+
+/** Dimension columns of the time rollups ('' stands for NULL). */
+export const ROLLUP_DIMS = ['service', 'provider', 'request_model', 'response_model', 'operation', 'span_kind'] as const;
+
+/** The values the time rollups summarize: column prefix, SQL over a span row, accessor on SpanRow. */
+export const ROLLUP_VALUES = [
+  { prefix: 'dur', sql: 'duration_ns', get: (r: SpanRow): bigint | null => r.durationNs },
+  { prefix: 'in', sql: 'input_tokens', get: (r: SpanRow) => big(r.inputTokens) },
+  { prefix: 'out', sql: 'output_tokens', get: (r: SpanRow) => big(r.outputTokens) },
+  { prefix: 'cached', sql: 'cache_read_tokens', get: (r: SpanRow) => big(r.cacheReadTokens) },
+  {
+    prefix: 'total',
+    sql: 'CASE WHEN input_tokens IS NULL AND output_tokens IS NULL THEN NULL ELSE coalesce(input_tokens, 0) + coalesce(output_tokens, 0) END',
+    get: (r: SpanRow) => (r.inputTokens === null && r.outputTokens === null ? null : BigInt((r.inputTokens ?? 0) + (r.outputTokens ?? 0))),
+  },
+  { prefix: 'cost', sql: 'cost_micros', get: (r: SpanRow) => big(r.costMicros) },
+] as const;
+export type RollupValue = (typeof ROLLUP_VALUES)[number]['prefix'];
+
+function big(v: number | null): bigint | null {
+  return v === null ? null : BigInt(v);
+}
+
+const COUNTS = [
+  { col: 'n', sql: 'count(*)' },
+  { col: 'err_n', sql: 'count(*) FILTER (WHERE status_code = 2)' },
+  { col: 'usage_n', sql: 'count(cost_source)' },
+  { col: 'unpriced_n', sql: "count(*) FILTER (WHERE cost_source = 'unknown')" },
+] as const;
+
+const rollupDdl = (table: string) => `CREATE TABLE IF NOT EXISTS ${table} (
+  bucket_ms BIGINT NOT NULL,
+  ${ROLLUP_DIMS.map((d) => `${d} VARCHAR NOT NULL`).join(', ')},
+  is_root BOOLEAN NOT NULL,
+  ${COUNTS.map((c) => `${c.col} BIGINT NOT NULL`).join(', ')},
+  ${ROLLUP_VALUES.map((v) => `${v.prefix}_sum BIGINT NOT NULL, ${v.prefix}_n BIGINT NOT NULL, ${v.prefix}_min BIGINT, ${v.prefix}_max BIGINT`).join(',\n  ')}
+)`;
+
+const KEY_COLS = ['bucket_ms', ...ROLLUP_DIMS, 'is_root'];
+
+/** Time-rollup rows of a set of spans (rebuild, repair of a cut bucket). */
+function aggregateSpansSql(bucketMs: number, where: string): string {
+  return `SELECT (start_ns // ${BigInt(bucketMs) * MS_NS}) * ${bucketMs} AS bucket_ms,
+    ${ROLLUP_DIMS.map((d) => (d === 'service' || d === 'span_kind' ? d : `coalesce(${d}, '') AS ${d}`)).join(', ')},
+    parent_span_id = '' AS is_root,
+    ${COUNTS.map((c) => `${c.sql} AS ${c.col}`).join(', ')},
+    ${ROLLUP_VALUES.map(
+      (v) =>
+        `coalesce(sum(${v.sql}), 0) AS ${v.prefix}_sum, count(${v.sql}) AS ${v.prefix}_n, min(${v.sql}) AS ${v.prefix}_min, max(${v.sql}) AS ${v.prefix}_max`
+    ).join(',\n    ')}
+  FROM spans WHERE ${where}
+  GROUP BY ALL`;
+}
+
+/** Merged time-rollup rows of `from` re-bucketed to `bucketMs` (compaction, 1m -> 1h). */
+const mergeSql = (from: string, bucketMs: number, where: string) => `SELECT (bucket_ms // ${bucketMs}) * ${bucketMs} AS bucket_ms,
+    ${[...ROLLUP_DIMS, 'is_root'].join(', ')},
+    ${COUNTS.map((c) => `sum(${c.col}) AS ${c.col}`).join(', ')},
+    ${ROLLUP_VALUES.map(
+      (v) => `sum(${v.prefix}_sum) AS ${v.prefix}_sum, sum(${v.prefix}_n) AS ${v.prefix}_n, min(${v.prefix}_min) AS ${v.prefix}_min, max(${v.prefix}_max) AS ${v.prefix}_max`
+    ).join(', ')}
+  FROM ${from} WHERE ${where} GROUP BY ALL`;
+
+// ---- trace rollup -------------------------------------------------------------------------------
+
+/** List columns of the trace rollup: column, span accessor(s), SQL over spans. */
+export const TRACE_SETS = [
+  { col: 'services', get: (r: SpanRow) => [r.service], sql: ['service'] },
+  { col: 'providers', get: (r: SpanRow) => [r.provider], sql: ['provider'] },
+  /** Lower-cased: model terms match case-insensitively. */
+  { col: 'models', get: (r: SpanRow) => [r.requestModel?.toLowerCase() ?? null, r.responseModel?.toLowerCase() ?? null], sql: ['lower(request_model)', 'lower(response_model)'] },
+  { col: 'operations', get: (r: SpanRow) => [r.operation], sql: ['operation'] },
+  { col: 'kinds', get: (r: SpanRow) => [r.spanKind], sql: ['span_kind'] },
+  { col: 'agents', get: (r: SpanRow) => [r.agentName], sql: ['agent_name'] },
+  { col: 'tools', get: (r: SpanRow) => [r.toolName], sql: ['tool_name'] },
+  { col: 'users', get: (r: SpanRow) => [r.userId], sql: ['user_id'] },
+  { col: 'sessions', get: (r: SpanRow) => [r.sessionId], sql: ['session_id'] },
+  /** What the trace list shows: per span the response model, else the request model. */
+  { col: 'shown_models', get: (r: SpanRow) => [r.responseModel ?? r.requestModel], sql: ['coalesce(response_model, request_model)'] },
+] as const;
+
+const TRACE_SCALARS = [
+  'min_start_ns BIGINT NOT NULL',
+  'max_start_ns BIGINT NOT NULL',
+  'max_end_ns BIGINT NOT NULL',
+  'span_n BIGINT NOT NULL',
+  'err_n BIGINT NOT NULL',
+  'in_sum BIGINT NOT NULL',
+  'out_sum BIGINT NOT NULL',
+  'cost_sum BIGINT NOT NULL',
+  'cost_n BIGINT NOT NULL',
+  // The earliest root span of the partial (NULL: none), and its earliest span.
+  'root_start_ns BIGINT',
+  'root_name VARCHAR',
+  'root_service VARCHAR',
+  'first_start_ns BIGINT NOT NULL',
+  'first_name VARCHAR NOT NULL',
+  'first_service VARCHAR NOT NULL',
+];
+
+const TRACE_DDL = `CREATE TABLE IF NOT EXISTS ${TRACE_ROLLUP} (
+  trace_id VARCHAR NOT NULL,
+  ${TRACE_SCALARS.join(',\n  ')},
+  ${TRACE_SETS.map((s) => `${s.col} VARCHAR NOT NULL`).join(', ')}
+)`;
+
+/** Separator of the set strings. */
+export const SET_SEP = '\u0001';
+const SEP_SQL = 'chr(1)';
+/** A set string from a list (SQL). */
+const setFromList = (l: string) => `CASE WHEN len(${l}) = 0 THEN '' ELSE ${SEP_SQL} || array_to_string(${l}, ${SEP_SQL}) || ${SEP_SQL} END`;
+/** The members of a set string (SQL list). */
+export const setToList = (col: string) => `list_filter(string_split(${col}, ${SEP_SQL}), lambda x: x <> '')`;
+/** A set string from JS values. */
+export function setString(values: Iterable<string>): string {
+  const xs = [...values];
+  return xs.length === 0 ? '' : `${SET_SEP}${xs.join(SET_SEP)}${SET_SEP}`;
+}
+
+const setOfSpans = (exprs: readonly string[]) =>
+  setFromList(exprs.length === 1 ? `list_distinct(list(${exprs[0]}))` : `list_distinct(flatten([${exprs.map((e) => `list(${e})`).join(', ')}]))`);
+
+function traceSpansSql(where: string): string {
+  return `SELECT trace_id, min(start_ns), max(start_ns), max(end_ns), count(*), count(*) FILTER (WHERE status_code = 2),
+    coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cost_micros), 0), count(cost_micros),
+    min(start_ns) FILTER (WHERE parent_span_id = ''),
+    arg_min(name, start_ns) FILTER (WHERE parent_span_id = ''),
+    arg_min(service, start_ns) FILTER (WHERE parent_span_id = ''),
+    min(start_ns), arg_min(name, start_ns), arg_min(service, start_ns),
+    ${TRACE_SETS.map((s) => setOfSpans(s.sql)).join(', ')}
+  FROM spans WHERE ${where} GROUP BY trace_id`;
+}
+
+const traceMergeSql = (where: string) => `SELECT trace_id, min(min_start_ns), max(max_start_ns), max(max_end_ns), sum(span_n), sum(err_n),
+    sum(in_sum), sum(out_sum), sum(cost_sum), sum(cost_n),
+    min(root_start_ns), arg_min(root_name, root_start_ns), arg_min(root_service, root_start_ns),
+    min(first_start_ns), arg_min(first_name, first_start_ns), arg_min(first_service, first_start_ns),
+    ${TRACE_SETS.map((s) => setFromList(`list_distinct(flatten(list(${setToList(s.col)})))`)).join(', ')}
+  FROM ${TRACE_ROLLUP} WHERE ${where} GROUP BY trace_id`;
+
+// ---- JS aggregation of one batch -------------------------------------------------------------
+
+interface ValueAcc {
+  sum: bigint;
+  n: bigint;
+  min: bigint | null;
+  max: bigint | null;
+}
+export interface TimeAcc {
+  bucketMs: bigint;
+  dims: string[];
+  isRoot: boolean;
+  counts: bigint[];
+  values: ValueAcc[];
+}
+
+const keyOf = (bucketMs: bigint, dims: string[], isRoot: boolean) => `${bucketMs}\u0000${dims.join('\u0000')}\u0000${isRoot ? 1 : 0}`;
+
+function newAcc(bucketMs: bigint, dims: string[], isRoot: boolean): TimeAcc {
+  return { bucketMs, dims, isRoot, counts: COUNTS.map(() => 0n), values: ROLLUP_VALUES.map(() => ({ sum: 0n, n: 0n, min: null, max: null })) };
+}
+
+/** Time-rollup rows of one batch at the finest level (same definitions as aggregateSpansSql). */
+export function rollupRows(rows: readonly SpanRow[], bucketMs = 60_000): TimeAcc[] {
+  const bucketNs = BigInt(bucketMs) * MS_NS;
+  const byKey = new Map<string, TimeAcc>();
+  for (const r of rows) {
+    const b = (r.startNs / bucketNs) * BigInt(bucketMs);
+    const dims = [r.service, r.provider ?? '', r.requestModel ?? '', r.responseModel ?? '', r.operation ?? '', r.spanKind];
+    const isRoot = r.parentSpanId === '';
+    const key = keyOf(b, dims, isRoot);
+    let a = byKey.get(key);
+    if (!a) {
+      a = newAcc(b, dims, isRoot);
+      byKey.set(key, a);
+    }
+    a.counts[0]! += 1n;
+    if (r.statusCode === 2) {
+      a.counts[1]! += 1n;
+    }
+    if (r.costSource !== null) {
+      a.counts[2]! += 1n;
+    }
+    if (r.costSource === 'unknown') {
+      a.counts[3]! += 1n;
+    }
+    for (let i = 0; i < ROLLUP_VALUES.length; i++) {
+      const v = ROLLUP_VALUES[i]!.get(r);
+      if (v === null) {
+        continue;
+      }
+      const s = a.values[i]!;
+      s.sum += v;
+      s.n += 1n;
+      s.min = s.min === null || v < s.min ? v : s.min;
+      s.max = s.max === null || v > s.max ? v : s.max;
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Re-buckets accumulators to a coarser level. */
+export function coarsen(accs: readonly TimeAcc[], bucketMs: number): TimeAcc[] {
+  const b = BigInt(bucketMs);
+  const byKey = new Map<string, TimeAcc>();
+  for (const x of accs) {
+    const bucket = (x.bucketMs / b) * b;
+    const key = keyOf(bucket, x.dims, x.isRoot);
+    let a = byKey.get(key);
+    if (!a) {
+      a = newAcc(bucket, x.dims, x.isRoot);
+      byKey.set(key, a);
+    }
+    x.counts.forEach((c, i) => (a.counts[i]! += c));
+    x.values.forEach((v, i) => {
+      const s = a.values[i]!;
+      s.sum += v.sum;
+      s.n += v.n;
+      s.min = v.min !== null && (s.min === null || v.min < s.min) ? v.min : s.min;
+      s.max = v.max !== null && (s.max === null || v.max > s.max) ? v.max : s.max;
+    });
+  }
+  return [...byKey.values()];
+}
+
+export interface TraceAcc {
+  traceId: string;
+  minStart: bigint;
+  maxStart: bigint;
+  maxEnd: bigint;
+  spans: bigint;
+  errors: bigint;
+  input: bigint;
+  output: bigint;
+  cost: bigint;
+  costN: bigint;
+  root: SpanRow | null;
+  first: SpanRow;
+  sets: Array<Set<string>>;
+}
+
+export function traceRows(rows: readonly SpanRow[]): TraceAcc[] {
+  const by = new Map<string, TraceAcc>();
+  for (const r of rows) {
+    let t = by.get(r.traceId);
+    if (!t) {
+      t = {
+        traceId: r.traceId,
+        minStart: r.startNs,
+        maxStart: r.startNs,
+        maxEnd: r.endNs,
+        spans: 0n,
+        errors: 0n,
+        input: 0n,
+        output: 0n,
+        cost: 0n,
+        costN: 0n,
+        root: null,
+        first: r,
+        sets: TRACE_SETS.map(() => new Set<string>()),
+      };
+      by.set(r.traceId, t);
+    }
+    t.minStart = r.startNs < t.minStart ? r.startNs : t.minStart;
+    t.maxStart = r.startNs > t.maxStart ? r.startNs : t.maxStart;
+    t.maxEnd = r.endNs > t.maxEnd ? r.endNs : t.maxEnd;
+    t.spans += 1n;
+    if (r.statusCode === 2) {
+      t.errors += 1n;
+    }
+    t.input += BigInt(r.inputTokens ?? 0);
+    t.output += BigInt(r.outputTokens ?? 0);
+    if (r.costMicros !== null) {
+      t.cost += BigInt(r.costMicros);
+      t.costN += 1n;
+    }
+    if (r.parentSpanId === '' && (t.root === null || r.startNs < t.root.startNs)) {
+      t.root = r;
+    }
+    if (r.startNs < t.first.startNs) {
+      t.first = r;
+    }
+    TRACE_SETS.forEach((s, i) => {
+      for (const v of s.get(r)) {
+        if (v !== null) {
+          t.sets[i]!.add(v);
+        }
+      }
+    });
+  }
+  return [...by.values()];
+}
+
+/** The rollup rows of one batch, computed up front (see Rollups.onPrepared). */
+export interface PreparedRollup {
+  time: TimeAcc[];
+  traces: TraceAcc[];
+}
+
+export function prepareRollup(rows: readonly SpanRow[]): PreparedRollup {
+  return { time: rollupRows(rows, ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]!.ms), traces: traceRows(rows) };
+}
+
+function appendBigOrNull(a: DuckDBAppender, v: bigint | null): void {
+  if (v === null) {
+    a.appendNull();
+  } else {
+    a.appendBigInt(v);
+  }
+}
+
+export async function appendTimeRows(c: DuckDBConnection, table: string, accs: readonly TimeAcc[]): Promise<void> {
+  const a = await c.createAppender(table);
+  try {
+    for (const x of accs) {
+      a.appendBigInt(x.bucketMs);
+      for (const d of x.dims) {
+        a.appendVarchar(d);
+      }
+      a.appendBoolean(x.isRoot);
+      for (const n of x.counts) {
+        a.appendBigInt(n);
+      }
+      for (const v of x.values) {
+        a.appendBigInt(v.sum);
+        a.appendBigInt(v.n);
+        appendBigOrNull(a, v.min);
+        appendBigOrNull(a, v.max);
+      }
+      a.endRow();
+    }
+    a.flushSync();
+  } finally {
+    a.closeSync();
+  }
+}
+
+export async function appendTraceRows(c: DuckDBConnection, accs: readonly TraceAcc[]): Promise<void> {
+  const a = await c.createAppender(TRACE_ROLLUP);
+  try {
+    for (const t of accs) {
+      a.appendVarchar(t.traceId);
+      for (const v of [t.minStart, t.maxStart, t.maxEnd, t.spans, t.errors, t.input, t.output, t.cost, t.costN]) {
+        a.appendBigInt(v);
+      }
+      appendBigOrNull(a, t.root?.startNs ?? null);
+      if (t.root) {
+        a.appendVarchar(t.root.name);
+        a.appendVarchar(t.root.service);
+      } else {
+        a.appendNull();
+        a.appendNull();
+      }
+      a.appendBigInt(t.first.startNs);
+      a.appendVarchar(t.first.name);
+      a.appendVarchar(t.first.service);
+      for (const s of t.sets) {
+        a.appendVarchar(setString(s));
+      }
+      a.endRow();
+    }
+    a.flushSync();
+  } finally {
+    a.closeSync();
+  }
+}
+
+/** Partial-row bookkeeping of one table. */
+class Dirty {
+  rows = 0;
+  fromMs: bigint | null = null;
+  touch(rows: number, fromMs: bigint): void {
+    this.rows += rows;
+    this.fromMs = this.fromMs === null || fromMs < this.fromMs ? fromMs : this.fromMs;
+  }
+  reset(): void {
+    this.rows = 0;
+    this.fromMs = null;
+  }
+}
+
+/** How far back a compaction of the trace rollup looks for older partial rows of a trace. */
+const TRACE_MERGE_MARGIN_NS = 3_600_000n * MS_NS;
+
+/**
+ * Keeps the rollups of one DuckDB file. All methods take the writer connection inside the
+ * caller's transaction.
+ */
+export class Rollups {
+  private readonly dirty = new Map<string, Dirty>([...ROLLUP_LEVELS.map((l) => [l.table, new Dirty()] as const), [TRACE_ROLLUP, new Dirty()]]);
+
+  constructor(private readonly compactAfter = COMPACT_AFTER) {}
+
+  /**
+   * Creates the tables (and the trace-id index that makes lookups by id independent of the
+   * table size); rebuilds the rollups from the spans when their version is not current.
+   */
+  static async ensure(c: DuckDBConnection): Promise<{ rebuilt: boolean; ms: number }> {
+    for (const l of ROLLUP_LEVELS) {
+      await c.run(rollupDdl(l.table));
+    }
+    await c.run(TRACE_DDL);
+    await c.run('CREATE INDEX IF NOT EXISTS spans_trace_id ON spans (trace_id)');
+    const r = await c.runAndReadAll(`SELECT value FROM pyflare_meta WHERE key = 'rollup_version'`);
+    if (r.getRowObjectsJS()[0]?.value === ROLLUP_VERSION) {
+      return { rebuilt: false, ms: 0 };
+    }
+    const t0 = performance.now();
+    await c.run('BEGIN TRANSACTION');
+    try {
+      // Tables of older versions are dropped: their columns may differ.
+      for (const old of ['rollup_1m', 'rollup_1h', TRACE_ROLLUP]) {
+        await c.run(`DROP TABLE IF EXISTS ${old}`);
+      }
+      for (const l of ROLLUP_LEVELS) {
+        await c.run(rollupDdl(l.table));
+      }
+      await c.run(TRACE_DDL);
+      const [coarse, fine] = [ROLLUP_LEVELS[0]!, ROLLUP_LEVELS[1]!];
+      await c.run(`INSERT INTO ${fine.table} ${aggregateSpansSql(fine.ms, 'true')}`);
+      await c.run(`INSERT INTO ${coarse.table} ${mergeSql(fine.table, coarse.ms, 'true')}`);
+      await c.run(`INSERT INTO ${TRACE_ROLLUP} ${traceSpansSql('true')}`);
+      await c.run(`INSERT OR REPLACE INTO pyflare_meta VALUES ('rollup_version', '${ROLLUP_VERSION}')`);
+      await c.run('COMMIT');
+    } catch (e) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    return { rebuilt: true, ms: performance.now() - t0 };
+  }
+
+  /** Adds a batch's spans to the rollups (call inside the batch's transaction). */
+  async onAppended(c: DuckDBConnection, rows: readonly SpanRow[]): Promise<void> {
+    if (rows.length === 0) {
+      return;
+    }
+    await this.onPrepared(c, [prepareRollup(rows)]);
+  }
+
+  /**
+   * Adds the rollups of batches prepared with prepareRollup (the ingest path prepares each
+   * request as it arrives, so it keeps no rows until the apply). Inside the batches' transaction.
+   */
+  async onPrepared(c: DuckDBConnection, prepared: readonly PreparedRollup[]): Promise<void> {
+    const fine = ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]!;
+    let accs = prepared.length === 1 ? prepared[0]!.time : coarsen(prepared.flatMap((p) => p.time), fine.ms);
+    const traces = prepared.length === 1 ? prepared[0]!.traces : prepared.flatMap((p) => p.traces);
+    if (accs.length === 0 && traces.length === 0) {
+      return;
+    }
+    for (let i = ROLLUP_LEVELS.length - 1; i >= 0 && accs.length > 0; i--) {
+      const l = ROLLUP_LEVELS[i]!;
+      if (i < ROLLUP_LEVELS.length - 1) {
+        accs = coarsen(accs, l.ms);
+      }
+      await appendTimeRows(c, l.table, accs);
+      this.dirty.get(l.table)!.touch(accs.length, accs.reduce((m, x) => (x.bucketMs < m ? x.bucketMs : m), accs[0]!.bucketMs));
+    }
+    if (traces.length > 0) {
+      await appendTraceRows(c, traces);
+      this.dirty.get(TRACE_ROLLUP)!.touch(traces.length, traces.reduce((m, t) => (t.minStart < m ? t.minStart : m), traces[0]!.minStart) / MS_NS);
+    }
+    for (const [table, d] of this.dirty) {
+      if (d.rows >= this.compactAfter) {
+        await this.compact(c, table);
+      }
+    }
+  }
+
+  /** Merges the partial rows touched since the last compaction of `table` (all tables when omitted). */
+  async compact(c: DuckDBConnection, table?: string): Promise<void> {
+    for (const [t, d] of this.dirty) {
+      if ((table !== undefined && t !== table) || d.fromMs === null) {
+        continue;
+      }
+      if (t === TRACE_ROLLUP) {
+        const lo = d.fromMs * MS_NS - TRACE_MERGE_MARGIN_NS;
+        const recent = `max_start_ns >= ${lo}`;
+        const multi = `trace_id IN (SELECT trace_id FROM ${TRACE_ROLLUP} WHERE ${recent} GROUP BY trace_id HAVING count(*) > 1)`;
+        await c.run(`CREATE TEMP TABLE IF NOT EXISTS trace_merge AS SELECT * FROM ${TRACE_ROLLUP} LIMIT 0`);
+        await c.run(`INSERT INTO trace_merge ${traceMergeSql(`${recent} AND ${multi}`)}`);
+        await c.run(`DELETE FROM ${TRACE_ROLLUP} WHERE ${recent} AND trace_id IN (SELECT trace_id FROM trace_merge)`);
+        await c.run(`INSERT INTO ${TRACE_ROLLUP} SELECT * FROM trace_merge`);
+        await c.run('DELETE FROM trace_merge');
+      } else {
+        const level = ROLLUP_LEVELS.find((l) => l.table === t)!;
+        const where = `bucket_ms >= ${d.fromMs}`;
+        await c.run(`CREATE TEMP TABLE IF NOT EXISTS ${t}_merge AS SELECT * FROM ${t} LIMIT 0`);
+        await c.run(`INSERT INTO ${t}_merge ${mergeSql(t, level.ms, where)}`);
+        await c.run(`DELETE FROM ${t} WHERE ${where}`);
+        await c.run(`INSERT INTO ${t} SELECT * FROM ${t}_merge`);
+        await c.run(`DELETE FROM ${t}_merge`);
+      }
+      d.reset();
+    }
+  }
+
+  /** After spans before `cutoffNs` were deleted: drops older rollup rows and recomputes cut ones. */
+  async onDeletedBefore(c: DuckDBConnection, cutoffNs: bigint): Promise<void> {
+    // Finest level first: the coarser levels are recomputed from it.
+    const levels = [...ROLLUP_LEVELS].reverse();
+    for (const [i, l] of levels.entries()) {
+      const b = (cutoffNs / (BigInt(l.ms) * MS_NS)) * BigInt(l.ms);
+      await c.run(`DELETE FROM ${l.table} WHERE bucket_ms <= ${b}`);
+      const src =
+        i === 0
+          ? aggregateSpansSql(l.ms, `start_ns >= ${b * MS_NS} AND start_ns < ${(b + BigInt(l.ms)) * MS_NS}`)
+          : mergeSql(levels[i - 1]!.table, l.ms, `bucket_ms >= ${b} AND bucket_ms < ${b + BigInt(l.ms)}`);
+      await c.run(`INSERT INTO ${l.table} ${src}`);
+    }
+    await c.run(`CREATE TEMP TABLE IF NOT EXISTS trace_cut AS SELECT trace_id FROM ${TRACE_ROLLUP} LIMIT 0`);
+    await c.run(`INSERT INTO trace_cut SELECT DISTINCT trace_id FROM ${TRACE_ROLLUP} WHERE min_start_ns < ${cutoffNs} AND max_start_ns >= ${cutoffNs}`);
+    // Traces cut in two are recomputed from their remaining spans (all their partial rows go).
+    await c.run(`DELETE FROM ${TRACE_ROLLUP} WHERE min_start_ns < ${cutoffNs} OR trace_id IN (SELECT trace_id FROM trace_cut)`);
+    await c.run(`INSERT INTO ${TRACE_ROLLUP} ${traceSpansSql('trace_id IN (SELECT trace_id FROM trace_cut)')}`);
+    await c.run('DELETE FROM trace_cut');
+  }
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { makeTempDir } from '../testing/service.js';
+import { DB_FILE, DuckDbStorage } from './duckdb.js';
+import { CHUNK_ROWS } from './spanChunks.js';
+import type { SpanRow } from './types.js';
+
+let dir: string;
+before(async () => {
+  dir = await makeTempDir('pyflare-chunks-');
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+const pick = <T>(xs: readonly T[], i: number): T => xs[i % xs.length]!;
+
+/** Rows that hit every encoding case: inline (<= 12 bytes) and long strings, non-ASCII, nulls, big numbers. */
+function row(i: number, service: string): SpanRow {
+  const odd = i % 2 === 1;
+  return {
+    traceId: hex(i >> 3, 32),
+    spanId: hex(i + 1, 16),
+    parentSpanId: i % 8 === 0 ? '' : hex((i & ~7) + 1, 16),
+    traceState: pick(['', 'k=v', 'vendor=' + 'x'.repeat(20)], i),
+    name: pick(['op', 'exactly12chr', 'thirteen-char', 'naïve', 'ünïcödé-long-name', '😀', ''], i),
+    kind: pick(['internal', 'client', 'server'], i),
+    service,
+    scopeName: 'scope',
+    scopeVersion: '1.0',
+    startNs: 1_768_478_400_123_456_789n + BigInt(i),
+    endNs: 1_768_478_400_123_456_789n + BigInt(i) * 2n,
+    durationNs: BigInt(i),
+    statusCode: (i % 3) as 0 | 1 | 2,
+    statusMessage: odd ? '' : 'upstream 429: rate limited',
+    spanKind: pick(['llm', 'tool', 'span'], i),
+    provider: odd ? null : pick(['openai', 'azure.ai.openai', 'é'], i),
+    requestModel: odd ? null : 'gpt-4o-2024-08-06',
+    responseModel: i % 5 === 0 ? null : 'gpt-4o',
+    operation: odd ? 'chat' : null,
+    inputTokens: odd ? null : i * 1000,
+    outputTokens: pick([null, 0, 4294967296, 9007199254740991], i),
+    cacheReadTokens: i % 4 === 0 ? 12 : null,
+    cacheWriteTokens: null,
+    reasoningTokens: 4294967295,
+    costMicros: pick([null, 1, 123_456_789_012, -5], i),
+    costSource: odd ? null : 'computed',
+    priceKey: odd ? null : 'openai/gpt-4o',
+    sessionId: pick([null, 'conv-1', 'a-much-longer-session-id'], i),
+    userId: null,
+    agentName: null,
+    toolName: odd ? 'refund' : null,
+    finishReasons: pick([[], ['stop'], ['length', 'a-long-finish-reason-value']], i),
+    inputContent: odd ? null : `prompt ${i} `.repeat(i % 50),
+    outputContent: odd ? 'ok' : null,
+    attributes: JSON.stringify({ i, s: 'x'.repeat(i % 40) }),
+    resourceAttributes: JSON.stringify({ 'service.name': service }),
+    events: i % 7 === 0 ? '[{"name":"e"}]' : '[]',
+    links: '[]',
+    truncated: i % 11 === 0,
+  };
+}
+
+describe('span chunks', () => {
+  it('store every column exactly, across chunk boundaries and with constant columns', async () => {
+    const db = await DuckDbStorage.open({ dataDir: dir });
+    const rows: SpanRow[] = [];
+    // One batch with a single service (constant vectors), one mixing services, one spanning chunks.
+    for (let i = 0; i < 300; i++) rows.push(row(i, 'support-agent'));
+    for (let i = 300; i < 600; i++) rows.push(row(i, i % 2 ? 'svc-a' : 'a-service-with-a-long-name'));
+    for (let i = 600; i < 600 + CHUNK_ROWS + 100; i++) rows.push(row(i, 'é-service'));
+    await db.applyBatch(rows.slice(0, 300), 1n);
+    await db.applyBatch(rows.slice(300, 600), 2n);
+    await db.applyBatch(rows.slice(600), 3n);
+    assert.equal(await db.appliedSeq(), 3n);
+    await db.close();
+
+    const inst = await DuckDBInstance.create(`${dir}/${DB_FILE}`);
+    const c = await inst.connect();
+    const read = (await c.runAndReadAll('SELECT * FROM spans ORDER BY start_ns')).getRowObjectsJS();
+    c.closeSync();
+    inst.closeSync();
+    assert.equal(read.length, rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const got = read[i]!;
+      const want: Record<string, unknown> = {
+        trace_id: r.traceId,
+        span_id: r.spanId,
+        parent_span_id: r.parentSpanId,
+        trace_state: r.traceState,
+        name: r.name,
+        kind: r.kind,
+        service: r.service,
+        scope_name: r.scopeName,
+        scope_version: r.scopeVersion,
+        start_ns: r.startNs,
+        end_ns: r.endNs,
+        duration_ns: r.durationNs,
+        status_code: r.statusCode,
+        status_message: r.statusMessage,
+        span_kind: r.spanKind,
+        provider: r.provider,
+        request_model: r.requestModel,
+        response_model: r.responseModel,
+        operation: r.operation,
+        input_tokens: r.inputTokens === null ? null : BigInt(r.inputTokens),
+        output_tokens: r.outputTokens === null ? null : BigInt(r.outputTokens),
+        cache_read_tokens: r.cacheReadTokens === null ? null : BigInt(r.cacheReadTokens),
+        cache_write_tokens: null,
+        reasoning_tokens: BigInt(r.reasoningTokens!),
+        cost_micros: r.costMicros === null ? null : BigInt(r.costMicros),
+        cost_source: r.costSource,
+        price_key: r.priceKey,
+        session_id: r.sessionId,
+        user_id: null,
+        agent_name: null,
+        tool_name: r.toolName,
+        finish_reasons: r.finishReasons,
+        input_content: r.inputContent,
+        output_content: r.outputContent,
+        attributes: r.attributes,
+        resource_attributes: r.resourceAttributes,
+        events: r.events,
+        links: r.links,
+        truncated: r.truncated,
+      };
+      assert.deepEqual(got, want, `row ${i}`);
+    }
+  });
+});

@@ -1,0 +1,411 @@
+// Normalized spans -> DuckDB data chunks, written column by column into native vectors as each
+// span is normalized. The ingest path keeps no JS row objects: a span's strings become garbage
+// right after they are copied into the chunk, and queued spans live in native memory, outside
+// the V8 heap (so they cost the garbage collector nothing). Applying a batch is then one
+// append_data_chunk call per chunk of up to 2048 rows.
+//
+// Numbers, validity masks and list offsets are staged in typed arrays and copied once per
+// chunk; strings are assigned one by one (one native call each). Chunks are reused.
+import ddb from '@duckdb/node-bindings';
+import type { SpanRow } from './types.js';
+
+/** Rows per chunk: DuckDB's vector size. */
+export const CHUNK_ROWS = ddb.vector_size();
+
+/**
+ * The spans table's columns in the order this writer fills them. The table is checked
+ * against it when storage opens (a new column must be added here too).
+ */
+export const CHUNK_COLUMNS = [
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'trace_state',
+  'name',
+  'kind',
+  'service',
+  'scope_name',
+  'scope_version',
+  'start_ns',
+  'end_ns',
+  'duration_ns',
+  'status_code',
+  'status_message',
+  'span_kind',
+  'provider',
+  'request_model',
+  'response_model',
+  'operation',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_micros',
+  'cost_source',
+  'price_key',
+  'session_id',
+  'user_id',
+  'agent_name',
+  'tool_name',
+  'finish_reasons',
+  'input_content',
+  'output_content',
+  'attributes',
+  'resource_attributes',
+  'events',
+  'links',
+  'truncated',
+] as const;
+
+// Column numbers by kind.
+const START = 9;
+const END = 10;
+const DURATION = 11;
+const STATUS = 12;
+/** Nullable BIGINT columns (numbers in JS). */
+const INT_COLS = [19, 20, 21, 22, 23, 24];
+const FINISH = 31;
+const TRUNCATED = 38;
+// String columns by how they are written:
+// - long ones (ids, names, JSON, content) go to DuckDB at once, one native call each, so the
+//   span's strings are garbage as soon as the span is added;
+// - short ones (kinds, providers, '' and '[]') are written inline into a staging copy of the
+//   vector, copied with one native call per column at seal() (the rare long value waits);
+// - resource and scope columns hold one value per request as a rule: a constant vector then.
+const LONG_COLS = [0, 1, 2, 4, 16, 17, 26, 29, 30, 32, 33, 34];
+const NULLABLE_LONG = new Set([16, 17, 26, 29, 30, 32, 33]);
+const SHORT_COLS = [3, 5, 13, 14, 15, 18, 25, 27, 28, 36, 37];
+const NULLABLE_SHORT = new Set([15, 18, 25, 27, 28]);
+const CONST_COLS = [6, 7, 8, 35];
+
+{
+  // Every column is written by exactly one of the paths above or the typed arrays.
+  const all = [...LONG_COLS, ...SHORT_COLS, ...CONST_COLS, START, END, DURATION, STATUS, ...INT_COLS, FINISH, TRUNCATED].sort((a, b) => a - b);
+  if (all.join() !== CHUNK_COLUMNS.map((_, i) => i).join()) {
+    throw new Error('spanChunks: column layout is inconsistent');
+  }
+}
+
+const VALIDITY_BYTES = Math.ceil(CHUNK_ROWS / 64) * 8;
+const TWO_32 = 4294967296;
+const assign = ddb.vector_assign_string_element;
+
+/** A short-string column: DuckDB string_t slots (u32 length + up to 12 bytes inline) and the values too long for them. */
+class ShortColumn {
+  readonly slots = new Uint8Array(CHUNK_ROWS * 16);
+  inline = 0;
+  readonly longRows: number[] = [];
+  readonly longValues: string[] = [];
+
+  clear(n: number): void {
+    this.slots.fill(0, 0, n * 16);
+    this.inline = 0;
+    this.longRows.length = 0;
+    this.longValues.length = 0;
+  }
+
+  set(i: number, v: string): void {
+    const len = v.length;
+    if (len <= 12) {
+      const slots = this.slots;
+      const o = i * 16;
+      let c = 0;
+      for (; c < len; c++) {
+        const code = v.charCodeAt(c);
+        if (code >= 0x80) {
+          break;
+        }
+        slots[o + 4 + c] = code;
+      }
+      if (c === len) {
+        slots[o] = len;
+        this.inline++;
+        return;
+      }
+      slots.fill(0, o, o + 16);
+    }
+    this.longRows.push(i);
+    this.longValues.push(v);
+  }
+
+  seal(vec: ddb.Vector, n: number): void {
+    if (this.inline > 0) {
+      ddb.copy_data_to_vector(vec, 0, this.slots.buffer, 0, n * 16);
+    }
+    for (let k = 0; k < this.longRows.length; k++) {
+      assign(vec, this.longRows[k]!, this.longValues[k]!);
+    }
+  }
+}
+
+/** One reusable data chunk with its staging arrays. */
+class Chunk {
+  readonly chunk: ddb.DataChunk;
+  vectors: ddb.Vector[] = [];
+  n = 0;
+  readonly start = new BigInt64Array(CHUNK_ROWS);
+  readonly end = new BigInt64Array(CHUNK_ROWS);
+  readonly duration = new BigInt64Array(CHUNK_ROWS);
+  readonly status = new Uint8Array(CHUNK_ROWS);
+  readonly truncated = new Uint8Array(CHUNK_ROWS);
+  /** Per nullable BIGINT column: values as uint32 pairs (little-endian int64), and validity. */
+  readonly ints = INT_COLS.map(() => new Uint32Array(CHUNK_ROWS * 2));
+  /** Validity per column number (nullable columns only). */
+  readonly valid: Uint8Array[] = [];
+  readonly short: ShortColumn[] = [];
+  /** Per CONST_COLS entry: the value of each row (usually one string shared by all). */
+  readonly constVals: string[][] = CONST_COLS.map(() => new Array<string>(CHUNK_ROWS).fill(''));
+  readonly constSame: boolean[] = CONST_COLS.map(() => true);
+  /** finish_reasons: (offset, length) uint64 pairs per row, and the flattened strings. */
+  readonly listEntries = new Uint32Array(CHUNK_ROWS * 4);
+  listItems: string[] = [];
+
+  constructor(types: readonly ddb.LogicalType[]) {
+    this.chunk = ddb.create_data_chunk(types);
+    for (const c of [...INT_COLS, ...NULLABLE_LONG, ...NULLABLE_SHORT]) {
+      this.valid[c] = new Uint8Array(VALIDITY_BYTES);
+    }
+    for (const c of SHORT_COLS) {
+      this.short[c] = new ShortColumn();
+    }
+    this.clear();
+  }
+
+  /** Ready for new rows (after create or after its rows were appended). */
+  clear(): void {
+    ddb.data_chunk_reset(this.chunk);
+    this.vectors = CHUNK_COLUMNS.map((_, i) => ddb.data_chunk_get_vector(this.chunk, i));
+    for (const v of this.valid) {
+      v?.fill(0xff);
+    }
+    for (const c of SHORT_COLS) {
+      this.short[c]!.clear(this.n || CHUNK_ROWS);
+    }
+    this.constSame.fill(true);
+    this.n = 0;
+    this.listItems = [];
+  }
+
+  add(r: Readonly<SpanRow>): void {
+    const i = this.n++;
+    const v = this.vectors;
+    const sh = this.short;
+    assign(v[0]!, i, r.traceId);
+    assign(v[1]!, i, r.spanId);
+    assign(v[2]!, i, r.parentSpanId);
+    sh[3]!.set(i, r.traceState);
+    assign(v[4]!, i, r.name);
+    sh[5]!.set(i, r.kind);
+    this.constant(0, i, r.service);
+    this.constant(1, i, r.scopeName);
+    this.constant(2, i, r.scopeVersion);
+    this.start[i] = r.startNs;
+    this.end[i] = r.endNs;
+    this.duration[i] = r.durationNs;
+    this.status[i] = r.statusCode;
+    sh[13]!.set(i, r.statusMessage);
+    sh[14]!.set(i, r.spanKind);
+    this.shortn(15, i, r.provider);
+    this.longn(16, i, r.requestModel);
+    this.longn(17, i, r.responseModel);
+    this.shortn(18, i, r.operation);
+    this.int(0, i, r.inputTokens);
+    this.int(1, i, r.outputTokens);
+    this.int(2, i, r.cacheReadTokens);
+    this.int(3, i, r.cacheWriteTokens);
+    this.int(4, i, r.reasoningTokens);
+    this.int(5, i, r.costMicros);
+    this.shortn(25, i, r.costSource);
+    this.longn(26, i, r.priceKey);
+    this.shortn(27, i, r.sessionId);
+    this.shortn(28, i, r.userId);
+    this.longn(29, i, r.agentName);
+    this.longn(30, i, r.toolName);
+    const reasons = r.finishReasons;
+    this.listEntries[i * 4] = this.listItems.length;
+    this.listEntries[i * 4 + 1] = 0;
+    this.listEntries[i * 4 + 2] = reasons.length;
+    this.listEntries[i * 4 + 3] = 0;
+    for (let k = 0; k < reasons.length; k++) {
+      this.listItems.push(reasons[k]!);
+    }
+    this.longn(32, i, r.inputContent);
+    this.longn(33, i, r.outputContent);
+    assign(v[34]!, i, r.attributes);
+    this.constant(3, i, r.resourceAttributes);
+    sh[36]!.set(i, r.events);
+    sh[37]!.set(i, r.links);
+    this.truncated[i] = r.truncated ? 1 : 0;
+  }
+
+  private setNull(col: number, i: number): void {
+    const valid = this.valid[col]!;
+    valid[i >> 3] = valid[i >> 3]! & ~(1 << (i & 7));
+  }
+
+  private longn(col: number, i: number, s: string | null): void {
+    if (s === null) {
+      this.setNull(col, i);
+    } else {
+      assign(this.vectors[col]!, i, s);
+    }
+  }
+
+  private shortn(col: number, i: number, s: string | null): void {
+    if (s === null) {
+      this.setNull(col, i);
+    } else {
+      this.short[col]!.set(i, s);
+    }
+  }
+
+  private constant(k: number, i: number, s: string): void {
+    const vals = this.constVals[k]!;
+    vals[i] = s;
+    if (i > 0 && this.constSame[k] && s !== vals[0]) {
+      this.constSame[k] = false;
+    }
+  }
+
+  private int(k: number, i: number, x: number | null): void {
+    const words = this.ints[k]!;
+    if (x === null) {
+      this.setNull(INT_COLS[k]!, i);
+      words[i * 2] = 0;
+      words[i * 2 + 1] = 0;
+    } else if (x >= 0 && x <= Number.MAX_SAFE_INTEGER) {
+      words[i * 2] = x % TWO_32;
+      words[i * 2 + 1] = Math.floor(x / TWO_32);
+    } else {
+      new BigInt64Array(words.buffer, i * 8, 1)[0] = BigInt(Math.trunc(x));
+    }
+  }
+
+  /** Copies the staged columns into the vectors; the chunk is then ready to append. */
+  seal(): void {
+    const n = this.n;
+    const v = this.vectors;
+    const copy = (vec: ddb.Vector, a: ArrayBufferView, bytes: number) => ddb.copy_data_to_vector(vec, 0, a.buffer as ArrayBuffer, a.byteOffset, bytes);
+    for (const c of SHORT_COLS) {
+      this.short[c]!.seal(v[c]!, n);
+    }
+    for (let k = 0; k < CONST_COLS.length; k++) {
+      const vec = v[CONST_COLS[k]!]!;
+      const vals = this.constVals[k]!;
+      if (this.constSame[k]) {
+        ddb.vector_reference_value(vec, ddb.create_varchar(vals[0]!));
+      } else {
+        for (let i = 0; i < n; i++) {
+          assign(vec, i, vals[i]!);
+        }
+      }
+      vals.fill('', 0, n);
+    }
+    for (let c = 0; c < this.valid.length; c++) {
+      const valid = this.valid[c];
+      if (valid) {
+        ddb.vector_ensure_validity_writable(v[c]!);
+        ddb.copy_data_to_vector_validity(v[c]!, 0, valid.buffer as ArrayBuffer, valid.byteOffset, valid.byteLength);
+      }
+    }
+    copy(v[START]!, this.start, n * 8);
+    copy(v[END]!, this.end, n * 8);
+    copy(v[DURATION]!, this.duration, n * 8);
+    copy(v[STATUS]!, this.status, n);
+    copy(v[TRUNCATED]!, this.truncated, n);
+    for (let k = 0; k < INT_COLS.length; k++) {
+      copy(v[INT_COLS[k]!]!, this.ints[k]!, n * 8);
+    }
+    const list = v[FINISH]!;
+    const items = this.listItems;
+    ddb.list_vector_reserve(list, items.length);
+    ddb.list_vector_set_size(list, items.length);
+    if (items.length > 0) {
+      const child = ddb.list_vector_get_child(list);
+      for (let k = 0; k < items.length; k++) {
+        assign(child, k, items[k]!);
+      }
+    }
+    copy(list, this.listEntries, n * 16);
+    this.listItems = [];
+    ddb.data_chunk_set_size(this.chunk, n);
+  }
+}
+
+/** Reuses chunks: creating one allocates every column's vector (~1 MB). */
+export class ChunkPool {
+  private readonly idle: Chunk[] = [];
+
+  constructor(
+    private readonly types: readonly ddb.LogicalType[],
+    private readonly maxIdle = 32
+  ) {}
+
+  take(): Chunk {
+    return this.idle.pop() ?? new Chunk(this.types);
+  }
+
+  give(c: Chunk): void {
+    if (this.idle.length < this.maxIdle) {
+      c.clear();
+      this.idle.push(c);
+    }
+    // Beyond maxIdle the chunk is dropped; its finalizer frees the native memory.
+  }
+}
+
+/** The spans of one batch (one request, or one replayed WAL record) as sealed chunks. */
+export class SpanChunks {
+  constructor(
+    readonly chunks: readonly Chunk[],
+    readonly rows: number,
+    private readonly pool: ChunkPool
+  ) {}
+
+  get rawChunks(): ddb.DataChunk[] {
+    return this.chunks.map((c) => c.chunk);
+  }
+
+  /** Returns the chunks to the pool; the batch must not be used afterwards. */
+  release(): void {
+    for (const c of this.chunks) {
+      this.pool.give(c);
+    }
+  }
+}
+
+/** Collects the spans of one batch. */
+export class SpanChunkBuilder {
+  private readonly chunks: Chunk[] = [];
+  private cur: Chunk | null = null;
+  private rows = 0;
+
+  constructor(private readonly pool: ChunkPool) {}
+
+  add(r: Readonly<SpanRow>): void {
+    let c = this.cur;
+    if (c === null || c.n === CHUNK_ROWS) {
+      c?.seal();
+      c = this.pool.take();
+      this.chunks.push(c);
+      this.cur = c;
+    }
+    c.add(r);
+    this.rows++;
+  }
+
+  finish(): SpanChunks {
+    this.cur?.seal();
+    this.cur = null;
+    return new SpanChunks(this.chunks.splice(0), this.rows, this.pool);
+  }
+
+  /** Gives up the batch (e.g. the request failed). */
+  discard(): void {
+    for (const c of this.chunks.splice(0)) {
+      this.pool.give(c);
+    }
+    this.cur = null;
+  }
+}

@@ -41,7 +41,7 @@ export function OverviewView({ gauges, options, colors, width, height, timeZone 
   return (
     <div
       className={styles.grid}
-      style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, maxHeight: height }}
+      style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, height }}
       data-testid={testIds.overview}
     >
       {gauges.map((g) => (
@@ -95,9 +95,11 @@ function GaugeCard({ gauge: g, options, colors, width, gaugeSize, timeZone }: Ca
   const subtitle = [g.model, g.service].filter(Boolean).join(' · ');
   const showAlert = options.alertOnDrift && g.alertActive;
   const since = g.alerts.map((a) => a.openedAt).filter((t): t is number => t !== undefined);
-  const alertTitle = since.length
-    ? `Drift alert active since ${dateTimeFormat(Math.min(...since), { timeZone, format: 'YYYY-MM-DD HH:mm' })}`
-    : 'Drift alert active';
+  const alertFeatures = [...new Set(g.alerts.map((a) => a.feature).filter(Boolean))];
+  const alertTitle =
+    (g.alerts.length > 1 ? `${g.alerts.length} drift alerts active` : 'Drift alert active') +
+    (alertFeatures.length ? ` (${alertFeatures.join(', ')})` : '') +
+    (since.length ? ` since ${dateTimeFormat(Math.min(...since), { timeZone, format: 'YYYY-MM-DD HH:mm' })}` : '');
   const label = `${g.title}${g.model ? ` (${g.model})` : ''}`;
   return (
     <section
@@ -201,6 +203,8 @@ function GaugeCard({ gauge: g, options, colors, width, gaugeSize, timeZone }: Ca
 const getStyles = (theme: GrafanaTheme2) => ({
   grid: css({
     display: 'grid',
+    // Cards share the panel's height (and keep their content size when it is too small: the grid scrolls).
+    gridAutoRows: 'minmax(max-content, 1fr)',
     gap: GAP,
     overflow: 'auto',
     width: '100%',
@@ -209,6 +213,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'flex',
     flexDirection: 'column',
     alignItems: 'center',
+    justifyContent: 'space-between',
     padding: theme.spacing(1),
     borderRadius: theme.shape.radius.default,
     border: `1px solid ${theme.colors.border.weak}`,

@@ -1,17 +1,13 @@
-import { FieldType, toDataFrame } from '@grafana/data';
-
 import { decode } from '../testing/decode';
-import { alertsFrameJSON, categoricalDistributionJSON, driftScenario } from '../testing/synthetic';
+import { driftScenario } from '../testing/synthetic';
 import {
   activeAlertsFor,
   autoView,
   availableViews,
   featureResultFor,
   filterDriftTypes,
-  isEmptyDriftData,
   readDriftData,
 } from './driftData';
-import { frameKind } from './tables';
 
 const sc = driftScenario({ features: 6, buckets: 24 });
 

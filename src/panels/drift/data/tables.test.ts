@@ -2,15 +2,7 @@ import { FieldType, toDataFrame } from '@grafana/data';
 
 import { decode } from '../testing/decode';
 import { alertsFrameJSON, categoricalDistributionJSON, driftScenario } from '../testing/synthetic';
-import {
-  activeAlertsFor,
-  autoView,
-  availableViews,
-  featureResultFor,
-  filterDriftTypes,
-  isEmptyDriftData,
-  readDriftData,
-} from './driftData';
+import { isEmptyDriftData, readDriftData } from './driftData';
 import { frameKind } from './tables';
 
 const sc = driftScenario({ features: 6, buckets: 24 });
@@ -75,4 +67,3 @@ describe('readDriftData', () => {
     expect(isEmptyDriftData(readDriftData([text]))).toBe(true);
   });
 });
-

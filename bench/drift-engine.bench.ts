@@ -65,8 +65,21 @@ async function main(): Promise<void> {
     const intake = async (embeddingDim: number | undefined, label: string) => {
       const bodies: string[] = [];
       for (let b = 0; b < 40; b++) {
-        const g = generateRecords({ rng, modelId: `intake-${label}`, startMs: base + b * 1000, spanMs: 1000, n: 500, shifted: false, embeddingDim, idPrefix: `${label}-${b}` });
-        bodies.push(JSON.stringify(g.records.map((r, i) => ({ ...r, id: undefined, ...(i % 3 === 0 ? { label: g.labels[i]!.label } : {}) }))));
+        const g = generateRecords({
+          rng,
+          modelId: `intake-${label}`,
+          startMs: base + b * 1000,
+          spanMs: 1000,
+          n: 500,
+          shifted: false,
+          embeddingDim,
+          idPrefix: `${label}-${b}`,
+        });
+        bodies.push(
+          JSON.stringify(
+            g.records.map((r, i) => ({ ...r, id: undefined, ...(i % 3 === 0 ? { label: g.labels[i]!.label } : {}) }))
+          )
+        );
       }
       const lat: number[] = [];
       let accepted = 0;
@@ -106,10 +119,18 @@ async function main(): Promise<void> {
       const start = base + hour * H;
       const shift = shifted ? 0.5 : 0;
       const normal = `sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())`;
-      const cats = shifted ? `['a','b','c','d','d','d'][1 + floor(random() * 6)::INT]` : `['a','a','b','c','d'][1 + floor(random() * 5)::INT]`;
+      const cats = shifted
+        ? `['a','b','c','d','d','d'][1 + floor(random() * 6)::INT]`
+        : `['a','a','b','c','d'][1 + floor(random() * 5)::INT]`;
       // The shift moves 6 of 10 numeric features, 2 of 4 categorical ones and the flag: 9 of 16.
-      const nums = Array.from({ length: 10 }, (_, f) => `'f${f}', round(${f} + ${f < 6 ? shift : 0} + ${normal}, 3)`).join(', ');
-      const catCols = Array.from({ length: 4 }, (_, c) => `'c${c}', ${c < 2 ? cats : `['x','y','z'][1 + floor(random() * 3)::INT]`}`).join(', ');
+      const nums = Array.from(
+        { length: 10 },
+        (_, f) => `'f${f}', round(${f} + ${f < 6 ? shift : 0} + ${normal}, 3)`
+      ).join(', ');
+      const catCols = Array.from(
+        { length: 4 },
+        (_, c) => `'c${c}', ${c < 2 ? cats : `['x','y','z'][1 + floor(random() * 3)::INT]`}`
+      ).join(', ');
       // In chunks: the service caps DuckDB's memory (PYFLARE_DUCKDB_MEMORY_LIMIT, 256 MB).
       for (let lo = 0; lo < ROWS; lo += 200_000) {
         await conn.run(`
@@ -124,7 +145,16 @@ async function main(): Promise<void> {
         if (lo % 1_000_000 === 800_000) await conn.run('CHECKPOINT pyflare_drift');
       }
       // Records with embeddings go through the normal intake path.
-      const g = generateRecords({ rng, modelId: 'bench', startMs: start, spanMs: H, n: 5000, shifted, embeddingDim: 64, idPrefix: `emb-h${hour}` });
+      const g = generateRecords({
+        rng,
+        modelId: 'bench',
+        startMs: start,
+        spanMs: H,
+        n: 5000,
+        shifted,
+        embeddingDim: 64,
+        idPrefix: `emb-h${hour}`,
+      });
       await svc.service.drift.ingest(
         g.records.map((r) => ({
           id: r.id,
@@ -160,17 +190,38 @@ async function main(): Promise<void> {
       // Forget a bucket's sample and quality counts, as if it had never been evaluated.
       const c = await svc.service.storage.connect();
       await c.run('USE pyflare_drift');
-      for (const t of ['drift_samples', 'drift_embedding_samples', 'drift_sampled', 'drift_bucket_stats']) await c.run(`DELETE FROM ${t} WHERE bucket_ms = ${base + hour * H}`);
+      for (const t of ['drift_samples', 'drift_embedding_samples', 'drift_sampled', 'drift_bucket_stats'])
+        await c.run(`DELETE FROM ${t} WHERE bucket_ms = ${base + hour * H}`);
       c.closeSync();
     };
     const evalBucket = async (hour: number) => {
       const started = Date.now();
       const t = performance.now();
-      const n = await engine.evaluateInference('bench', base + hour * H, ['feature', 'prediction', 'embedding', 'concept']);
+      const n = await engine.evaluateInference('bench', base + hour * H, [
+        'feature',
+        'prediction',
+        'embedding',
+        'concept',
+      ]);
       const ms = Math.round(performance.now() - t);
-      const rows = await store.results({ modelId: 'bench', bucketSizeMs: H, fromMs: base + hour * H, toMs: base + hour * H, feature: null });
+      const rows = await store.results({
+        modelId: 'bench',
+        bucketSizeMs: H,
+        fromMs: base + hour * H,
+        toMs: base + hour * H,
+        feature: null,
+      });
       const fresh = rows.filter((r) => r.computedMs >= started);
-      return { ms, driftTypes: n, drift: Object.fromEntries(fresh.map((r) => [r.driftType, { drift: r.drift, score: Number(r.score.toFixed(3)), threshold: r.scoreThreshold }])) };
+      return {
+        ms,
+        driftTypes: n,
+        drift: Object.fromEntries(
+          fresh.map((r) => [
+            r.driftType,
+            { drift: r.drift, score: Number(r.score.toFixed(3)), threshold: r.scoreThreshold },
+          ])
+        ),
+      };
     };
     await store.putModelConfig('bench', { ...cfg, reference: { type: 'fixed', from: base, to: base + H } }, Date.now());
     const cold = await evalBucket(1);
@@ -195,11 +246,14 @@ async function main(): Promise<void> {
     const labelLat: number[] = [];
     const tl = performance.now();
     for (let k = 0; k < 10; k++) {
-      const body = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ id: `h1-${((k * 1000 + i) * 337) % ROWS}`, label: 'ok' })));
+      const body = JSON.stringify(
+        Array.from({ length: 1000 }, (_, i) => ({ id: `h1-${((k * 1000 + i) * 337) % ROWS}`, label: 'ok' }))
+      );
       const s = performance.now();
       const res = await fetch(`${url}/labels`, { method: 'POST', headers, body });
       const j = (await res.json()) as { accepted: number };
-      if (res.status !== 200 || j.accepted !== 1000) throw new Error(`labels answered ${res.status} ${JSON.stringify(j).slice(0, 200)}`);
+      if (res.status !== 200 || j.accepted !== 1000)
+        throw new Error(`labels answered ${res.status} ${JSON.stringify(j).slice(0, 200)}`);
       labelLat.push(performance.now() - s);
     }
     result.labels = {
@@ -225,7 +279,15 @@ async function main(): Promise<void> {
         const due = t0 + i * 100;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const g = generateRecords({ rng, modelId: 'live', startMs: Date.now() - 1000, spanMs: 1000, n: perReq, shifted: false, idPrefix: `live-${i}` });
+        const g = generateRecords({
+          rng,
+          modelId: 'live',
+          startMs: Date.now() - 1000,
+          spanMs: 1000,
+          n: perReq,
+          shifted: false,
+          idPrefix: `live-${i}`,
+        });
         const body = JSON.stringify(g.records);
         const sched = due;
         inflight.push(

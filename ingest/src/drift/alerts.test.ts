@@ -30,7 +30,15 @@ function rows(scores: number[], start = 0): ResultRow[] {
 }
 
 function run(scores: number[], opts: { start?: number; prev?: SeriesState; existing?: AlertRow[] } = {}) {
-  return replaySeries({ series, bucketSizeMs: H, rows: rows(scores, opts.start ?? 0), prev: opts.prev ?? INITIAL_STATE, existing: opts.existing ?? [], k: 2, nowMs: 1 });
+  return replaySeries({
+    series,
+    bucketSizeMs: H,
+    rows: rows(scores, opts.start ?? 0),
+    prev: opts.prev ?? INITIAL_STATE,
+    existing: opts.existing ?? [],
+    k: 2,
+    nowMs: 1,
+  });
 }
 
 describe('alert hysteresis', () => {
@@ -69,7 +77,11 @@ describe('alert hysteresis', () => {
     assert.equal(alert.state, 'resolved');
     const prev = first.rows[1]!;
     // Bucket 2 and 3 were recomputed (labels arrived): still drifting, so the alert is active again.
-    const again = run([1.2, 1.4], { start: 2, prev: { above: prev.hysAbove, below: prev.hysBelow, alertId: prev.alertId }, existing: [alert] });
+    const again = run([1.2, 1.4], {
+      start: 2,
+      prev: { above: prev.hysAbove, below: prev.hysBelow, alertId: prev.alertId },
+      existing: [alert],
+    });
     assert.deepEqual(again.deleteIds, []);
     assert.equal(again.upsert.length, 1);
     assert.equal(again.upsert[0]!.id, alert.id);
@@ -78,13 +90,26 @@ describe('alert hysteresis', () => {
     // Replaying the very same input from the start gives the same alert (same id), not a second one.
     const same = run([1.2, 1.3, 0.5, 0.5], { existing: [alert] });
     assert.deepEqual(same.deleteIds, []);
-    assert.deepEqual(same.upsert.map((x) => x.id), [alert.id]);
+    assert.deepEqual(
+      same.upsert.map((x) => x.id),
+      [alert.id]
+    );
   });
 
   it('restarts counting after a manual resolve', () => {
     const first = run([1.2, 1.3]);
-    const manual: AlertRow = { ...first.upsert[0]!, state: 'resolved', resolvedBy: 'manual', resolvedMs: 99, resolveBucketMs: null };
-    const next = run([1.5, 1.6, 1.7], { start: 2, prev: { above: 2, below: 0, alertId: manual.id }, existing: [manual] });
+    const manual: AlertRow = {
+      ...first.upsert[0]!,
+      state: 'resolved',
+      resolvedBy: 'manual',
+      resolvedMs: 99,
+      resolveBucketMs: null,
+    };
+    const next = run([1.5, 1.6, 1.7], {
+      start: 2,
+      prev: { above: 2, below: 0, alertId: manual.id },
+      existing: [manual],
+    });
     assert.equal(next.upsert.length, 1);
     assert.notEqual(next.upsert[0]!.id, manual.id);
     assert.equal(next.upsert[0]!.openBucketMs, 3 * H, 'K fresh buckets after the manual resolve');

@@ -106,7 +106,9 @@ export function replaySeries(opts: {
           updatedMs: nowMs,
         });
         const del = out.deleteIds.indexOf(id);
-        if (del >= 0) out.deleteIds.splice(del, 1);
+        if (del >= 0) {
+          out.deleteIds.splice(del, 1);
+        }
         changed.add(id);
         st = { ...st, alertId: id };
       }
@@ -133,7 +135,9 @@ export function replaySeries(opts: {
   // Alerts reactivated above but neither continued nor resolved by the replay still changed.
   for (const a of opts.existing) {
     const now = alerts.get(a.id);
-    if (now && (now.state !== a.state || now.resolvedMs !== a.resolvedMs)) changed.add(a.id);
+    if (now && (now.state !== a.state || now.resolvedMs !== a.resolvedMs)) {
+      changed.add(a.id);
+    }
   }
   out.upsert = [...changed].map((id) => alerts.get(id)!).filter((a) => !out.deleteIds.includes(a.id));
   return out;

@@ -55,7 +55,10 @@ const envSchema = z.object({
     .transform((v, ctx) => {
       const ms = parseDuration(v);
       if (ms === null || ms < MINUTE || ms > DAY || DAY % ms !== 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be a duration of 1m..1d that divides a day (e.g. 5m, 15m, 1h, 1d)' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a duration of 1m..1d that divides a day (e.g. 5m, 15m, 1h, 1d)',
+        });
         return z.NEVER;
       }
       return ms;
@@ -71,7 +74,11 @@ const envSchema = z.object({
 });
 
 /** Reads PYFLARE_DRIFT_*; throws naming the bad variable. */
-export function loadDriftConfig(env: NodeJS.ProcessEnv, overrides: Partial<DriftConfig> = {}, retentionDays = 30): DriftConfig {
+export function loadDriftConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<DriftConfig> = {},
+  retentionDays = 30
+): DriftConfig {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(envSchema.shape)) {
     const v = env[key];
@@ -141,7 +148,10 @@ export const modelConfigSchema = z
       .strict()
       .default({ method: 'model' }),
     /** Concept drift: relative drop of quality (accuracy/F1, or rise of RMSE/MAE) that counts as drift. */
-    concept: z.object({ threshold: z.number().positive().max(100).default(0.1) }).strict().default({ threshold: 0.1 }),
+    concept: z
+      .object({ threshold: z.number().positive().max(100).default(0.1) })
+      .strict()
+      .default({ threshold: 0.1 }),
     /** LLM behaviour drift: share of drifted behaviour metrics that counts as drift, and per-metric overrides. */
     llm: z
       .object({

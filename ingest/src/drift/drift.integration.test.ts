@@ -21,7 +21,11 @@ const SHIFTED = (i: number) => i >= 12 && i < 18;
 let svc: TestService;
 const shiftLabels: GeneratedLabel[] = [];
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {}
+): Promise<{ status: number; body: any }> {
   const res = await postJson(`${svc.apiUrl}${path}`, body, headers);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
@@ -29,8 +33,13 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 async function get(path: string): Promise<{ status: number; body: any }> {
   return getJson(`${svc.apiUrl}${path}`);
 }
-async function query(q: Record<string, unknown>, range = { from: T0, to: NOW }): Promise<QueryResponseJSON['results'][string]> {
-  const r = await post('/api/v1/query', { queries: [{ refId: 'A', timeRange: range, query: { pluginVersion: '1', ...q } }] });
+async function query(
+  q: Record<string, unknown>,
+  range = { from: T0, to: NOW }
+): Promise<QueryResponseJSON['results'][string]> {
+  const r = await post('/api/v1/query', {
+    queries: [{ refId: 'A', timeRange: range, query: { pluginVersion: '1', ...q } }],
+  });
   assert.equal(r.status, 200);
   return (r.body as QueryResponseJSON).results.A!;
 }
@@ -44,17 +53,26 @@ async function evaluate(): Promise<any> {
   assert.equal(r.status, 200);
   return r.body.evaluated;
 }
-async function timeline(modelId: string, driftType: string, extra = ''): Promise<Map<number, { score: number; drift: boolean }>> {
+async function timeline(
+  modelId: string,
+  driftType: string,
+  extra = ''
+): Promise<Map<number, { score: number; drift: boolean }>> {
   const r = await get(`/api/v1/drift/timeline?modelId=${modelId}&driftType=${driftType}&from=${T0}&to=${NOW}${extra}`);
   assert.equal(r.status, 200);
   assert.ok(r.body.series.length <= 1, 'one series');
   const m = new Map<number, { score: number; drift: boolean }>();
-  for (const p of r.body.series[0]?.points ?? []) m.set((p.time - T0) / H, { score: p.score, drift: p.drift });
+  for (const p of r.body.series[0]?.points ?? []) {
+    m.set((p.time - T0) / H, { score: p.score, drift: p.drift });
+  }
   return m;
 }
 
 before(async () => {
-  svc = await startTestService({}, { drift: { intervalMs: 0, graceMs: 0, now: () => NOW, minRows: 30, alertBuckets: 2 } });
+  svc = await startTestService(
+    {},
+    { drift: { intervalMs: 0, graceMs: 0, now: () => NOW, minRows: 30, alertBuckets: 2 } }
+  );
 });
 after(async () => {
   await svc?.stop();
@@ -82,13 +100,17 @@ describe('inference intake', () => {
     assert.equal(r.body.ids[2], 'fixed-id');
     assert.equal(r.body.ids[1], null);
     // A resent record (same id) is acknowledged but stored once.
-    const again = await post('/api/v1/inferences', [{ id: 'fixed-id', modelId: 'intake', timestamp: NOW - 500, prediction: 1.5 }]);
+    const again = await post('/api/v1/inferences', [
+      { id: 'fixed-id', modelId: 'intake', timestamp: NOW - 500, prediction: 1.5 },
+    ]);
     assert.equal(again.status, 200);
     assert.deepEqual([again.body.accepted, again.body.duplicates], [1, 1]);
   });
 
   it('takes gzip NDJSON, refuses bad auth and bodies', async () => {
-    const lines = [1, 2, 3].map((i) => JSON.stringify({ modelId: 'intake', timestamp: NOW - i, features: { a: i } })).join('\n');
+    const lines = [1, 2, 3]
+      .map((i) => JSON.stringify({ modelId: 'intake', timestamp: NOW - i, features: { a: i } }))
+      .join('\n');
     const res = await fetch(`${svc.apiUrl}/api/v1/inferences`, {
       method: 'POST',
       headers: { ...auth(), 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
@@ -96,7 +118,11 @@ describe('inference intake', () => {
     });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { accepted: number }).accepted, 3);
-    const noKey = await fetch(`${svc.apiUrl}/api/v1/inferences`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    const noKey = await fetch(`${svc.apiUrl}/api/v1/inferences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[]',
+    });
     assert.equal(noKey.status, 401);
     assert.equal((await post('/api/v1/inferences', '[1,')).status, 400);
     const models = await get('/api/v1/drift/models');
@@ -114,9 +140,19 @@ describe('continuous drift evaluation', () => {
       const records = [];
       for (let i = 0; i < 24; i++) {
         const n = modelId === 'shift' ? 150 : 400;
-        const g = generateRecords({ rng, modelId, startMs: hour(i), spanMs: H, n, shifted: modelId === 'shift' && SHIFTED(i), embeddingDim: 8 });
+        const g = generateRecords({
+          rng,
+          modelId,
+          startMs: hour(i),
+          spanMs: H,
+          n,
+          shifted: modelId === 'shift' && SHIFTED(i),
+          embeddingDim: 8,
+        });
         records.push(...g.records);
-        if (modelId === 'shift') shiftLabels.push(...g.labels);
+        if (modelId === 'shift') {
+          shiftLabels.push(...g.labels);
+        }
       }
       const r = await post('/api/v1/inferences', records);
       assert.equal(r.status, 200, JSON.stringify(r.body.errors?.slice(0, 3)));
@@ -124,22 +160,42 @@ describe('continuous drift evaluation', () => {
     }
     // 'late': calm in H20..H21 (its fixed reference), shifted in H22..H23: its alert is still open.
     const late = [];
-    for (let i = 20; i < 24; i++) late.push(...generateRecords({ rng, modelId: 'late', startMs: hour(i), spanMs: H, n: 100, shifted: i >= 22 }).records);
+    for (let i = 20; i < 24; i++) {
+      late.push(
+        ...generateRecords({ rng, modelId: 'late', startMs: hour(i), spanMs: H, n: 100, shifted: i >= 22 }).records
+      );
+    }
     assert.equal((await post('/api/v1/inferences', late)).status, 200);
-    assert.equal((await post('/api/v1/drift/reference', { modelId: 'late', type: 'fixed', from: hour(20), to: hour(22) })).status, 200);
+    assert.equal(
+      (await post('/api/v1/drift/reference', { modelId: 'late', type: 'fixed', from: hour(20), to: hour(22) })).status,
+      200
+    );
     // 'shift' compares with a fixed window (H0..H5); 'stable' keeps the default (rolling 7 days).
     const ref = await post('/api/v1/drift/reference', { modelId: 'shift', type: 'fixed', from: hour(0), to: hour(6) });
     assert.equal(ref.status, 200, JSON.stringify(ref.body));
     const cfg = await get('/api/v1/drift/models/shift');
     const settings = { ...cfg.body.settings, concept: { threshold: 0.2 } };
-    const put = await fetch(`${svc.apiUrl}/api/v1/drift/models/shift`, { method: 'PUT', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(settings) });
+    const put = await fetch(`${svc.apiUrl}/api/v1/drift/models/shift`, {
+      method: 'PUT',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify(settings),
+    });
     assert.equal(put.status, 200);
 
     // LLM calls of gpt-4o in chat-svc, 40 per hour, behaviour shifted in H12..H17; plus one span
     // carrying an inference record as attributes.
     const spans = [];
-    for (let i = 0; i < 24; i++) spans.push(...generateLlmSpans({ rng, model: 'gpt-4o', startMs: hour(i), spanMs: H, n: 40, shifted: SHIFTED(i) }));
-    spans.push({ startMs: hour(20), durationMs: 5, attrs: { 'pyflare.model.id': 'otlp-model', 'pyflare.feature.age': 33, 'pyflare.prediction': 'yes' }, status: 0 as const });
+    for (let i = 0; i < 24; i++) {
+      spans.push(
+        ...generateLlmSpans({ rng, model: 'gpt-4o', startMs: hour(i), spanMs: H, n: 40, shifted: SHIFTED(i) })
+      );
+    }
+    spans.push({
+      startMs: hour(20),
+      durationMs: 5,
+      attrs: { 'pyflare.model.id': 'otlp-model', 'pyflare.feature.age': 33, 'pyflare.prediction': 'yes' },
+      status: 0 as const,
+    });
     const otlp = await postJson(`${svc.otlpUrl}/v1/traces`, jsonBody(spans, 'chat-svc'));
     assert.equal(otlp.status, 200);
     await svc.service.intake.flush();
@@ -153,20 +209,32 @@ describe('continuous drift evaluation', () => {
     const second = await evaluate();
     assert.deepEqual([second.buckets, second.evaluations], [0, 0], 'nothing is evaluated twice');
     const models = await get('/api/v1/drift/models');
-    assert.equal(models.body.models.find((m: any) => m.modelId === 'otlp-model')?.records, 1, 'the span became an inference record');
+    assert.equal(
+      models.body.models.find((m: any) => m.modelId === 'otlp-model')?.records,
+      1,
+      'the span became an inference record'
+    );
   });
 
   it('flags the shifted buckets of the shifted model and nothing of the stable one', async () => {
     const shift = await timeline('shift', 'feature');
     assert.equal(shift.size, 24);
-    for (const [i, p] of shift) assert.equal(p.drift, SHIFTED(i), `shift H${i}: score ${p.score}`);
+    for (const [i, p] of shift) {
+      assert.equal(p.drift, SHIFTED(i), `shift H${i}: score ${p.score}`);
+    }
     const stable = await timeline('stable', 'feature');
     assert.ok(stable.size >= 22, `stable evaluated (${stable.size})`);
-    for (const [i, p] of stable) assert.equal(p.drift, false, `stable H${i}: score ${p.score}`);
+    for (const [i, p] of stable) {
+      assert.equal(p.drift, false, `stable H${i}: score ${p.score}`);
+    }
     const pred = await timeline('shift', 'prediction');
-    for (let i = 12; i < 18; i++) assert.equal(pred.get(i)?.drift, true, `prediction H${i}`);
+    for (let i = 12; i < 18; i++) {
+      assert.equal(pred.get(i)?.drift, true, `prediction H${i}`);
+    }
     const emb = await timeline('shift', 'embedding');
-    for (const [i, p] of emb) assert.equal(p.drift, SHIFTED(i), `embedding H${i}: score ${p.score}`);
+    for (const [i, p] of emb) {
+      assert.equal(p.drift, SHIFTED(i), `embedding H${i}: score ${p.score}`);
+    }
     const stableEmb = await timeline('stable', 'embedding');
     assert.ok([...stableEmb.values()].filter((p) => p.drift).length <= 1, 'stable embeddings');
   });
@@ -187,15 +255,29 @@ describe('continuous drift evaluation', () => {
   it('detects LLM-behaviour drift from the spans alone', async () => {
     const llm = await timeline('gpt-4o', 'llm', '&service=chat-svc');
     assert.equal(llm.size, 24);
-    for (const [i, p] of llm) assert.equal(p.drift, SHIFTED(i), `llm H${i}: score ${p.score}`);
-    const feats = await query({ queryType: 'drift', modelId: 'gpt-4o', driftType: 'llm', view: 'features' }, { from: hour(13), to: hour(14) - 1 });
+    for (const [i, p] of llm) {
+      assert.equal(p.drift, SHIFTED(i), `llm H${i}: score ${p.score}`);
+    }
+    const feats = await query(
+      { queryType: 'drift', modelId: 'gpt-4o', driftType: 'llm', view: 'features' },
+      { from: hour(13), to: hour(14) - 1 }
+    );
     const f = feats.frames![0]!;
     const drifted = new Set((col(f, 'feature') as string[]).filter((_, i) => (col(f, 'drift') as boolean[])[i]));
-    for (const m of ['output_tokens', 'latency_ms', 'cost_usd', 'finish_reason', 'tool_call']) assert.ok(drifted.has(m), `${m} drifted`);
-    const scores = await query({ queryType: 'drift', modelId: 'gpt-4o', driftType: 'llm', service: 'chat-svc' }, { from: hour(13), to: hour(14) - 1 });
+    for (const m of ['output_tokens', 'latency_ms', 'cost_usd', 'finish_reason', 'tool_call']) {
+      assert.ok(drifted.has(m), `${m} drifted`);
+    }
+    const scores = await query(
+      { queryType: 'drift', modelId: 'gpt-4o', driftType: 'llm', service: 'chat-svc' },
+      { from: hour(13), to: hour(14) - 1 }
+    );
     const custom = scores.frames![0]!.schema.meta!.custom as { latest: { drift: boolean } };
     assert.equal(custom.latest.drift, true);
-    assert.deepEqual(scores.frames![0]!.schema.fields[1]!.labels, { model: 'gpt-4o', driftType: 'llm', service: 'chat-svc' });
+    assert.deepEqual(scores.frames![0]!.schema.fields[1]!.labels, {
+      model: 'gpt-4o',
+      driftType: 'llm',
+      service: 'chat-svc',
+    });
     const m = await get('/api/v1/drift/models/gpt-4o');
     const agg = m.body.latest.find((x: any) => x.driftType === 'llm');
     assert.equal(agg.drift, false, 'H23 is calm again');
@@ -207,12 +289,16 @@ describe('continuous drift evaluation', () => {
     const r = await post('/api/v1/inferences/labels', [...shiftLabels, { id: 'no-such-record', label: 'x' }]);
     assert.equal(r.status, 207);
     assert.equal(r.body.accepted, shiftLabels.length);
-    assert.deepEqual(r.body.errors, [{ index: shiftLabels.length, field: 'id', message: 'no inference record with id "no-such-record"' }]);
+    assert.deepEqual(r.body.errors, [
+      { index: shiftLabels.length, field: 'id', message: 'no inference record with id "no-such-record"' },
+    ]);
     const ev = await evaluate();
     assert.equal(ev.recomputed, 24);
     const concept = await timeline('shift', 'concept');
     assert.equal(concept.size, 24);
-    for (const [i, p] of concept) assert.equal(p.drift, SHIFTED(i), `concept H${i}: score ${p.score}`);
+    for (const [i, p] of concept) {
+      assert.equal(p.drift, SHIFTED(i), `concept H${i}: score ${p.score}`);
+    }
     const alerts = await get(`/api/v1/drift/alerts?modelId=shift&driftType=concept&state=all`);
     assert.equal(alerts.body.alerts.length, 1);
     assert.equal(alerts.body.alerts[0].openedAtMs, hour(14));
@@ -223,7 +309,10 @@ describe('continuous drift evaluation', () => {
     assert.equal(scores.status, 200);
     assert.equal(scores.frames!.length, 1);
     const s = scores.frames![0]!;
-    assert.deepEqual(s.schema.fields.map((x) => `${x.name}:${x.type}`), ['time:time', 'score:number']);
+    assert.deepEqual(
+      s.schema.fields.map((x) => `${x.name}:${x.type}`),
+      ['time:time', 'score:number']
+    );
     assert.deepEqual(s.schema.fields[1]!.labels, { model: 'shift', driftType: 'feature' });
     assert.deepEqual((s.schema.meta!.custom as any).pyflareFrame, 'drift-scores');
     assert.equal((s.schema.meta!.custom as any).threshold, 0.5);
@@ -236,22 +325,47 @@ describe('continuous drift evaluation', () => {
     assert.deepEqual(types, ['concept', 'embedding', 'feature', 'prediction']);
     assert.ok(all.frames!.every((f) => (f.schema.meta!.custom as any).threshold === 0.3));
     const perFeature = await query({ queryType: 'drift', modelId: 'shift', driftType: 'feature', feature: '*' });
-    assert.deepEqual(perFeature.frames!.map((f) => f.schema.fields[1]!.labels!.feature).sort(), ['country', 'note', 'premium', 'x', 'y']);
+    assert.deepEqual(perFeature.frames!.map((f) => f.schema.fields[1]!.labels!.feature).sort(), [
+      'country',
+      'note',
+      'premium',
+      'x',
+      'y',
+    ]);
 
-    const feats = await query({ queryType: 'drift', modelId: 'shift', driftType: 'feature', view: 'features' }, { from: hour(12), to: hour(13) - 1 });
+    const feats = await query(
+      { queryType: 'drift', modelId: 'shift', driftType: 'feature', view: 'features' },
+      { from: hour(12), to: hour(13) - 1 }
+    );
     const f = feats.frames![0]!;
     assert.equal(f.schema.name, 'drift-features');
     assert.deepEqual(
       f.schema.fields.map((x) => x.name),
-      ['feature', 'driftType', 'test', 'statistic', 'pValue', 'threshold', 'drift', 'score', 'referenceCount', 'currentCount']
+      [
+        'feature',
+        'driftType',
+        'test',
+        'statistic',
+        'pValue',
+        'threshold',
+        'drift',
+        'score',
+        'referenceCount',
+        'currentCount',
+      ]
     );
-    const byFeature = Object.fromEntries((col(f, 'feature') as string[]).map((n, i) => [n, { test: col(f, 'test')[i], drift: col(f, 'drift')[i] }]));
+    const byFeature = Object.fromEntries(
+      (col(f, 'feature') as string[]).map((n, i) => [n, { test: col(f, 'test')[i], drift: col(f, 'drift')[i] }])
+    );
     assert.deepEqual(byFeature.x, { test: 'ks', drift: true });
     assert.deepEqual(byFeature.premium, { test: 'z', drift: true });
     assert.deepEqual(byFeature.country, { test: 'chisquare', drift: true });
     assert.equal(byFeature.y!.drift, false);
 
-    const dist = await query({ queryType: 'drift', modelId: 'shift', view: 'distribution', feature: 'country' }, { from: hour(12), to: hour(13) - 1 });
+    const dist = await query(
+      { queryType: 'drift', modelId: 'shift', view: 'distribution', feature: 'country' },
+      { from: hour(12), to: hour(13) - 1 }
+    );
     const d = dist.frames![0]!;
     assert.equal(d.schema.name, 'drift-distribution');
     assert.deepEqual(col(d, 'bin'), ['DE', 'FR', 'UK', 'US']);
@@ -266,7 +380,17 @@ describe('continuous drift evaluation', () => {
     assert.equal(af.schema.name, 'drift-alerts');
     assert.deepEqual(
       af.schema.fields.slice(0, 9).map((x) => `${x.name}:${x.type}`),
-      ['id:string', 'model:string', 'driftType:string', 'feature:string', 'state:string', 'openedAt:time', 'resolvedAt:time', 'score:number', 'threshold:number']
+      [
+        'id:string',
+        'model:string',
+        'driftType:string',
+        'feature:string',
+        'state:string',
+        'openedAt:time',
+        'resolvedAt:time',
+        'score:number',
+        'threshold:number',
+      ]
     );
     assert.ok((col(af, 'driftType') as string[]).includes('feature'));
   });
@@ -276,14 +400,24 @@ describe('continuous drift evaluation', () => {
     assert.equal(m.status, 200);
     assert.equal(m.body.records, 3600);
     assert.deepEqual(m.body.settings.reference, { type: 'fixed', from: hour(0), to: hour(6) });
-    assert.deepEqual(m.body.latest.map((x: any) => x.driftType).sort(), ['concept', 'embedding', 'feature', 'prediction']);
+    assert.deepEqual(m.body.latest.map((x: any) => x.driftType).sort(), [
+      'concept',
+      'embedding',
+      'feature',
+      'prediction',
+    ]);
     const hm = await get(`/api/v1/drift/heatmap?modelId=shift&from=${T0}&to=${NOW}`);
     assert.equal(hm.status, 200);
     assert.deepEqual(hm.body.features, ['country', 'note', 'premium', 'x', 'y']);
     assert.equal(hm.body.buckets.length, 24);
     const x = hm.body.features.indexOf('x');
-    for (let i = 12; i < 18; i++) assert.equal(hm.body.drift[x][i], true);
-    assert.ok((hm.body.drift[x] as boolean[]).filter((d, i) => d && !SHIFTED(i)).length <= 2, 'x calm outside the shift (alpha = 0.05)');
+    for (let i = 12; i < 18; i++) {
+      assert.equal(hm.body.drift[x][i], true);
+    }
+    assert.ok(
+      (hm.body.drift[x] as boolean[]).filter((d, i) => d && !SHIFTED(i)).length <= 2,
+      'x calm outside the shift (alpha = 0.05)'
+    );
     assert.equal((await get('/api/v1/drift/models/nope')).status, 404);
   });
 });
@@ -292,19 +426,46 @@ describe('uploaded reference datasets', () => {
   it('compares with a CSV dataset and with a JSON dataset', async () => {
     const rng = new Rng(7);
     const ref = generateRecords({ rng, modelId: 'ds', startMs: 0, spanMs: 1, n: 400, shifted: false });
-    const csv = ['x,y,country,premium,prediction,probability', ...ref.records.map((r) => [r.features.x, r.features.y, r.features.country, r.features.premium, r.prediction.class, r.prediction.probability].join(','))].join('\n');
-    const up = await fetch(`${svc.apiUrl}/api/v1/drift/reference?modelId=ds-csv&name=train`, { method: 'POST', headers: { ...auth(), 'content-type': 'text/csv' }, body: csv });
+    const csv = [
+      'x,y,country,premium,prediction,probability',
+      ...ref.records.map((r) =>
+        [
+          r.features.x,
+          r.features.y,
+          r.features.country,
+          r.features.premium,
+          r.prediction.class,
+          r.prediction.probability,
+        ].join(',')
+      ),
+    ].join('\n');
+    const up = await fetch(`${svc.apiUrl}/api/v1/drift/reference?modelId=ds-csv&name=train`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'text/csv' },
+      body: csv,
+    });
     assert.equal(up.status, 201);
     const upBody = (await up.json()) as any;
     assert.equal(upBody.dataset.rowCount, 400);
-    const json = await post('/api/v1/drift/reference', { modelId: 'ds-json', type: 'dataset', records: ref.records.map((r) => ({ features: r.features, prediction: r.prediction })) });
+    const json = await post('/api/v1/drift/reference', {
+      modelId: 'ds-json',
+      type: 'dataset',
+      records: ref.records.map((r) => ({ features: r.features, prediction: r.prediction })),
+    });
     assert.equal(json.status, 201);
-    const bad = await post('/api/v1/drift/reference', { modelId: 'ds-json', type: 'dataset', records: [{ features: { a: [1] } }] });
+    const bad = await post('/api/v1/drift/reference', {
+      modelId: 'ds-json',
+      type: 'dataset',
+      records: [{ features: { a: [1] } }],
+    });
     assert.equal(bad.status, 400);
     assert.equal((await get('/api/v1/drift/reference?modelId=ds-json')).body.reference.type, 'dataset');
 
     // Current data in H22 (shifted for ds-csv, normal for ds-json), then evaluate just that bucket.
-    for (const [modelId, shifted] of [['ds-csv', true], ['ds-json', false]] as const) {
+    for (const [modelId, shifted] of [
+      ['ds-csv', true],
+      ['ds-json', false],
+    ] as const) {
       const g = generateRecords({ rng, modelId, startMs: hour(22), spanMs: H, n: 200, shifted });
       assert.equal((await post('/api/v1/inferences', g.records)).status, 200);
       await svc.service.drift.engine.evaluateInference(modelId, hour(22), ['feature', 'prediction']);
@@ -322,7 +483,10 @@ describe('restart', () => {
   it('keeps records, results and the evaluation cursor', async () => {
     const dir = svc.dir;
     await svc.stop({ keepDir: true });
-    svc = await startTestService({}, { dir, drift: { intervalMs: 0, graceMs: 0, now: () => NOW, minRows: 30, alertBuckets: 2 } });
+    svc = await startTestService(
+      {},
+      { dir, drift: { intervalMs: 0, graceMs: 0, now: () => NOW, minRows: 30, alertBuckets: 2 } }
+    );
     const models = await get('/api/v1/drift/models');
     assert.equal(models.body.models.find((m: any) => m.modelId === 'shift').records, 3600);
     const ev = await evaluate();
@@ -338,7 +502,10 @@ describe('restart', () => {
     const frames = await query({ queryType: 'drift', modelId: 'late', driftType: 'feature' });
     assert.equal((frames.frames![0]!.schema.meta!.custom as any).alertActive, true);
     const readOnly = await svc.service.auth.createKey('reader', ['read']);
-    const denied = await fetch(`${svc.apiUrl}/api/v1/drift/alerts/${active[0].id}/resolve`, { method: 'POST', headers: { authorization: `Bearer ${readOnly.key}` } });
+    const denied = await fetch(`${svc.apiUrl}/api/v1/drift/alerts/${active[0].id}/resolve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${readOnly.key}` },
+    });
     assert.equal(denied.status, 403);
     const r = await post(`/api/v1/drift/alerts/${active[0].id}/resolve`, undefined);
     assert.equal(r.status, 200);

@@ -118,7 +118,9 @@ export class DriftEngine {
         this.tick()
           .catch((e: Error) => this.log.error({ err: e.message }, 'drift evaluation failed; will retry'))
           .finally(() => {
-            if (!this.stopped) loop();
+            if (!this.stopped) {
+              loop();
+            }
           });
       }, this.cfg.intervalMs);
       this.timer.unref();
@@ -167,7 +169,8 @@ export class DriftEngine {
       const key = this.cursorKey(source);
       let cursor = await this.store.cursor(key);
       if (cursor === null) {
-        const earliest = source === 'inference' ? await this.store.earliestInferenceMs() : await this.store.earliestSpanMs();
+        const earliest =
+          source === 'inference' ? await this.store.earliestInferenceMs() : await this.store.earliestSpanMs();
         if (earliest === null) {
           continue;
         }
@@ -179,14 +182,17 @@ export class DriftEngine {
           summary.behind = true;
           break;
         }
-        summary.evaluations += source === 'inference' ? await this.evaluateInferenceBucket(b) : await this.evaluateLlmBucket(b);
+        summary.evaluations +=
+          source === 'inference' ? await this.evaluateInferenceBucket(b) : await this.evaluateLlmBucket(b);
         summary.buckets++;
         await this.store.setCursor(key, b);
       }
     }
     // Buckets whose labels arrived after they were evaluated: recompute concept drift.
     for (const d of await this.store.dirtyBuckets(size, 200)) {
-      if (this.stopped) break;
+      if (this.stopped) {
+        break;
+      }
       await this.evaluateInference(d.modelId, d.bucketMs, ['concept']);
       await this.store.clearDirty(d.modelId, size, d.bucketMs);
       summary.recomputed++;
@@ -194,7 +200,9 @@ export class DriftEngine {
     if (this.cfg.retentionDays > 0 && now - this.lastRetentionMs > 3_600_000) {
       this.lastRetentionMs = now;
       const deleted = await this.store.deleteBefore(now - this.cfg.retentionDays * DAY);
-      if (deleted > 0) this.log.info({ deleted, days: this.cfg.retentionDays }, 'drift retention: old inference records deleted');
+      if (deleted > 0) {
+        this.log.info({ deleted, days: this.cfg.retentionDays }, 'drift retention: old inference records deleted');
+      }
     }
     if (summary.buckets > 0 || summary.recomputed > 0) {
       await this.store.checkpoint();
@@ -221,7 +229,10 @@ export class DriftEngine {
     const { config } = await this.store.modelConfig(modelId);
     const size = this.cfg.bucketMs;
     const wantSamples = types.some((t) => t === 'feature' || t === 'prediction');
-    const ref = await this.reference(modelId, config, b, { samples: wantSamples, embeddings: types.includes('embedding') });
+    const ref = await this.reference(modelId, config, b, {
+      samples: wantSamples,
+      embeddings: types.includes('embedding'),
+    });
     // Every drift type of this bucket is written in one transaction at the end.
     const batches: ResultBatch[] = [];
     const write = async (type: StoredDriftType, outcome: DriftOutcome) => {
@@ -232,8 +243,12 @@ export class DriftEngine {
     if (wantSamples) {
       await this.ensureInferenceSamples(modelId, b, b + size);
       const cur = await this.store.storedInferenceSamples(modelId, size, b, b + size, this.cfg.sampleRows);
-      if (types.includes('feature')) await write('feature', featureDrift(ref.rows, cur, config, this.cfg.minRows));
-      if (types.includes('prediction')) await write('prediction', predictionDrift(ref.rows, cur, config, this.cfg.minRows));
+      if (types.includes('feature')) {
+        await write('feature', featureDrift(ref.rows, cur, config, this.cfg.minRows));
+      }
+      if (types.includes('prediction')) {
+        await write('prediction', predictionDrift(ref.rows, cur, config, this.cfg.minRows));
+      }
     }
     if (types.includes('embedding')) {
       const cur = await this.store.sampleEmbeddings(modelId, b, b + size, this.cfg.embeddingRows);
@@ -250,14 +265,21 @@ export class DriftEngine {
     }
     if (types.includes('concept')) {
       const cur = (await this.bucketQuality(modelId, b, b + size)).get(b);
-      if (cur && cur.n > 0) await write('concept', conceptDrift(ref.quality, cur, config, this.cfg.minRows));
+      if (cur && cur.n > 0) {
+        await write('concept', conceptDrift(ref.quality, cur, config, this.cfg.minRows));
+      }
     }
     await this.store.replaceResults(batches);
     return batches.length;
   }
 
   /** The reference window of a bucket: its rows (sample), embeddings and quality counts. */
-  private async reference(modelId: string, config: ModelConfig, b: number, want: { samples: boolean; embeddings: boolean }): Promise<ReferenceData> {
+  private async reference(
+    modelId: string,
+    config: ModelConfig,
+    b: number,
+    want: { samples: boolean; embeddings: boolean }
+  ): Promise<ReferenceData> {
     const spec = config.reference;
     const size = this.cfg.bucketMs;
     const R = this.cfg.sampleRows;
@@ -265,7 +287,9 @@ export class DriftEngine {
     if (spec.type === 'rolling') {
       const to = b;
       const from = this.bucketOf(b - spec.days * DAY);
-      if (want.samples || want.embeddings) await this.ensureInferenceSamples(modelId, from, to);
+      if (want.samples || want.embeddings) {
+        await this.ensureInferenceSamples(modelId, from, to);
+      }
       const quality = mergeStats((await this.bucketQuality(modelId, from, to)).values());
       return {
         rows: want.samples ? await this.store.storedInferenceSamples(modelId, size, from, to, R) : [],
@@ -299,7 +323,9 @@ export class DriftEngine {
       };
     }
     if (settled) {
-      if (this.refCache.size > 200) this.refCache.clear();
+      if (this.refCache.size > 200) {
+        this.refCache.clear();
+      }
       this.refCache.set(key, data);
     }
     return data;
@@ -310,9 +336,18 @@ export class DriftEngine {
     const size = this.cfg.bucketMs;
     const have = await this.store.sampledBuckets('inference', modelId, '', size, from, to);
     const missing: number[] = [];
-    for (let b = from; b < to; b += size) if (!have.has(b)) missing.push(b);
-    if (missing.length === 0) return;
-    const counts = missing.length === 1 ? null : await this.store.inferenceCountsByBucket(modelId, size, missing[0]!, missing[missing.length - 1]! + size);
+    for (let b = from; b < to; b += size) {
+      if (!have.has(b)) {
+        missing.push(b);
+      }
+    }
+    if (missing.length === 0) {
+      return;
+    }
+    const counts =
+      missing.length === 1
+        ? null
+        : await this.store.inferenceCountsByBucket(modelId, size, missing[0]!, missing[missing.length - 1]! + size);
     const empty: number[] = [];
     for (const b of missing) {
       if (counts && !counts.has(b)) {
@@ -322,7 +357,13 @@ export class DriftEngine {
       }
     }
     // Only buckets that are over can be marked empty for good.
-    await this.store.markSampledEmpty('inference', modelId, '', size, empty.filter((b) => b <= this.lastClosedBucket()));
+    await this.store.markSampledEmpty(
+      'inference',
+      modelId,
+      '',
+      size,
+      empty.filter((b) => b <= this.lastClosedBucket())
+    );
   }
 
   /** Quality counts per bucket in [from, to), computed once and kept until labels change. */
@@ -330,7 +371,11 @@ export class DriftEngine {
     const size = this.cfg.bucketMs;
     const have = await this.store.bucketStats(modelId, size, from, to);
     const missing: number[] = [];
-    for (let b = from; b < to; b += size) if (!have.has(b)) missing.push(b);
+    for (let b = from; b < to; b += size) {
+      if (!have.has(b)) {
+        missing.push(b);
+      }
+    }
     if (missing.length > 0) {
       const fresh = await this.store.qualityByBucket(modelId, size, missing[0]!, missing[missing.length - 1]! + size);
       const items: Array<[number, QualityStats]> = [];
@@ -338,7 +383,9 @@ export class DriftEngine {
       for (const b of missing) {
         const s = fresh.get(b) ?? mergeStats([]);
         have.set(b, s);
-        if (b <= closed) items.push([b, s]);
+        if (b <= closed) {
+          items.push([b, s]);
+        }
       }
       await this.store.putBucketStatsMany(modelId, size, items);
     }
@@ -374,9 +421,13 @@ export class DriftEngine {
     } else {
       const key = `${modelId}|${service}|${spec.from}|${spec.to}`;
       const settled = spec.to + this.cfg.graceMs <= this.cfg.now();
-      ref = (settled ? this.llmRefCache.get(key) : undefined) ?? (await this.store.llmSample(modelId, service, spec.from, spec.to, R));
+      ref =
+        (settled ? this.llmRefCache.get(key) : undefined) ??
+        (await this.store.llmSample(modelId, service, spec.from, spec.to, R));
       if (settled) {
-        if (this.llmRefCache.size > 200) this.llmRefCache.clear();
+        if (this.llmRefCache.size > 200) {
+          this.llmRefCache.clear();
+        }
         this.llmRefCache.set(key, ref);
       }
       description = { type: 'fixed', from: spec.from, to: spec.to };
@@ -387,7 +438,9 @@ export class DriftEngine {
     if (outcome.parts.length === 0) {
       return 0;
     }
-    await this.store.replaceResults([await this.prepareResults(modelId, service, 'llm', b, outcome.parts, config, description)]);
+    await this.store.replaceResults([
+      await this.prepareResults(modelId, service, 'llm', b, outcome.parts, config, description),
+    ]);
     return 1;
   }
 
@@ -395,15 +448,33 @@ export class DriftEngine {
     const size = this.cfg.bucketMs;
     const have = await this.store.sampledBuckets('llm', modelId, service, size, from, to);
     const missing: number[] = [];
-    for (let b = from; b < to; b += size) if (!have.has(b)) missing.push(b);
-    if (missing.length === 0) return;
-    const counts = missing.length === 1 ? null : await this.store.llmCountsByBucket(modelId, service, size, missing[0]!, missing[missing.length - 1]! + size);
+    for (let b = from; b < to; b += size) {
+      if (!have.has(b)) {
+        missing.push(b);
+      }
+    }
+    if (missing.length === 0) {
+      return;
+    }
+    const counts =
+      missing.length === 1
+        ? null
+        : await this.store.llmCountsByBucket(modelId, service, size, missing[0]!, missing[missing.length - 1]! + size);
     const empty: number[] = [];
     for (const b of missing) {
-      if (counts && !counts.has(b)) empty.push(b);
-      else await this.store.storeLlmSample(modelId, service, size, b, this.cfg.sampleRows);
+      if (counts && !counts.has(b)) {
+        empty.push(b);
+      } else {
+        await this.store.storeLlmSample(modelId, service, size, b, this.cfg.sampleRows);
+      }
     }
-    await this.store.markSampledEmpty('llm', modelId, service, size, empty.filter((b) => b <= this.lastClosedBucket()));
+    await this.store.markSampledEmpty(
+      'llm',
+      modelId,
+      service,
+      size,
+      empty.filter((b) => b <= this.lastClosedBucket())
+    );
   }
 
   // ---- results and alerts ---------------------------------------------------------------------
@@ -454,7 +525,9 @@ export class DriftEngine {
     const existing = await this.store.alertsOfSeries(modelId, service, driftType, size);
     const bySeries = new Map<string, ResultRow[]>();
     for (const r of all) {
-      if (!r.alertable) continue;
+      if (!r.alertable) {
+        continue;
+      }
       const list = bySeries.get(r.feature) ?? [];
       list.push(r);
       bySeries.set(r.feature, list);

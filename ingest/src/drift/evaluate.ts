@@ -61,7 +61,13 @@ export interface DriftOutcome {
 const MAX_COLUMNS = 300;
 const MAX_BINS = 50;
 
-export function scoreOf(r: { test: StatTestName; statistic: number; pValue?: number; adjustedPValue?: number; threshold: number }): {
+export function scoreOf(r: {
+  test: StatTestName;
+  statistic: number;
+  pValue?: number;
+  adjustedPValue?: number;
+  threshold: number;
+}): {
   score: number;
   scoreThreshold: number;
 } {
@@ -73,7 +79,10 @@ export function scoreOf(r: { test: StatTestName; statistic: number; pValue?: num
 }
 
 /** Bins for the distribution view; many categories are folded into "(other)". */
-export function distributionBins(d: ColumnDistribution | undefined, kind: 'numeric' | 'categorical'): DistributionBin[] {
+export function distributionBins(
+  d: ColumnDistribution | undefined,
+  kind: 'numeric' | 'categorical'
+): DistributionBin[] {
   if (!d) {
     return [];
   }
@@ -140,7 +149,12 @@ function partOf(r: ColumnDriftResult, extra: Record<string, unknown> = {}): Drif
   };
 }
 
-function datasetPart(d: DatasetDriftResult, refCount: number, curCount: number, details: Record<string, unknown> = {}): DriftPart {
+function datasetPart(
+  d: DatasetDriftResult,
+  refCount: number,
+  curCount: number,
+  details: Record<string, unknown> = {}
+): DriftPart {
   return {
     feature: '',
     test: 'drift_share',
@@ -169,24 +183,35 @@ export function featureKinds(
   cur: readonly SampleRow[],
   overrides: Readonly<Record<string, { type?: FeatureType }>>
 ): Map<string, FeatureType> {
-  const stats = new Map<string, { num: number; bool: number; str: number; maxLen: number; lenSum: number; distinct: Set<string> }>();
+  const stats = new Map<
+    string,
+    { num: number; bool: number; str: number; maxLen: number; lenSum: number; distinct: Set<string> }
+  >();
   for (const rows of [ref, cur]) {
     for (const r of rows) {
       for (const [k, v] of Object.entries(r.features)) {
-        if (v === null || v === undefined) continue;
+        if (v === null || v === undefined) {
+          continue;
+        }
         let s = stats.get(k);
         if (!s) {
-          if (stats.size >= MAX_COLUMNS * 2) continue;
+          if (stats.size >= MAX_COLUMNS * 2) {
+            continue;
+          }
           s = { num: 0, bool: 0, str: 0, maxLen: 0, lenSum: 0, distinct: new Set() };
           stats.set(k, s);
         }
-        if (typeof v === 'number') s.num++;
-        else if (typeof v === 'boolean') s.bool++;
-        else {
+        if (typeof v === 'number') {
+          s.num++;
+        } else if (typeof v === 'boolean') {
+          s.bool++;
+        } else {
           s.str++;
           s.maxLen = Math.max(s.maxLen, v.length);
           s.lenSum += v.length;
-          if (s.distinct.size < 10_000) s.distinct.add(v);
+          if (s.distinct.size < 10_000) {
+            s.distinct.add(v);
+          }
         }
       }
     }
@@ -215,9 +240,15 @@ function textLength(v: FeatureValue | undefined): number {
   return typeof v === 'string' ? v.length : v === null || v === undefined ? NaN : String(v).length;
 }
 function toNumber(v: FeatureValue | undefined): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  if (typeof v === 'number') {
+    return v;
+  }
+  if (typeof v === 'boolean') {
+    return v ? 1 : 0;
+  }
+  if (typeof v === 'string' && v.trim() !== '') {
+    return Number(v);
+  }
   return NaN;
 }
 function toCategory(v: FeatureValue | undefined): string | null {
@@ -225,31 +256,56 @@ function toCategory(v: FeatureValue | undefined): string | null {
 }
 
 /** Column inputs for the statistics; text becomes its length in characters. */
-export function featureColumns(ref: readonly SampleRow[], cur: readonly SampleRow[], kinds: ReadonlyMap<string, FeatureType>): ColumnInput[] {
+export function featureColumns(
+  ref: readonly SampleRow[],
+  cur: readonly SampleRow[],
+  kinds: ReadonlyMap<string, FeatureType>
+): ColumnInput[] {
   const cols: ColumnInput[] = [];
   for (const [name, kind] of kinds) {
     if (kind === 'numeric' || kind === 'text') {
       const f = kind === 'text' ? textLength : toNumber;
-      cols.push({ name, kind: 'numeric', reference: Float64Array.from(ref, (r) => f(r.features[name])), current: Float64Array.from(cur, (r) => f(r.features[name])) });
+      cols.push({
+        name,
+        kind: 'numeric',
+        reference: Float64Array.from(ref, (r) => f(r.features[name])),
+        current: Float64Array.from(cur, (r) => f(r.features[name])),
+      });
     } else {
-      cols.push({ name, kind: 'categorical', reference: ref.map((r) => toCategory(r.features[name])), current: cur.map((r) => toCategory(r.features[name])) });
+      cols.push({
+        name,
+        kind: 'categorical',
+        reference: ref.map((r) => toCategory(r.features[name])),
+        current: cur.map((r) => toCategory(r.features[name])),
+      });
     }
   }
   return cols;
 }
 
-function columnOverrides(cfg: Record<string, { test?: StatTestName; threshold?: number; type?: FeatureType }>): Record<string, { test?: StatTestName; threshold?: number }> {
+function columnOverrides(
+  cfg: Record<string, { test?: StatTestName; threshold?: number; type?: FeatureType }>
+): Record<string, { test?: StatTestName; threshold?: number }> {
   const out: Record<string, { test?: StatTestName; threshold?: number }> = {};
   for (const [k, v] of Object.entries(cfg)) {
     const o: { test?: StatTestName; threshold?: number } = {};
-    if (v.test) o.test = v.test;
-    if (v.threshold) o.threshold = v.threshold;
+    if (v.test) {
+      o.test = v.test;
+    }
+    if (v.threshold) {
+      o.threshold = v.threshold;
+    }
     out[k] = o;
   }
   return out;
 }
 
-export function featureDrift(ref: readonly SampleRow[], cur: readonly SampleRow[], cfg: ModelConfig, minRows: number): DriftOutcome {
+export function featureDrift(
+  ref: readonly SampleRow[],
+  cur: readonly SampleRow[],
+  cfg: ModelConfig,
+  minRows: number
+): DriftOutcome {
   if (ref.length < minRows || cur.length < minRows) {
     return { parts: [], skipped: `too few rows (reference ${ref.length}, current ${cur.length}, need ${minRows})` };
   }
@@ -271,18 +327,33 @@ export function featureDrift(ref: readonly SampleRow[], cur: readonly SampleRow[
   const parts = [datasetPart(d, ref.length, cur.length)];
   for (const c of d.columns) {
     if (!c.skipped) {
-      parts.push(partOf(c, { featureType: kinds.get(c.column), ...(kinds.get(c.column) === 'text' ? { transform: 'length' } : {}) }));
+      parts.push(
+        partOf(c, {
+          featureType: kinds.get(c.column),
+          ...(kinds.get(c.column) === 'text' ? { transform: 'length' } : {}),
+        })
+      );
     }
   }
   return { parts };
 }
 
 /** Prediction drift: the same tests on the predicted class or value, and on the probability. */
-export function predictionDrift(ref: readonly SampleRow[], cur: readonly SampleRow[], cfg: ModelConfig, minRows: number): DriftOutcome {
+export function predictionDrift(
+  ref: readonly SampleRow[],
+  cur: readonly SampleRow[],
+  cfg: ModelConfig,
+  minRows: number
+): DriftOutcome {
   const classRows = (rows: readonly SampleRow[]) => rows.filter((r) => r.predClass !== null).length;
   const useClass = classRows(ref) + classRows(cur) >= (ref.length + cur.length) / 2;
   const pred: ColumnInput = useClass
-    ? { name: 'prediction', kind: 'categorical', reference: ref.map((r) => r.predClass), current: cur.map((r) => r.predClass) }
+    ? {
+        name: 'prediction',
+        kind: 'categorical',
+        reference: ref.map((r) => r.predClass),
+        current: cur.map((r) => r.predClass),
+      }
     : {
         name: 'prediction',
         kind: 'numeric',
@@ -303,22 +374,32 @@ export function predictionDrift(ref: readonly SampleRow[], cur: readonly SampleR
     ...(cfg.prediction.threshold ? { threshold: cfg.prediction.threshold } : {}),
     includeDistribution: true,
   };
-  const results = cols.map((c) => columnDrift(c, opts)).filter((r) => !r.skipped && r.referenceCount >= minRows && r.currentCount >= minRows);
+  const results = cols
+    .map((c) => columnDrift(c, opts))
+    .filter((r) => !r.skipped && r.referenceCount >= minRows && r.currentCount >= minRows);
   if (results.length === 0) {
     return { parts: [], skipped: 'too few predictions' };
   }
   const parts = results.map((r) => partOf(r));
   // The overall prediction score: the column furthest past (or nearest to) its threshold.
   const top = [...parts].sort((a, b) => b.score / b.scoreThreshold - a.score / a.scoreThreshold)[0]!;
-  parts.unshift({ ...top, feature: '', details: { ...top.details, column: top.feature, drifted: parts.filter((p) => p.drift).map((p) => p.feature) } });
+  parts.unshift({
+    ...top,
+    feature: '',
+    details: { ...top.details, column: top.feature, drifted: parts.filter((p) => p.drift).map((p) => p.feature) },
+  });
   return { parts };
 }
 
 /** Rows x dim matrix of the embeddings with the most common dimension. */
 export function toMatrix(vs: readonly Float32Array[]): { data: Float32Array; rows: number; dim: number } | null {
-  if (vs.length === 0) return null;
+  if (vs.length === 0) {
+    return null;
+  }
   const counts = new Map<number, number>();
-  for (const v of vs) counts.set(v.length, (counts.get(v.length) ?? 0) + 1);
+  for (const v of vs) {
+    counts.set(v.length, (counts.get(v.length) ?? 0) + 1);
+  }
   const dim = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]![0];
   const rows = vs.filter((v) => v.length === dim);
   const data = new Float32Array(rows.length * dim);
@@ -345,8 +426,12 @@ export function embeddingDriftOf(
   const o: EmbeddingDriftOptions = {
     seed: opts.seed,
     method,
-    mmd: method === 'mmd' ? { maxSamples: Math.min(1000, opts.maxRows), permutations: 100, ...(t ? { alpha: Math.min(t, 0.99) } : {}) } : false,
-    model: method === 'model' ? { maxSamples: opts.maxRows * 2, ...(t ? { threshold: Math.min(t, 0.99) } : {}) } : false,
+    mmd:
+      method === 'mmd'
+        ? { maxSamples: Math.min(1000, opts.maxRows), permutations: 100, ...(t ? { alpha: Math.min(t, 0.99) } : {}) }
+        : false,
+    model:
+      method === 'model' ? { maxSamples: opts.maxRows * 2, ...(t ? { threshold: Math.min(t, 0.99) } : {}) } : false,
     distance: { metric: 'euclidean', threshold: method === 'distance' && t ? t : 0.2 },
   };
   const r = embeddingDrift(R, C, o);
@@ -407,8 +492,11 @@ export function mergeStats(all: Iterable<QualityStats>): QualityStats {
     for (const [p, a, n] of s.confusion) {
       const k = JSON.stringify([p, a]);
       const e = conf.get(k);
-      if (e) e[2] += n;
-      else conf.set(k, [p, a, n]);
+      if (e) {
+        e[2] += n;
+      } else {
+        conf.set(k, [p, a, n]);
+      }
     }
   }
   out.confusion = [...conf.values()];
@@ -463,7 +551,9 @@ export function conceptDrift(ref: QualityStats, cur: QualityStats, cfg: ModelCon
   const metric = (name: 'accuracy' | 'f1' | 'rmse' | 'mae', higherIsBetter: boolean) => {
     const rv = r[name];
     const cv = c[name];
-    if (rv === undefined || cv === undefined) return;
+    if (rv === undefined || cv === undefined) {
+      return;
+    }
     const base = Math.max(Math.abs(rv), 1e-9);
     const score = Math.min(100, Math.max(0, (higherIsBetter ? rv - cv : cv - rv) / base));
     parts.push({
@@ -494,7 +584,15 @@ export function conceptDrift(ref: QualityStats, cur: QualityStats, cfg: ModelCon
 
 // ---- LLM behaviour drift ---------------------------------------------------------------------
 
-export const LLM_METRICS = ['input_tokens', 'output_tokens', 'latency_ms', 'cost_usd', 'error', 'finish_reason', 'tool_call'] as const;
+export const LLM_METRICS = [
+  'input_tokens',
+  'output_tokens',
+  'latency_ms',
+  'cost_usd',
+  'error',
+  'finish_reason',
+  'tool_call',
+] as const;
 
 function mean(xs: ReadonlyArray<number | null>): number | null {
   let s = 0;
@@ -521,9 +619,17 @@ function llmSummary(rows: readonly LlmSampleRow[]): Record<string, number | null
 }
 
 /** Drift of LLM call behaviour (tokens, latency, cost, errors, finish reasons, tool calls). */
-export function llmDrift(ref: readonly LlmSampleRow[], cur: readonly LlmSampleRow[], cfg: ModelConfig, minRows: number): DriftOutcome {
+export function llmDrift(
+  ref: readonly LlmSampleRow[],
+  cur: readonly LlmSampleRow[],
+  cfg: ModelConfig,
+  minRows: number
+): DriftOutcome {
   if (ref.length < minRows || cur.length < minRows) {
-    return { parts: [], skipped: `too few LLM calls (reference ${ref.length}, current ${cur.length}, need ${minRows})` };
+    return {
+      parts: [],
+      skipped: `too few LLM calls (reference ${ref.length}, current ${cur.length}, need ${minRows})`,
+    };
   }
   const numCol = (name: string, f: (r: LlmSampleRow) => number | null): ColumnInput => ({
     name,
@@ -552,7 +658,9 @@ export function llmDrift(ref: readonly LlmSampleRow[], cur: readonly LlmSampleRo
   }
   const parts = [datasetPart(d, ref.length, cur.length, { reference: llmSummary(ref), current: llmSummary(cur) })];
   for (const c of d.columns) {
-    if (!c.skipped) parts.push(partOf(c));
+    if (!c.skipped) {
+      parts.push(partOf(c));
+    }
   }
   return { parts };
 }

@@ -83,9 +83,13 @@ describe('drift frames in @grafana/data', () => {
     }).map((f) => gd.dataFrameFromJSON(JSON.parse(JSON.stringify(f)) as FrameJSON));
     assert.equal(frames.length, 3);
     for (const f of frames) {
-      assert.deepEqual(f.fields.map((x) => x.type), ['time', 'number']);
+      assert.deepEqual(
+        f.fields.map((x) => x.type),
+        ['time', 'number']
+      );
       assert.equal(gd.getTimeField(f).timeIndex, 0);
       assert.equal(f.meta?.custom?.pyflareFrame, 'drift-scores');
+      assert.equal(f.name, 'drift-scores');
       assert.equal(f.meta?.type, 'timeseries-multi');
     }
     const [agg, llm, age] = frames;
@@ -101,15 +105,40 @@ describe('drift frames in @grafana/data', () => {
 
   it('features, distribution and alerts tables keep their types and nulls', () => {
     const feats = gd.dataFrameFromJSON(
-      featuresFrame([result({ feature: 'age', test: 'ks', statistic: 0.3, pValue: 0.001, threshold: 0.05, drift: true, score: 0.999 }), result({ feature: 'plan', test: 'jensenshannon', pValue: null })], {
-        refId: 'B',
-        modelId: 'fraud',
-      })
+      featuresFrame(
+        [
+          result({
+            feature: 'age',
+            test: 'ks',
+            statistic: 0.3,
+            pValue: 0.001,
+            threshold: 0.05,
+            drift: true,
+            score: 0.999,
+          }),
+          result({ feature: 'plan', test: 'jensenshannon', pValue: null }),
+        ],
+        {
+          refId: 'B',
+          modelId: 'fraud',
+        }
+      )
     );
     assert.equal(feats.name, 'drift-features');
     assert.deepEqual(
       feats.fields.map((f) => `${f.name}:${f.type}`),
-      ['feature:string', 'driftType:string', 'test:string', 'statistic:number', 'pValue:number', 'threshold:number', 'drift:boolean', 'score:number', 'referenceCount:number', 'currentCount:number']
+      [
+        'feature:string',
+        'driftType:string',
+        'test:string',
+        'statistic:number',
+        'pValue:number',
+        'threshold:number',
+        'drift:boolean',
+        'score:number',
+        'referenceCount:number',
+        'currentCount:number',
+      ]
     );
     assert.deepEqual(values(feats.fields[4]!), [0.001, null]);
     assert.deepEqual(values(feats.fields[6]!), [true, false]);
@@ -119,14 +148,25 @@ describe('drift frames in @grafana/data', () => {
         result({
           feature: 'plan',
           test: 'chisquare',
-          details: { distribution: [{ bin: 'free', lower: null, upper: null, reference: 0.7, current: 0.4 }, { bin: 'pro', lower: null, upper: null, reference: 0.3, current: 0.6 }] },
+          details: {
+            distribution: [
+              { bin: 'free', lower: null, upper: null, reference: 0.7, current: 0.4 },
+              { bin: 'pro', lower: null, upper: null, reference: 0.3, current: 0.6 },
+            ],
+          },
         }),
         { refId: 'C', feature: 'plan' }
       )
     );
-    assert.deepEqual(dist.fields.map((f) => `${f.name}:${f.type}`), ['bin:string', 'lower:number', 'upper:number', 'reference:number', 'current:number']);
+    assert.deepEqual(
+      dist.fields.map((f) => `${f.name}:${f.type}`),
+      ['bin:string', 'lower:number', 'upper:number', 'reference:number', 'current:number']
+    );
     assert.deepEqual(values(dist.fields[3]!), [0.7, 0.3]);
-    assert.deepEqual([dist.meta?.custom?.pyflareFrame, dist.meta?.custom?.feature, dist.meta?.custom?.test], ['drift-distribution', 'plan', 'chisquare']);
+    assert.deepEqual(
+      [dist.meta?.custom?.pyflareFrame, dist.meta?.custom?.feature, dist.meta?.custom?.test],
+      ['drift-distribution', 'plan', 'chisquare']
+    );
 
     const alert: AlertRow = {
       id: 'da_1',
@@ -146,16 +186,32 @@ describe('drift frames in @grafana/data', () => {
       threshold: 0.5,
       updatedMs: 0,
     };
-    const alerts = gd.dataFrameFromJSON(alertsFrame([alert, { ...alert, id: 'da_2', state: 'resolved', resolvedMs: 9 * H, resolvedBy: 'auto' }], { refId: 'D' }));
+    const alerts = gd.dataFrameFromJSON(
+      alertsFrame([alert, { ...alert, id: 'da_2', state: 'resolved', resolvedMs: 9 * H, resolvedBy: 'auto' }], {
+        refId: 'D',
+      })
+    );
     assert.equal(alerts.name, 'drift-alerts');
     assert.deepEqual(
       alerts.fields.slice(0, 9).map((f) => `${f.name}:${f.type}`),
-      ['id:string', 'model:string', 'driftType:string', 'feature:string', 'state:string', 'openedAt:time', 'resolvedAt:time', 'score:number', 'threshold:number']
+      [
+        'id:string',
+        'model:string',
+        'driftType:string',
+        'feature:string',
+        'state:string',
+        'openedAt:time',
+        'resolvedAt:time',
+        'score:number',
+        'threshold:number',
+      ]
     );
     assert.deepEqual(values(alerts.fields[6]!), [null, 9 * H]);
     // Annotation mapping by name: time = first time field, then timeEnd, title, text, tags.
     assert.equal(gd.getTimeField(alerts).timeField?.name, 'openedAt');
     const names = alerts.fields.map((f) => f.name);
-    for (const n of ['timeEnd', 'title', 'text', 'tags']) assert.ok(names.includes(n), n);
+    for (const n of ['timeEnd', 'title', 'text', 'tags']) {
+      assert.ok(names.includes(n), n);
+    }
   });
 });

@@ -48,7 +48,12 @@ function frame(name: string, refId: string, meta: Record<string, unknown>, field
 
 const finite = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
 
-export function seriesLabels(r: { modelId: string; service: string; driftType: string; feature: string }): Record<string, string> {
+export function seriesLabels(r: {
+  modelId: string;
+  service: string;
+  driftType: string;
+  feature: string;
+}): Record<string, string> {
   return {
     model: r.modelId,
     driftType: r.driftType,
@@ -81,7 +86,9 @@ export function scoresFrames(
     const name = seriesName(last);
     frames.push(
       frame(
-        name,
+        // One name for every series (the panel falls back to it when meta is stripped); the
+        // legend comes from displayNameFromDS.
+        'drift-scores',
         opts.refId,
         {
           type: 'timeseries-multi',
@@ -107,7 +114,13 @@ export function scoresFrames(
             labels: seriesLabels(last),
             config: {
               displayNameFromDS: name,
-              thresholds: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: threshold, color: 'red' }] },
+              thresholds: {
+                mode: 'absolute',
+                steps: [
+                  { value: null, color: 'green' },
+                  { value: threshold, color: 'red' },
+                ],
+              },
             },
           },
         ]
@@ -163,7 +176,9 @@ export function distributionFrame(row: ResultRow | null, opts: { refId: string; 
         statistic: row ? finite(row.statistic) : null,
         pValue: row ? finite(row.pValue) : null,
         threshold: row ? finite(row.threshold) : null,
-        ...(row ? { model: row.modelId, driftType: row.driftType, bucket: row.bucketMs, drift: row.drift, score: row.score } : {}),
+        ...(row
+          ? { model: row.modelId, driftType: row.driftType, bucket: row.bucketMs, drift: row.drift, score: row.score }
+          : {}),
       },
     },
     [
@@ -184,20 +199,33 @@ export function alertText(a: AlertRow): string {
 }
 
 export function alertsFrame(alerts: readonly AlertRow[], opts: { refId: string }): FrameJSON {
-  return frame('drift-alerts', opts.refId, { preferredVisualisationType: 'table', custom: { pyflareFrame: 'drift-alerts' } }, [
-    { name: 'id', type: 'string', values: alerts.map((a) => a.id) },
-    { name: 'model', type: 'string', values: alerts.map((a) => a.modelId) },
-    { name: 'driftType', type: 'string', values: alerts.map((a) => a.driftType) },
-    { name: 'feature', type: 'string', values: alerts.map((a) => a.feature) },
-    { name: 'state', type: 'string', values: alerts.map((a) => a.state) },
-    { name: 'openedAt', type: 'time', values: alerts.map((a) => a.openedMs) },
-    { name: 'resolvedAt', type: 'time', nullable: true, values: alerts.map((a) => a.resolvedMs) },
-    { name: 'score', type: 'number', values: alerts.map((a) => a.score) },
-    { name: 'threshold', type: 'number', values: alerts.map((a) => a.threshold) },
-    { name: 'service', type: 'string', values: alerts.map((a) => a.service) },
-    { name: 'timeEnd', type: 'time', nullable: true, values: alerts.map((a) => a.resolvedMs) },
-    { name: 'title', type: 'string', values: alerts.map((a) => `Drift alert: ${a.modelId} ${a.driftType}${a.feature ? ` ${a.feature}` : ''}`) },
-    { name: 'text', type: 'string', values: alerts.map(alertText) },
-    { name: 'tags', type: 'string', values: alerts.map((a) => ['pyflare', 'drift', a.driftType, a.modelId, a.state].join(',')) },
-  ]);
+  return frame(
+    'drift-alerts',
+    opts.refId,
+    { preferredVisualisationType: 'table', custom: { pyflareFrame: 'drift-alerts' } },
+    [
+      { name: 'id', type: 'string', values: alerts.map((a) => a.id) },
+      { name: 'model', type: 'string', values: alerts.map((a) => a.modelId) },
+      { name: 'driftType', type: 'string', values: alerts.map((a) => a.driftType) },
+      { name: 'feature', type: 'string', values: alerts.map((a) => a.feature) },
+      { name: 'state', type: 'string', values: alerts.map((a) => a.state) },
+      { name: 'openedAt', type: 'time', values: alerts.map((a) => a.openedMs) },
+      { name: 'resolvedAt', type: 'time', nullable: true, values: alerts.map((a) => a.resolvedMs) },
+      { name: 'score', type: 'number', values: alerts.map((a) => a.score) },
+      { name: 'threshold', type: 'number', values: alerts.map((a) => a.threshold) },
+      { name: 'service', type: 'string', values: alerts.map((a) => a.service) },
+      { name: 'timeEnd', type: 'time', nullable: true, values: alerts.map((a) => a.resolvedMs) },
+      {
+        name: 'title',
+        type: 'string',
+        values: alerts.map((a) => `Drift alert: ${a.modelId} ${a.driftType}${a.feature ? ` ${a.feature}` : ''}`),
+      },
+      { name: 'text', type: 'string', values: alerts.map(alertText) },
+      {
+        name: 'tags',
+        type: 'string',
+        values: alerts.map((a) => ['pyflare', 'drift', a.driftType, a.modelId, a.state].join(',')),
+      },
+    ]
+  );
 }

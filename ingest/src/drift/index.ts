@@ -60,7 +60,10 @@ export async function startDrift(opts: {
       return await engine.ingest(rows);
     } catch (e) {
       opts.log.error({ err: (e as Error).message }, 'storing inference records failed');
-      throw new OverloadedError(`storing inference records failed: ${(e as Error).message}`, { status: 503, retryAfterSeconds: 1 });
+      throw new OverloadedError(`storing inference records failed: ${(e as Error).message}`, {
+        status: 503,
+        retryAfterSeconds: 1,
+      });
     }
   };
   const service: DriftService = {
@@ -72,7 +75,8 @@ export async function startDrift(opts: {
       withInferenceExtraction(fn, {
         store: ingest,
         now: cfg.now,
-        onInvalid: (n, errors) => opts.log.warn({ invalid: n, errors }, 'OTLP spans with invalid pyflare inference attributes'),
+        onInvalid: (n, errors) =>
+          opts.log.warn({ invalid: n, errors }, 'OTLP spans with invalid pyflare inference attributes'),
       }),
     tick: () => engine.tick(),
     close: async () => {
@@ -96,7 +100,11 @@ function typesOf(t: DriftQuery['driftType']): StoredDriftType[] {
 }
 
 /** Answers queryType 'drift' and 'alerts' (POST /api/v1/query). */
-export async function runDriftQuery(storage: object, query: DriftQuery | AlertsQuery, item: QueryItem): Promise<QueryResultJSON> {
+export async function runDriftQuery(
+  storage: object,
+  query: DriftQuery | AlertsQuery,
+  item: QueryItem
+): Promise<QueryResultJSON> {
   const drift = driftFor(storage);
   if (!drift) {
     return { status: 503, error: 'the drift engine is not running', errorSource: 'plugin' };
@@ -104,7 +112,13 @@ export async function runDriftQuery(storage: object, query: DriftQuery | AlertsQ
   const { store, cfg } = drift;
   const { from, to } = item.timeRange;
   if (query.queryType === 'alerts') {
-    const alerts = await store.alerts({ state: query.state, modelId: query.modelId || undefined, driftType: query.driftType, fromMs: from, toMs: to });
+    const alerts = await store.alerts({
+      state: query.state,
+      modelId: query.modelId || undefined,
+      driftType: query.driftType,
+      fromMs: from,
+      toMs: to,
+    });
     return { status: 200, frames: [alertsFrame(alerts, { refId: item.refId })] };
   }
   const bad = (error: string): QueryResultJSON => ({ status: 400, error, errorSource: 'downstream' });
@@ -133,11 +147,15 @@ export async function runDriftQuery(storage: object, query: DriftQuery | AlertsQ
       };
     }
     case 'features': {
-      if (!query.modelId) return bad('modelId: the features view needs a model');
+      if (!query.modelId) {
+        return bad('modelId: the features view needs a model');
+      }
       const rows = await store.results({ ...base, latestOnly: true });
       // The newest bucket of each drift type; per-feature rows, or the overall row when a type has none.
       const newest = new Map<string, number>();
-      for (const r of rows) newest.set(r.driftType, Math.max(newest.get(r.driftType) ?? 0, r.bucketMs));
+      for (const r of rows) {
+        newest.set(r.driftType, Math.max(newest.get(r.driftType) ?? 0, r.bucketMs));
+      }
       const current = rows.filter((r) => r.bucketMs === newest.get(r.driftType));
       const withFeatures = new Set(current.filter((r) => r.feature !== '').map((r) => `${r.driftType}|${r.service}`));
       const shown = current.filter((r) => r.feature !== '' || !withFeatures.has(`${r.driftType}|${r.service}`));
@@ -146,10 +164,17 @@ export async function runDriftQuery(storage: object, query: DriftQuery | AlertsQ
       return { status: 200, frames: [featuresFrame(shown, { refId: item.refId, modelId: query.modelId })] };
     }
     case 'distribution': {
-      if (!query.modelId) return bad('modelId: the distribution view needs a model');
-      if (!query.feature || query.feature === '*') return bad('feature: the distribution view needs one feature');
+      if (!query.modelId) {
+        return bad('modelId: the distribution view needs a model');
+      }
+      if (!query.feature || query.feature === '*') {
+        return bad('feature: the distribution view needs one feature');
+      }
       const rows = await store.results({ ...base, feature: query.feature, latestOnly: true });
-      const pick = rows.sort((a, b) => types.indexOf(a.driftType as StoredDriftType) - types.indexOf(b.driftType as StoredDriftType))[0] ?? null;
+      const pick =
+        rows.sort(
+          (a, b) => types.indexOf(a.driftType as StoredDriftType) - types.indexOf(b.driftType as StoredDriftType)
+        )[0] ?? null;
       return { status: 200, frames: [distributionFrame(pick, { refId: item.refId, feature: query.feature })] };
     }
   }

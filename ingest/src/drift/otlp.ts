@@ -29,11 +29,15 @@ function scalar(v: OtlpAnyValue): number | string | boolean | null | undefined {
 }
 
 function numberArray(v: OtlpAnyValue): number[] | undefined {
-  if (v.kind !== 'array') return undefined;
+  if (v.kind !== 'array') {
+    return undefined;
+  }
   const out: number[] = [];
   for (const x of v.value) {
     const s = scalar(x);
-    if (typeof s !== 'number') return undefined;
+    if (typeof s !== 'number') {
+      return undefined;
+    }
     out.push(s);
   }
   return out;
@@ -48,7 +52,7 @@ export interface OtlpInferences {
 
 /** Inference records from the spans of one export request (validated like REST records). */
 export function inferencesFromOtlp(req: ExportTraceServiceRequest, nowMs: number): OtlpInferences {
-  const items: Record<string, unknown>[] = [];
+  const items: Array<Record<string, unknown>> = [];
   const spanIds: Array<{ traceId: string; spanId: string }> = [];
   for (const rs of req.resourceSpans) {
     for (const ss of rs.scopeSpans) {
@@ -60,17 +64,23 @@ export function inferencesFromOtlp(req: ExportTraceServiceRequest, nowMs: number
             break;
           }
         }
-        if (!has) continue;
+        if (!has) {
+          continue;
+        }
         const rec: Record<string, unknown> = { timestamp: Number(span.endTimeUnixNano / 1_000_000n) };
         const features: Record<string, unknown> = {};
         const pred: Record<string, unknown> = {};
         let predScalar: unknown;
         for (const kv of span.attributes) {
           const k = kv.key;
-          if (!k.startsWith('pyflare.')) continue;
+          if (!k.startsWith('pyflare.')) {
+            continue;
+          }
           if (k.startsWith(FEATURE_PREFIX)) {
             const s = scalar(kv.value);
-            if (s !== undefined) features[k.slice(FEATURE_PREFIX.length)] = s;
+            if (s !== undefined) {
+              features[k.slice(FEATURE_PREFIX.length)] = s;
+            }
             continue;
           }
           switch (k) {
@@ -104,11 +114,17 @@ export function inferencesFromOtlp(req: ExportTraceServiceRequest, nowMs: number
           }
         }
         if (predScalar !== undefined && predScalar !== null) {
-          if (Object.keys(pred).length === 0) rec.prediction = predScalar;
-          else if (typeof predScalar === 'number') pred.value ??= predScalar;
-          else pred.class ??= predScalar;
+          if (Object.keys(pred).length === 0) {
+            rec.prediction = predScalar;
+          } else if (typeof predScalar === 'number') {
+            pred.value ??= predScalar;
+          } else {
+            pred.class ??= predScalar;
+          }
         }
-        if (Object.keys(pred).length > 0) rec.prediction = pred;
+        if (Object.keys(pred).length > 0) {
+          rec.prediction = pred;
+        }
         rec.features = features;
         rec.id ??= `${span.traceId}-${span.spanId}`;
         items.push(rec);
@@ -145,8 +161,12 @@ export function withInferenceExtraction(
   // Rest parameters: the export function's extra arguments pass through untouched.
   return async (...args: Parameters<ExportFn>) => {
     const ex = inferencesFromOtlp(args[0], sink.now());
-    if (ex.invalid > 0) sink.onInvalid?.(ex.invalid, ex.errors);
-    if (ex.rows.length > 0) await sink.store(ex.rows);
+    if (ex.invalid > 0) {
+      sink.onInvalid?.(ex.invalid, ex.errors);
+    }
+    if (ex.rows.length > 0) {
+      await sink.store(ex.rows);
+    }
     return inner(...args);
   };
 }

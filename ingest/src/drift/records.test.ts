@@ -10,8 +10,20 @@ describe('inference records', () => {
   it('validates each record on its own and names the bad field', () => {
     const v = validateInferences(
       [
-        { id: 'a', modelId: 'm', timestamp: NOW - 1000, features: { x: 1.5, c: 'DE', b: true, t: 'some text', n: null }, prediction: 'fraud' },
-        { modelId: 'm', timestamp: '2026-03-01T11:00:00Z', prediction: { class: 'ok', probability: 0.7 }, label: true, embedding: [0.1, 0.2] },
+        {
+          id: 'a',
+          modelId: 'm',
+          timestamp: NOW - 1000,
+          features: { x: 1.5, c: 'DE', b: true, t: 'some text', n: null },
+          prediction: 'fraud',
+        },
+        {
+          modelId: 'm',
+          timestamp: '2026-03-01T11:00:00Z',
+          prediction: { class: 'ok', probability: 0.7 },
+          label: true,
+          embedding: [0.1, 0.2],
+        },
         { modelId: 'm', timestamp: NOW, prediction: 3.5, label: 4 },
         { modelId: '', timestamp: NOW },
         { modelId: 'm', timestamp: NOW + 3 * 86_400_000 },
@@ -47,7 +59,10 @@ describe('inference records', () => {
     assert.equal(decodeItems('{"a":1}', 'application/json').items.length, 1);
     const nd = decodeItems('{"a":1}\n\n{oops\n{"a":3}\n', 'application/x-ndjson');
     assert.equal(nd.items.length, 3);
-    assert.deepEqual(nd.errors.map((e) => e.index), [1]);
+    assert.deepEqual(
+      nd.errors.map((e) => e.index),
+      [1]
+    );
     // NDJSON sent as application/json still works.
     assert.equal(decodeItems('{"a":1}\n{"a":2}', 'application/json').items.length, 2);
     assert.throws(() => decodeItems('[1,', 'application/json'), /not valid JSON/);
@@ -60,10 +75,13 @@ describe('inference records', () => {
       { id: 'a', labelClass: 'fraud', labelValue: null },
       { id: 'b', labelClass: null, labelValue: 2.5 },
     ]);
-    assert.deepEqual(v.errors.map((e) => [e.index, e.field]), [
-      [2, 'label'],
-      [3, 'id'],
-    ]);
+    assert.deepEqual(
+      v.errors.map((e) => [e.index, e.field]),
+      [
+        [2, 'label'],
+        [3, 'id'],
+      ]
+    );
   });
 
   it('reads reference CSV: quotes, numeric and boolean columns, special columns', () => {
@@ -71,14 +89,20 @@ describe('inference records', () => {
       ['a', 'b'],
       ['x, "y"', '2'],
     ]);
-    const items = csvToReferenceItems('age,country,premium,zip,prediction,probability,label,embedding\n42,DE,true,007,fraud,0.9,ok,"[1,2]"\n37,FR,false,ABC,ok,0.2,ok,\n');
+    const items = csvToReferenceItems(
+      'age,country,premium,zip,prediction,probability,label,embedding\n42,DE,true,007,fraud,0.9,ok,"[1,2]"\n37,FR,false,ABC,ok,0.2,ok,\n'
+    );
     assert.deepEqual(items[0], {
       features: { age: 42, country: 'DE', premium: true, zip: '007' },
       prediction: { class: 'fraud', probability: 0.9 },
       label: 'ok',
       embedding: [1, 2],
     });
-    assert.deepEqual(items[1], { features: { age: 37, country: 'FR', premium: false, zip: 'ABC' }, prediction: { class: 'ok', probability: 0.2 }, label: 'ok' });
+    assert.deepEqual(items[1], {
+      features: { age: 37, country: 'FR', premium: false, zip: 'ABC' },
+      prediction: { class: 'ok', probability: 0.2 },
+      label: 'ok',
+    });
   });
 });
 
@@ -103,7 +127,23 @@ describe('OTLP inference extraction', () => {
       }),
       span({ attrs: { 'gen_ai.request.model': 'gpt-4o' } }),
       span({ attrs: { 'pyflare.model.id': 'churn', 'pyflare.prediction.probability': 7 } }),
-      span({ endTimeUnixNano: end, startTimeUnixNano: end - 1n, attributes: [...kvs({ 'pyflare.model.id': 'emb', 'pyflare.prediction': 2.5 }), { key: 'pyflare.embedding', value: { kind: 'array', value: [{ kind: 'double', value: 0.5 }, { kind: 'int', value: 1n }] } }] }),
+      span({
+        endTimeUnixNano: end,
+        startTimeUnixNano: end - 1n,
+        attributes: [
+          ...kvs({ 'pyflare.model.id': 'emb', 'pyflare.prediction': 2.5 }),
+          {
+            key: 'pyflare.embedding',
+            value: {
+              kind: 'array',
+              value: [
+                { kind: 'double', value: 0.5 },
+                { kind: 'int', value: 1n },
+              ],
+            },
+          },
+        ],
+      }),
     ]);
     const r = inferencesFromOtlp(req, NOW);
     assert.equal(r.rows.length, 2);
@@ -111,16 +151,10 @@ describe('OTLP inference extraction', () => {
     assert.match(r.errors[0]!, /prediction/);
     const [a, b] = r.rows;
     assert.equal(a!.id, `${'a'.repeat(32)}-${'b'.repeat(16)}`);
-    assert.deepEqual([a!.modelId, a!.modelVersion, a!.tsMs, a!.predClass, a!.predProb, a!.labelClass, a!.source, a!.traceId], [
-      'churn',
-      'v3',
-      NOW,
-      'churn',
-      0.81,
-      'stay',
-      'otlp',
-      'a'.repeat(32),
-    ]);
+    assert.deepEqual(
+      [a!.modelId, a!.modelVersion, a!.tsMs, a!.predClass, a!.predProb, a!.labelClass, a!.source, a!.traceId],
+      ['churn', 'v3', NOW, 'churn', 0.81, 'stay', 'otlp', 'a'.repeat(32)]
+    );
     assert.deepEqual(JSON.parse(a!.features), { age: 42, plan: 'pro' });
     assert.deepEqual([b!.predValue, b!.embedding], [2.5, [0.5, 1]]);
   });

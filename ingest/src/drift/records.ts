@@ -71,8 +71,13 @@ const classValue = z.union([z.string().min(1).max(1000), z.boolean(), z.number()
 
 /** A prediction: a class (string/boolean), a number (regression) or an object with class/probability/value. */
 const prediction = z.union([
-  z.number().finite().transform((v) => ({ class: null, value: v, probability: null })),
-  z.union([z.string().min(1).max(1000), z.boolean()]).transform((v) => ({ class: String(v), value: null, probability: null })),
+  z
+    .number()
+    .finite()
+    .transform((v) => ({ class: null, value: v, probability: null })),
+  z
+    .union([z.string().min(1).max(1000), z.boolean()])
+    .transform((v) => ({ class: String(v), value: null, probability: null })),
   z
     .object({
       class: classValue.optional(),
@@ -85,7 +90,10 @@ const prediction = z.union([
 
 /** A label (ground truth): a class or a number, like the prediction. */
 const label = z.union([
-  z.number().finite().transform((v) => ({ class: null, value: v })),
+  z
+    .number()
+    .finite()
+    .transform((v) => ({ class: null, value: v })),
   z.union([z.string().min(1).max(1000), z.boolean()]).transform((v) => ({ class: String(v), value: null })),
   z
     .object({ class: classValue.optional(), value: z.number().finite().optional() })
@@ -256,7 +264,8 @@ export class BodyError extends Error {
 export function decodeItems(body: string, mediaType: string): { items: unknown[]; errors: RecordError[] } {
   const text = body.replace(/^\uFEFF/, '');
   const trimmed = text.trimStart();
-  const ndjson = mediaType === 'application/x-ndjson' || mediaType === 'application/jsonl' || mediaType === 'application/ndjson';
+  const ndjson =
+    mediaType === 'application/x-ndjson' || mediaType === 'application/jsonl' || mediaType === 'application/ndjson';
   if (!ndjson && (trimmed.startsWith('[') || trimmed.startsWith('{'))) {
     try {
       const v: unknown = JSON.parse(text);
@@ -417,7 +426,10 @@ export function csvToReferenceItems(text: string): unknown[] {
     });
     if (rec.probability !== undefined) {
       const p = rec.prediction;
-      rec.prediction = { ...(typeof p === 'number' ? { value: p } : p !== undefined ? { class: p } : {}), probability: rec.probability };
+      rec.prediction = {
+        ...(typeof p === 'number' ? { value: p } : p !== undefined ? { class: p } : {}),
+        probability: rec.probability,
+      };
       delete rec.probability;
     }
     return rec;

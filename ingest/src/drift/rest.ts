@@ -58,14 +58,22 @@ async function readBody(req: FastifyRequest, stream: Readable, cap: number): Pro
     chunks.push(b);
   }
   let body = Buffer.concat(chunks, total);
-  const enc = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const enc = String(req.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   if (enc !== '' && enc !== 'identity') {
     try {
-      if (enc === 'gzip' || enc === 'x-gzip') body = await gunzip(body, { maxOutputLength: cap });
-      else if (enc === 'deflate') body = await inflate(body, { maxOutputLength: cap });
-      else throw new HttpError(415, `unsupported content encoding "${enc}": use gzip, deflate or none`);
+      if (enc === 'gzip' || enc === 'x-gzip') {
+        body = await gunzip(body, { maxOutputLength: cap });
+      } else if (enc === 'deflate') {
+        body = await inflate(body, { maxOutputLength: cap });
+      } else {
+        throw new HttpError(415, `unsupported content encoding "${enc}": use gzip, deflate or none`);
+      }
     } catch (e) {
-      if (e instanceof HttpError) throw e;
+      if (e instanceof HttpError) {
+        throw e;
+      }
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
         throw new HttpError(413, `decompressed request body exceeds ${cap} bytes`);
       }
@@ -78,7 +86,10 @@ async function readBody(req: FastifyRequest, stream: Readable, cap: number): Pro
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const r = schema.safeParse(value);
   if (!r.success) {
-    throw new HttpError(400, r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : where}: ${i.message}`).join('; '));
+    throw new HttpError(
+      400,
+      r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : where}: ${i.message}`).join('; ')
+    );
   }
   return r.data;
 }
@@ -87,14 +98,18 @@ function items(body: unknown, req: FastifyRequest): { items: unknown[]; errors: 
   try {
     return decodeItems(typeof body === 'string' ? body : '', mediaType(req.headers['content-type']));
   } catch (e) {
-    if (e instanceof BodyError) throw new HttpError(e.status, e.message);
+    if (e instanceof BodyError) {
+      throw new HttpError(e.status, e.message);
+    }
     throw e;
   }
 }
 
 function capErrors(errors: RecordError[]): { errors: RecordError[]; errorsTruncated?: true } {
   const sorted = [...errors].sort((a, b) => a.index - b.index);
-  return sorted.length > MAX_ERRORS ? { errors: sorted.slice(0, MAX_ERRORS), errorsTruncated: true } : { errors: sorted };
+  return sorted.length > MAX_ERRORS
+    ? { errors: sorted.slice(0, MAX_ERRORS), errorsTruncated: true }
+    : { errors: sorted };
 }
 
 const num = z.coerce.number();
@@ -124,7 +139,10 @@ const alertsQuery = z.object({
   ...rangeParams,
 });
 const modelParam = z.object({ id: z.string().min(1).max(200) });
-const referenceQuery = z.object({ modelId: z.string().min(1).max(200).optional(), name: z.string().max(200).optional() });
+const referenceQuery = z.object({
+  modelId: z.string().min(1).max(200).optional(),
+  name: z.string().max(200).optional(),
+});
 const windowBody = z.object({ modelId: z.string().min(1).max(200) }).passthrough();
 const datasetBody = z.object({
   modelId: z.string().min(1).max(200),
@@ -222,8 +240,11 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
       const errors = [...decoded.errors, ...v.errors.filter((e) => !badLines.has(e.index))];
       let accepted = 0;
       v.rows.forEach((row, i) => {
-        if (found.has(row.id)) accepted++;
-        else errors.push({ index: v.indices[i]!, field: 'id', message: `no inference record with id "${row.id}"` });
+        if (found.has(row.id)) {
+          accepted++;
+        } else {
+          errors.push({ index: v.indices[i]!, field: 'id', message: `no inference record with id "${row.id}"` });
+        }
       });
       const rejected = decoded.items.length - accepted;
       return reply.code(rejected > 0 ? 207 : 200).send({ accepted, rejected, ...capErrors(errors) });
@@ -235,7 +256,14 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
       const { id } = parse(modelParam, req.params, 'id');
       const { config, updatedMs } = await store.modelConfig(id);
       const model = (await store.models()).find((m) => m.modelId === id);
-      const latest = await store.results({ modelId: id, bucketSizeMs: cfg.bucketMs, fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, feature: null, latestOnly: true });
+      const latest = await store.results({
+        modelId: id,
+        bucketSizeMs: cfg.bucketMs,
+        fromMs: 0,
+        toMs: Number.MAX_SAFE_INTEGER,
+        feature: null,
+        latestOnly: true,
+      });
       if (!model && latest.length === 0) {
         return reply.code(404).send({ error: `no drift data or settings for model "${id}"` });
       }
@@ -278,7 +306,10 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
         fromMs: from - cfg.bucketMs + 1,
         toMs: to,
       });
-      const series = new Map<string, { labels: Record<string, string>; threshold: number; points: Array<Record<string, unknown>> }>();
+      const series = new Map<
+        string,
+        { labels: Record<string, string>; threshold: number; points: Array<Record<string, unknown>> }
+      >();
       for (const row of rows) {
         const key = JSON.stringify([row.modelId, row.service, row.driftType, row.feature]);
         const s = series.get(key) ?? { labels: seriesLabels(row), threshold: row.scoreThreshold, points: [] };
@@ -302,7 +333,9 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
         toMs: to,
       });
       const buckets = [...new Set(rows.map((x) => x.bucketMs))].sort((a, b) => a - b);
-      const names = [...new Set(rows.map((x) => (q.driftType === 'all' ? `${x.driftType}:${x.feature}` : x.feature)))].sort();
+      const names = [
+        ...new Set(rows.map((x) => (q.driftType === 'all' ? `${x.driftType}:${x.feature}` : x.feature))),
+      ].sort();
       const bi = new Map(buckets.map((b, i) => [b, i]));
       const scores = names.map(() => buckets.map((): number | null => null));
       const drifted = names.map(() => buckets.map((): boolean | null => null));
@@ -313,7 +346,15 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
         scores[f]![b] = x.score;
         drifted[f]![b] = x.drift;
       }
-      return { modelId: q.modelId, driftType: q.driftType, bucketMs: cfg.bucketMs, buckets, features: names, scores, drift: drifted };
+      return {
+        modelId: q.modelId,
+        driftType: q.driftType,
+        bucketMs: cfg.bucketMs,
+        buckets,
+        features: names,
+        scores,
+        drift: drifted,
+      };
     });
 
     r.get('/api/v1/drift/reference', { config: { scope: 'read' } }, async (req) => {
@@ -336,19 +377,28 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
       let name: string;
       let records: unknown[];
       if (type === 'text/csv' || type === 'application/csv') {
-        if (!q.modelId) throw new HttpError(400, 'modelId: a CSV upload needs ?modelId=');
+        if (!q.modelId) {
+          throw new HttpError(400, 'modelId: a CSV upload needs ?modelId=');
+        }
         modelId = q.modelId;
         name = q.name ?? 'csv upload';
         try {
           records = csvToReferenceItems(text);
         } catch (e) {
-          if (e instanceof BodyError) throw new HttpError(e.status, e.message);
+          if (e instanceof BodyError) {
+            throw new HttpError(e.status, e.message);
+          }
           throw e;
         }
       } else {
         const decoded = items(text, req);
         const first = decoded.items[0];
-        const isWindow = decoded.items.length === 1 && typeof first === 'object' && first !== null && 'type' in first && !('features' in first);
+        const isWindow =
+          decoded.items.length === 1 &&
+          typeof first === 'object' &&
+          first !== null &&
+          'type' in first &&
+          !('features' in first);
         if (isWindow && (first as { type: unknown }).type !== 'dataset') {
           // A fixed or rolling window.
           const w = parse(windowBody, first, 'body');
@@ -364,8 +414,21 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
           name = d.name ?? 'json upload';
           records = d.records;
         } else {
-          if (!q.modelId) throw new HttpError(400, 'modelId: a dataset upload needs ?modelId= (or a JSON body {modelId, type: "dataset", records})');
-          if (decoded.errors.length) throw new HttpError(400, `dataset: ${decoded.errors.slice(0, 10).map((e) => `#${e.index}: ${e.message}`).join('; ')}`);
+          if (!q.modelId) {
+            throw new HttpError(
+              400,
+              'modelId: a dataset upload needs ?modelId= (or a JSON body {modelId, type: "dataset", records})'
+            );
+          }
+          if (decoded.errors.length) {
+            throw new HttpError(
+              400,
+              `dataset: ${decoded.errors
+                .slice(0, 10)
+                .map((e) => `#${e.index}: ${e.message}`)
+                .join('; ')}`
+            );
+          }
           modelId = q.modelId;
           name = q.name ?? 'upload';
           records = decoded.items;
@@ -374,7 +437,12 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
       const datasetId = `ds_${crypto.randomUUID()}`;
       const v = validateReferenceRows(records, modelId, datasetId);
       if (v.rejected > 0) {
-        return reply.code(400).send({ error: `dataset: ${v.rejected} of ${records.length} rows are invalid; nothing was stored`, ...capErrors(v.errors) });
+        return reply
+          .code(400)
+          .send({
+            error: `dataset: ${v.rejected} of ${records.length} rows are invalid; nothing was stored`,
+            ...capErrors(v.errors),
+          });
       }
       await store.putDataset(datasetId, modelId, name, v.rows, cfg.now());
       const { config } = await store.modelConfig(modelId);
@@ -385,21 +453,39 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
 
     r.get('/api/v1/drift/alerts', { config: { scope: 'read' } }, async (req) => {
       const q = parse(alertsQuery, req.query, 'query');
-      const alerts = await store.alerts({ state: q.state, modelId: q.modelId || undefined, driftType: q.driftType, fromMs: q.from, toMs: q.to, limit: q.limit });
+      const alerts = await store.alerts({
+        state: q.state,
+        modelId: q.modelId || undefined,
+        driftType: q.driftType,
+        fromMs: q.from,
+        toMs: q.to,
+        limit: q.limit,
+      });
       return { alerts: alerts.map(alertJson) };
     });
 
     r.post('/api/v1/drift/alerts/:id/resolve', { config: { scope: 'admin' } }, async (req, reply) => {
       const { id } = parse(modelParam, req.params, 'id');
       const done = await store.resolveAlertManually(id, cfg.now());
-      if (done) return { alert: alertJson(done) };
+      if (done) {
+        return { alert: alertJson(done) };
+      }
       const a = await store.alert(id);
-      return a ? reply.code(409).send({ error: `alert ${id} is already resolved`, alert: alertJson(a) }) : reply.code(404).send({ error: `alert ${id} not found` });
+      return a
+        ? reply.code(409).send({ error: `alert ${id} is already resolved`, alert: alertJson(a) })
+        : reply.code(404).send({ error: `alert ${id} not found` });
     });
 
     r.get('/api/v1/alerts', { config: { scope: 'read' } }, async (req) => {
       const q = parse(alertsQuery, req.query, 'query');
-      const alerts = await store.alerts({ state: q.state, modelId: q.modelId || undefined, driftType: q.driftType, fromMs: q.from, toMs: q.to, limit: q.limit });
+      const alerts = await store.alerts({
+        state: q.state,
+        modelId: q.modelId || undefined,
+        driftType: q.driftType,
+        fromMs: q.from,
+        toMs: q.to,
+        limit: q.limit,
+      });
       return { alerts: alerts.map(alertJson) };
     });
 

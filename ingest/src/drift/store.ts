@@ -197,16 +197,25 @@ function sampleFrom(r: Row): SampleRow {
 }
 
 function appendStr(a: DuckDBAppender, v: string | null): void {
-  if (v === null) a.appendNull();
-  else a.appendVarchar(v);
+  if (v === null) {
+    a.appendNull();
+  } else {
+    a.appendVarchar(v);
+  }
 }
 function appendDbl(a: DuckDBAppender, v: number | null): void {
-  if (v === null) a.appendNull();
-  else a.appendDouble(v);
+  if (v === null) {
+    a.appendNull();
+  } else {
+    a.appendDouble(v);
+  }
 }
 function appendBlob(a: DuckDBAppender, v: Uint8Array | null): void {
-  if (v === null) a.appendNull();
-  else a.appendBlob(v);
+  if (v === null) {
+    a.appendNull();
+  } else {
+    a.appendBlob(v);
+  }
 }
 
 const SAMPLE_COLS = 'features, pred_class, pred_value, pred_prob';
@@ -233,17 +242,22 @@ export class DriftStore {
     const spansCatalog = String((await DriftStore.rowsOn(w, 'SELECT current_database() AS c', []))[0]?.c ?? 'main');
     const file = path.join(dataDir, DRIFT_DB_FILE).replace(/'/g, "''");
     await w.run(`ATTACH IF NOT EXISTS '${file}' AS ${CATALOG}`);
-    const use = async (c: DuckDBConnection) => {
+    const inCatalog = async (c: DuckDBConnection) => {
       await c.run(`USE ${CATALOG}`);
       return c;
     };
-    await use(w);
+    await inCatalog(w);
     for (const sql of DRIFT_DDL) {
       await w.run(sql);
     }
     await w.run(`CHECKPOINT ${CATALOG}`);
     const quote = (x: string) => `"${x.replace(/"/g, '""')}"`;
-    return new DriftStore(w, await use(await db.connect()), await use(await db.connect()), `${quote(spansCatalog)}.spans`);
+    return new DriftStore(
+      w,
+      await inCatalog(await db.connect()),
+      await inCatalog(await db.connect()),
+      `${quote(spansCatalog)}.spans`
+    );
   }
 
   /** Folds the drift database's WAL into its file (the evaluation does this after each run). */
@@ -313,8 +327,11 @@ export class DriftStore {
           appendDbl(a, r.predProb);
           appendStr(a, r.labelClass);
           appendDbl(a, r.labelValue);
-          if (r.labelClass !== null || r.labelValue !== null) a.appendBigInt(BigInt(nowMs));
-          else a.appendNull();
+          if (r.labelClass !== null || r.labelValue !== null) {
+            a.appendBigInt(BigInt(nowMs));
+          } else {
+            a.appendNull();
+          }
           appendBlob(a, r.embedding ? encodeEmbedding(r.embedding) : null);
           a.appendVarchar(r.source);
           appendStr(a, r.traceId);
@@ -368,7 +385,10 @@ export class DriftStore {
    * Sets labels by record id (in one transaction). Returns the ids found and the (model, time)
    * of each updated record so evaluated buckets can be recomputed.
    */
-  async applyLabels(rows: readonly LabelRow[], nowMs: number): Promise<{ found: Set<string>; touched: Array<{ modelId: string; tsMs: number }> }> {
+  async applyLabels(
+    rows: readonly LabelRow[],
+    nowMs: number
+  ): Promise<{ found: Set<string>; touched: Array<{ modelId: string; tsMs: number }> }> {
     if (rows.length === 0) {
       return { found: new Set(), touched: [] };
     }
@@ -419,7 +439,9 @@ export class DriftStore {
     });
   }
 
-  async models(): Promise<Array<{ modelId: string; firstMs: number | null; lastMs: number | null; records: number; configured: boolean }>> {
+  async models(): Promise<
+    Array<{ modelId: string; firstMs: number | null; lastMs: number | null; records: number; configured: boolean }>
+  > {
     const rows = await this.apiRows(
       `SELECT coalesce(s.model_id, m.model_id) AS model_id, s.first_ms, s.last_ms, coalesce(s.records, 0) AS records,
               m.model_id IS NOT NULL AS configured
@@ -456,7 +478,10 @@ export class DriftStore {
     return rows.map((r) => ({ modelId: String(r.model_id), n: num(r.n) }));
   }
 
-  async llmModelsInWindow(fromMs: number, toMs: number): Promise<Array<{ modelId: string; service: string; n: number }>> {
+  async llmModelsInWindow(
+    fromMs: number,
+    toMs: number
+  ): Promise<Array<{ modelId: string; service: string; n: number }>> {
     const rows = await this.evalRows(
       `SELECT coalesce(response_model, request_model) AS model, service, count(*) AS n FROM ${this.spans}
        WHERE start_ns >= $1 AND start_ns < $2 AND span_kind = 'llm' AND coalesce(response_model, request_model) IS NOT NULL
@@ -500,7 +525,14 @@ export class DriftStore {
   }
 
   /** Which of these buckets already have a stored sample. */
-  async sampledBuckets(source: 'inference' | 'llm', modelId: string, service: string, bucketSizeMs: number, fromMs: number, toMs: number): Promise<Set<number>> {
+  async sampledBuckets(
+    source: 'inference' | 'llm',
+    modelId: string,
+    service: string,
+    bucketSizeMs: number,
+    fromMs: number,
+    toMs: number
+  ): Promise<Set<number>> {
     const rows = await this.evalRows(
       `SELECT bucket_ms FROM drift_sampled WHERE source = $1 AND model_id = $2 AND service = $3 AND bucket_size_ms = $4
        AND bucket_ms >= $5 AND bucket_ms < $6`,
@@ -510,7 +542,12 @@ export class DriftStore {
   }
 
   /** Record counts per bucket in [from, to) (to find the buckets worth sampling). */
-  async inferenceCountsByBucket(modelId: string, bucketSizeMs: number, fromMs: number, toMs: number): Promise<Map<number, number>> {
+  async inferenceCountsByBucket(
+    modelId: string,
+    bucketSizeMs: number,
+    fromMs: number,
+    toMs: number
+  ): Promise<Map<number, number>> {
     const rows = await this.evalRows(
       `SELECT ts_ms // $4 * $4 AS b, count(*) AS n FROM inferences WHERE model_id = $1 AND ts_ms >= $2 AND ts_ms < $3 GROUP BY b`,
       [modelId, fromMs, toMs, bucketSizeMs]
@@ -518,7 +555,13 @@ export class DriftStore {
     return new Map(rows.map((r) => [num(r.b), num(r.n)]));
   }
 
-  async llmCountsByBucket(modelId: string, service: string, bucketSizeMs: number, fromMs: number, toMs: number): Promise<Map<number, number>> {
+  async llmCountsByBucket(
+    modelId: string,
+    service: string,
+    bucketSizeMs: number,
+    fromMs: number,
+    toMs: number
+  ): Promise<Map<number, number>> {
     const rows = await this.evalRows(
       `SELECT start_ns // 1000000 // $5 * $5 AS b, count(*) AS n FROM ${this.spans}
        WHERE start_ns >= $3 AND start_ns < $4 AND span_kind = 'llm' AND coalesce(response_model, request_model) = $1 AND service = $2
@@ -532,11 +575,20 @@ export class DriftStore {
    * Takes and stores the per-bucket samples of a model's records: `limit` records and, apart,
    * `embeddingLimit` embeddings drawn from the records that have one (idempotent: replaces).
    */
-  async storeInferenceSample(modelId: string, bucketSizeMs: number, bucketMs: number, limit: number, embeddingLimit: number): Promise<number> {
+  async storeInferenceSample(
+    modelId: string,
+    bucketSizeMs: number,
+    bucketMs: number,
+    limit: number,
+    embeddingLimit: number
+  ): Promise<number> {
     return this.write(async (c) => {
       const key = [modelId, bucketSizeMs, bucketMs];
       await c.run('DELETE FROM drift_samples WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms = $3', key);
-      await c.run('DELETE FROM drift_embedding_samples WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms = $3', key);
+      await c.run(
+        'DELETE FROM drift_embedding_samples WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms = $3',
+        key
+      );
       const r = await c.run(
         `INSERT INTO drift_samples SELECT model_id, $2, $3, hash(id) AS h, ${SAMPLE_COLS} FROM inferences
          WHERE model_id = $1 AND ts_ms >= $3 AND ts_ms < $3 + $2 ORDER BY h LIMIT $4`,
@@ -548,12 +600,25 @@ export class DriftStore {
         [...key, embeddingLimit]
       );
       const n = Number(r.rowsChanged);
-      await c.run('INSERT OR REPLACE INTO drift_sampled VALUES ($1, $2, $3, $4, $5, $6)', ['inference', modelId, '', bucketSizeMs, bucketMs, n]);
+      await c.run('INSERT OR REPLACE INTO drift_sampled VALUES ($1, $2, $3, $4, $5, $6)', [
+        'inference',
+        modelId,
+        '',
+        bucketSizeMs,
+        bucketMs,
+        n,
+      ]);
       return n;
     });
   }
 
-  async storeLlmSample(modelId: string, service: string, bucketSizeMs: number, bucketMs: number, limit: number): Promise<number> {
+  async storeLlmSample(
+    modelId: string,
+    service: string,
+    bucketSizeMs: number,
+    bucketMs: number,
+    limit: number
+  ): Promise<number> {
     return this.write(async (c) => {
       await c.run(
         'DELETE FROM drift_llm_samples WHERE model_id = $1 AND service = $2 AND bucket_size_ms = $3 AND bucket_ms = $4',
@@ -564,16 +629,37 @@ export class DriftStore {
          FROM ${this.spans} WHERE start_ns >= $5 AND start_ns < $6 AND span_kind = 'llm'
            AND coalesce(response_model, request_model) = $1 AND service = $2
          ORDER BY h LIMIT $7`,
-        [modelId, service, bucketSizeMs, bucketMs, BigInt(bucketMs) * 1_000_000n, BigInt(bucketMs + bucketSizeMs) * 1_000_000n, limit]
+        [
+          modelId,
+          service,
+          bucketSizeMs,
+          bucketMs,
+          BigInt(bucketMs) * 1_000_000n,
+          BigInt(bucketMs + bucketSizeMs) * 1_000_000n,
+          limit,
+        ]
       );
       const n = Number(r.rowsChanged);
-      await c.run('INSERT OR REPLACE INTO drift_sampled VALUES ($1, $2, $3, $4, $5, $6)', ['llm', modelId, service, bucketSizeMs, bucketMs, n]);
+      await c.run('INSERT OR REPLACE INTO drift_sampled VALUES ($1, $2, $3, $4, $5, $6)', [
+        'llm',
+        modelId,
+        service,
+        bucketSizeMs,
+        bucketMs,
+        n,
+      ]);
       return n;
     });
   }
 
   /** The union of stored bucket samples in [from, to), subsampled to `limit` rows by hash. */
-  async storedInferenceSamples(modelId: string, bucketSizeMs: number, fromMs: number, toMs: number, limit: number): Promise<SampleRow[]> {
+  async storedInferenceSamples(
+    modelId: string,
+    bucketSizeMs: number,
+    fromMs: number,
+    toMs: number,
+    limit: number
+  ): Promise<SampleRow[]> {
     const rows = await this.evalRows(
       `SELECT ${SAMPLE_COLS}, NULL AS embedding FROM drift_samples
        WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms >= $3 AND bucket_ms < $4 ORDER BY h LIMIT $5`,
@@ -582,7 +668,13 @@ export class DriftStore {
     return rows.map(sampleFrom);
   }
 
-  async storedSampleEmbeddings(modelId: string, bucketSizeMs: number, fromMs: number, toMs: number, limit: number): Promise<Float32Array[]> {
+  async storedSampleEmbeddings(
+    modelId: string,
+    bucketSizeMs: number,
+    fromMs: number,
+    toMs: number,
+    limit: number
+  ): Promise<Float32Array[]> {
     const rows = await this.evalRows(
       `SELECT embedding FROM drift_embedding_samples WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms >= $3 AND bucket_ms < $4
        ORDER BY h LIMIT $5`,
@@ -591,7 +683,13 @@ export class DriftStore {
     return rows.map((r) => decodeEmbedding(r.embedding)).filter((e): e is Float32Array => e !== null);
   }
 
-  async llmSample(modelId: string, service: string, fromMs: number, toMs: number, limit: number): Promise<LlmSampleRow[]> {
+  async llmSample(
+    modelId: string,
+    service: string,
+    fromMs: number,
+    toMs: number,
+    limit: number
+  ): Promise<LlmSampleRow[]> {
     const rows = await this.evalRows(
       `SELECT ${LLM_SAMPLE_SELECT} FROM ${this.spans} WHERE start_ns >= $3 AND start_ns < $4 AND span_kind = 'llm'
          AND coalesce(response_model, request_model) = $1 AND service = $2 ORDER BY h LIMIT $5`,
@@ -600,7 +698,14 @@ export class DriftStore {
     return rows.map(llmFrom);
   }
 
-  async storedLlmSamples(modelId: string, service: string, bucketSizeMs: number, fromMs: number, toMs: number, limit: number): Promise<LlmSampleRow[]> {
+  async storedLlmSamples(
+    modelId: string,
+    service: string,
+    bucketSizeMs: number,
+    fromMs: number,
+    toMs: number,
+    limit: number
+  ): Promise<LlmSampleRow[]> {
     const rows = await this.evalRows(
       `SELECT * FROM drift_llm_samples WHERE model_id = $1 AND service = $2 AND bucket_size_ms = $3
          AND bucket_ms >= $4 AND bucket_ms < $5 ORDER BY h LIMIT $6`,
@@ -611,10 +716,22 @@ export class DriftStore {
 
   // ---- reference datasets --------------------------------------------------------------------
 
-  async putDataset(datasetId: string, modelId: string, name: string, rows: readonly InferenceRow[], nowMs: number): Promise<void> {
+  async putDataset(
+    datasetId: string,
+    modelId: string,
+    name: string,
+    rows: readonly InferenceRow[],
+    nowMs: number
+  ): Promise<void> {
     await this.write(async (c) => {
       await c.run('DELETE FROM drift_dataset_rows WHERE dataset_id = $1', [datasetId]);
-      await c.run('INSERT OR REPLACE INTO drift_datasets VALUES ($1, $2, $3, $4, $5)', [datasetId, modelId, name, rows.length, nowMs]);
+      await c.run('INSERT OR REPLACE INTO drift_datasets VALUES ($1, $2, $3, $4, $5)', [
+        datasetId,
+        modelId,
+        name,
+        rows.length,
+        nowMs,
+      ]);
       const a = await c.createAppender('drift_dataset_rows');
       try {
         rows.forEach((r, i) => {
@@ -636,10 +753,18 @@ export class DriftStore {
     });
   }
 
-  async dataset(datasetId: string): Promise<{ datasetId: string; modelId: string; name: string; rowCount: number; createdMs: number } | null> {
+  async dataset(
+    datasetId: string
+  ): Promise<{ datasetId: string; modelId: string; name: string; rowCount: number; createdMs: number } | null> {
     const r = (await this.apiRows('SELECT * FROM drift_datasets WHERE dataset_id = $1', [datasetId]))[0];
     return r
-      ? { datasetId: String(r.dataset_id), modelId: String(r.model_id), name: String(r.name), rowCount: num(r.row_count), createdMs: num(r.created_ms) }
+      ? {
+          datasetId: String(r.dataset_id),
+          modelId: String(r.model_id),
+          name: String(r.name),
+          rowCount: num(r.row_count),
+          createdMs: num(r.created_ms),
+        }
       : null;
   }
 
@@ -670,7 +795,9 @@ export class DriftStore {
        FROM ${where} AND pred_value IS NOT NULL AND label_value IS NOT NULL`,
       values
     );
-    const confusion = conf.map((r) => [String(r.pred_class), String(r.label_class), num(r.n)] as [string, string, number]);
+    const confusion = conf.map(
+      (r) => [String(r.pred_class), String(r.label_class), num(r.n)] as [string, string, number]
+    );
     const g = reg[0] ?? {};
     const regN = num(g.n);
     return {
@@ -686,7 +813,12 @@ export class DriftStore {
   }
 
   /** Quality counts per bucket of a model's labelled records in [from, to) (two grouped scans). */
-  async qualityByBucket(modelId: string, bucketSizeMs: number, fromMs: number, toMs: number): Promise<Map<number, QualityStats>> {
+  async qualityByBucket(
+    modelId: string,
+    bucketSizeMs: number,
+    fromMs: number,
+    toMs: number
+  ): Promise<Map<number, QualityStats>> {
     const where = 'inferences WHERE model_id = $1 AND ts_ms >= $2 AND ts_ms < $3';
     const values = [modelId, fromMs, toMs, bucketSizeMs];
     const conf = await this.evalRows(
@@ -721,22 +853,35 @@ export class DriftStore {
     return out;
   }
 
-  async putBucketStatsMany(modelId: string, bucketSizeMs: number, items: ReadonlyArray<[number, QualityStats]>): Promise<void> {
+  async putBucketStatsMany(
+    modelId: string,
+    bucketSizeMs: number,
+    items: ReadonlyArray<[number, QualityStats]>
+  ): Promise<void> {
     if (items.length === 0) {
       return;
     }
     await this.write(async (c) => {
-      await c.run('INSERT OR REPLACE INTO drift_bucket_stats SELECT $1, $2, unnest($3::BIGINT[]), unnest($4::VARCHAR[])::JSON', [
-        modelId,
-        bucketSizeMs,
-        listValue(items.map(([b]) => BigInt(b))),
-        listValue(items.map(([, s]) => JSON.stringify(s))),
-      ]);
+      await c.run(
+        'INSERT OR REPLACE INTO drift_bucket_stats SELECT $1, $2, unnest($3::BIGINT[]), unnest($4::VARCHAR[])::JSON',
+        [
+          modelId,
+          bucketSizeMs,
+          listValue(items.map(([b]) => BigInt(b))),
+          listValue(items.map(([, s]) => JSON.stringify(s))),
+        ]
+      );
     });
   }
 
   /** Marks buckets without records as sampled (so they are not looked at again). */
-  async markSampledEmpty(source: 'inference' | 'llm', modelId: string, service: string, bucketSizeMs: number, buckets: readonly number[]): Promise<void> {
+  async markSampledEmpty(
+    source: 'inference' | 'llm',
+    modelId: string,
+    service: string,
+    bucketSizeMs: number,
+    buckets: readonly number[]
+  ): Promise<void> {
     if (buckets.length === 0) {
       return;
     }
@@ -752,7 +897,12 @@ export class DriftStore {
   }
 
   /** Stored per-bucket quality counts in [from, to). */
-  async bucketStats(modelId: string, bucketSizeMs: number, fromMs: number, toMs: number): Promise<Map<number, QualityStats>> {
+  async bucketStats(
+    modelId: string,
+    bucketSizeMs: number,
+    fromMs: number,
+    toMs: number
+  ): Promise<Map<number, QualityStats>> {
     const rows = await this.evalRows(
       'SELECT bucket_ms, stats FROM drift_bucket_stats WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms >= $3 AND bucket_ms < $4',
       [modelId, bucketSizeMs, fromMs, toMs]
@@ -762,18 +912,31 @@ export class DriftStore {
 
   async putBucketStats(modelId: string, bucketSizeMs: number, bucketMs: number, stats: QualityStats): Promise<void> {
     await this.write(async (c) => {
-      await c.run('INSERT OR REPLACE INTO drift_bucket_stats VALUES ($1, $2, $3, $4)', [modelId, bucketSizeMs, bucketMs, JSON.stringify(stats)]);
+      await c.run('INSERT OR REPLACE INTO drift_bucket_stats VALUES ($1, $2, $3, $4)', [
+        modelId,
+        bucketSizeMs,
+        bucketMs,
+        JSON.stringify(stats),
+      ]);
     });
   }
 
   /** Labels changed: forget the quality counts of these buckets and mark evaluated ones for recomputation. */
-  async markLabelsChanged(items: ReadonlyArray<{ modelId: string; bucketMs: number }>, bucketSizeMs: number, cursorMs: number | null): Promise<void> {
+  async markLabelsChanged(
+    items: ReadonlyArray<{ modelId: string; bucketMs: number }>,
+    bucketSizeMs: number,
+    cursorMs: number | null
+  ): Promise<void> {
     if (items.length === 0) {
       return;
     }
     await this.write(async (c) => {
       for (const it of items) {
-        await c.run('DELETE FROM drift_bucket_stats WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms = $3', [it.modelId, bucketSizeMs, it.bucketMs]);
+        await c.run('DELETE FROM drift_bucket_stats WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms = $3', [
+          it.modelId,
+          bucketSizeMs,
+          it.bucketMs,
+        ]);
         if (cursorMs !== null && it.bucketMs <= cursorMs) {
           await c.run('INSERT OR IGNORE INTO drift_dirty VALUES ($1, $2, $3)', [it.modelId, bucketSizeMs, it.bucketMs]);
         }
@@ -791,7 +954,11 @@ export class DriftStore {
 
   async clearDirty(modelId: string, bucketSizeMs: number, bucketMs: number): Promise<void> {
     await this.write(async (c) => {
-      await c.run('DELETE FROM drift_dirty WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms = $3', [modelId, bucketSizeMs, bucketMs]);
+      await c.run('DELETE FROM drift_dirty WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms = $3', [
+        modelId,
+        bucketSizeMs,
+        bucketMs,
+      ]);
     });
   }
 
@@ -811,7 +978,13 @@ export class DriftStore {
   // ---- results and alerts --------------------------------------------------------------------
 
   /** Results of one (model, service, type) at buckets >= fromMs, oldest first. */
-  async resultsFrom(modelId: string, service: string, driftType: string, bucketSizeMs: number, fromMs: number): Promise<ResultRow[]> {
+  async resultsFrom(
+    modelId: string,
+    service: string,
+    driftType: string,
+    bucketSizeMs: number,
+    fromMs: number
+  ): Promise<ResultRow[]> {
     const rows = await this.evalRows(
       `SELECT * FROM drift_results WHERE model_id = $1 AND service = $2 AND drift_type = $3 AND bucket_size_ms = $4 AND bucket_ms >= $5
        ORDER BY bucket_ms, feature`,
@@ -821,7 +994,13 @@ export class DriftStore {
   }
 
   /** The latest alertable result of each series of (model, service, type) before `beforeMs` (the hysteresis state). */
-  async lastStates(modelId: string, service: string, driftType: string, bucketSizeMs: number, beforeMs: number): Promise<Map<string, ResultRow>> {
+  async lastStates(
+    modelId: string,
+    service: string,
+    driftType: string,
+    bucketSizeMs: number,
+    beforeMs: number
+  ): Promise<Map<string, ResultRow>> {
     const rows = await this.evalRows(
       `SELECT * FROM drift_results WHERE model_id = $1 AND service = $2 AND drift_type = $3 AND bucket_size_ms = $4
          AND bucket_ms < $5 AND alertable
@@ -843,7 +1022,7 @@ export class DriftStore {
    * Replaces results of (model, service, type) in [fromMs, toMs) with `rows` and writes alert
    * changes, for several such keys in one transaction (re-running a bucket never duplicates).
    */
-  async replaceResults(batches: ReadonlyArray<ResultBatch>): Promise<void> {
+  async replaceResults(batches: readonly ResultBatch[]): Promise<void> {
     if (batches.length === 0) {
       return;
     }
@@ -892,43 +1071,65 @@ export class DriftStore {
         for (const al of alerts.upsert) {
           // Resolved by hand while this evaluation ran: the hand wins.
           const cur = await DriftStore.rowsOn(c, 'SELECT resolved_by FROM drift_alerts WHERE id = $1', [al.id]);
-          if (cur[0]?.resolved_by === 'manual' && al.resolvedBy !== 'manual') continue;
-          await c.run('INSERT OR REPLACE INTO drift_alerts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)', [
-            al.id,
-            al.modelId,
-            al.service,
-            al.driftType,
-            al.feature,
-            al.bucketSizeMs,
-            al.state,
-            al.openedMs,
-            al.openBucketMs,
-            al.resolvedMs,
-            al.resolveBucketMs,
-            al.resolvedBy,
-            al.score,
-            al.peakScore,
-            al.threshold,
-            al.updatedMs,
-          ]);
+          if (cur[0]?.resolved_by === 'manual' && al.resolvedBy !== 'manual') {
+            continue;
+          }
+          await c.run(
+            'INSERT OR REPLACE INTO drift_alerts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
+            [
+              al.id,
+              al.modelId,
+              al.service,
+              al.driftType,
+              al.feature,
+              al.bucketSizeMs,
+              al.state,
+              al.openedMs,
+              al.openBucketMs,
+              al.resolvedMs,
+              al.resolveBucketMs,
+              al.resolvedBy,
+              al.score,
+              al.peakScore,
+              al.threshold,
+              al.updatedMs,
+            ]
+          );
         }
       }
     });
   }
 
-  async alerts(f: { state?: 'active' | 'resolved' | 'all'; modelId?: string; driftType?: string; fromMs?: number; toMs?: number; limit?: number }): Promise<AlertRow[]> {
+  async alerts(f: {
+    state?: 'active' | 'resolved' | 'all';
+    modelId?: string;
+    driftType?: string;
+    fromMs?: number;
+    toMs?: number;
+    limit?: number;
+  }): Promise<AlertRow[]> {
     const conds: string[] = ['true'];
     const values: DuckDBValue[] = [];
     const add = (v: DuckDBValue) => {
       values.push(v);
       return `$${values.length}`;
     };
-    if (f.state && f.state !== 'all') conds.push(`state = ${add(f.state)}`);
-    if (f.modelId) conds.push(`model_id = ${add(f.modelId)}`);
-    if (f.driftType && f.driftType !== 'all') conds.push(`drift_type = ${add(f.driftType)}`);
+    if (f.state && f.state !== 'all') {
+      conds.push(`state = ${add(f.state)}`);
+    }
+    if (f.modelId) {
+      conds.push(`model_id = ${add(f.modelId)}`);
+    }
+    if (f.driftType && f.driftType !== 'all') {
+      conds.push(`drift_type = ${add(f.driftType)}`);
+    }
     // Overlap with the range: opened before its end and not resolved before its start.
-    if (f.toMs !== undefined) conds.push(`opened_ms <= ${add(f.toMs)}`);
-    if (f.fromMs !== undefined) conds.push(`(resolved_ms IS NULL OR resolved_ms >= ${add(f.fromMs)})`);
+    if (f.toMs !== undefined) {
+      conds.push(`opened_ms <= ${add(f.toMs)}`);
+    }
+    if (f.fromMs !== undefined) {
+      conds.push(`(resolved_ms IS NULL OR resolved_ms >= ${add(f.fromMs)})`);
+    }
     const rows = await this.apiRows(
       `SELECT * FROM drift_alerts WHERE ${conds.join(' AND ')} ORDER BY opened_ms DESC, id LIMIT ${Math.floor(f.limit ?? 1000)}`,
       values
@@ -970,12 +1171,22 @@ export class DriftStore {
       values.push(v);
       return `$${values.length}`;
     };
-    if (f.modelId) conds.push(`model_id = ${add(f.modelId)}`);
-    if (f.service) conds.push(`service = ${add(f.service)}`);
-    if (f.driftTypes && f.driftTypes.length) conds.push(`drift_type IN (${f.driftTypes.map((t) => add(t)).join(', ')})`);
-    if (f.feature === null) conds.push(`feature = ''`);
-    else if (f.feature !== undefined && f.feature !== '*') conds.push(`feature = ${add(f.feature)}`);
-    else if (f.feature === '*') conds.push(`feature <> ''`);
+    if (f.modelId) {
+      conds.push(`model_id = ${add(f.modelId)}`);
+    }
+    if (f.service) {
+      conds.push(`service = ${add(f.service)}`);
+    }
+    if (f.driftTypes && f.driftTypes.length) {
+      conds.push(`drift_type IN (${f.driftTypes.map((t) => add(t)).join(', ')})`);
+    }
+    if (f.feature === null) {
+      conds.push(`feature = ''`);
+    } else if (f.feature !== undefined && f.feature !== '*') {
+      conds.push(`feature = ${add(f.feature)}`);
+    } else if (f.feature === '*') {
+      conds.push(`feature <> ''`);
+    }
     const latest = f.latestOnly
       ? 'QUALIFY row_number() OVER (PARTITION BY model_id, service, drift_type, feature ORDER BY bucket_ms DESC) = 1'
       : '';

@@ -6,13 +6,28 @@ import { Rng } from './stats/index.js';
 const COUNTRIES = ['DE', 'FR', 'UK', 'US'];
 const NORMAL_MIX = [0.4, 0.3, 0.2, 0.1];
 const SHIFTED_MIX = [0.1, 0.15, 0.25, 0.5];
-const WORDS = ['fast', 'slow', 'great', 'refund', 'late', 'broken', 'love', 'price', 'support', 'delivery', 'again', 'never'];
+const WORDS = [
+  'fast',
+  'slow',
+  'great',
+  'refund',
+  'late',
+  'broken',
+  'love',
+  'price',
+  'support',
+  'delivery',
+  'again',
+  'never',
+];
 
 function pick(rng: Rng, mix: readonly number[]): number {
   let u = rng.uniform();
   for (let i = 0; i < mix.length; i++) {
     u -= mix[i]!;
-    if (u < 0) return i;
+    if (u < 0) {
+      return i;
+    }
   }
   return mix.length - 1;
 }
@@ -78,7 +93,14 @@ export function generateRecords(opts: {
 }
 
 /** OTLP/JSON span specs of LLM calls (normal or shifted behaviour). */
-export function generateLlmSpans(opts: { rng: Rng; model: string; startMs: number; spanMs: number; n: number; shifted: boolean }): Array<{
+export function generateLlmSpans(opts: {
+  rng: Rng;
+  model: string;
+  startMs: number;
+  spanMs: number;
+  n: number;
+  shifted: boolean;
+}): Array<{
   startMs: number;
   durationMs: number;
   attrs: Record<string, string | number | boolean>;

@@ -84,7 +84,10 @@ async function startService(dataDir: string, profileDir: string | null): Promise
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];
-  proc.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => {
+    stderr.push(d.toString());
+    if (process.env.BENCH_SERVICE_STDOUT) process.stderr.write(d);
+  });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const ports = await new Promise<{ httpPort: number; otlpHttpPort: number }>((resolve, reject) => {
     const lines = readline.createInterface({ input: proc.stdout! });
@@ -144,7 +147,8 @@ function post(agent: http.Agent, port: number, body: Buffer): Promise<PostResult
       },
       (res) => {
         res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfterS: Number(res.headers['retry-after'] ?? 1) }));
+        const parts: Buffer[] = []; res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => { if (res.statusCode !== 200 && process.env.BENCH_DEBUG) console.error('429', Buffer.concat(parts).toString('latin1').replace(/[^ -~]/g, '')); resolve({ status: res.statusCode ?? 0, retryAfterS: Number(res.headers['retry-after'] ?? 1) }); });
         res.on('error', reject);
       }
     );

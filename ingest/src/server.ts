@@ -15,6 +15,12 @@ import { registerDriftRoutes, startDrift, type DriftOptions, type DriftService }
 import { DuckDbStorage } from './storage/duckdb.js';
 import { startRetention } from './storage/retention.js';
 
+/**
+ * How long an OTLP/HTTP request waits for queue room before its body is read (then 429): under
+ * overload, clients are slowed by TCP backpressure rather than bounced into retry back-off.
+ */
+const ADMISSION_WAIT_MS = 2_000;
+
 /** The attribute key that makes a span an inference record (drift/otlp.ts), as bytes. */
 const INFERENCE_KEY = Buffer.from('pyflare.model.id');
 
@@ -76,7 +82,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       opts.pricer !== undefined ? opts.pricer : await PriceBook.load({ overrideFile: config.pricesFile });
 
     // DuckDB's default cap is 80% of RAM; the service aims to stay within a few hundred MB.
-    const storage = await DuckDbStorage.open({ dataDir: config.dataDir, memoryLimit: process.env.PYFLARE_DUCKDB_MEMORY_LIMIT ?? '256MB' });
+    const storage = await DuckDbStorage.open({ dataDir: config.dataDir, memoryLimit: process.env.PYFLARE_DUCKDB_MEMORY_LIMIT ?? '192MB', threads: process.env.TMP_THREADS ? Number(process.env.TMP_THREADS) : undefined });
     cleanups.push(() => storage.close());
 
     const intake = await Intake.start({
@@ -118,7 +124,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const shared = config.otlpHttpPort !== 0 && config.otlpHttpPort === config.httpPort;
     let otlp: FastifyInstance = rest;
     if (shared) {
-      await registerOtlpHttp(rest, { exportFn, auth, maxBodyBytes: config.maxBodyBytes, metrics });
+      await registerOtlpHttp(rest, { exportFn, auth, maxBodyBytes: config.maxBodyBytes, metrics, admission: intake, admissionWaitMs: ADMISSION_WAIT_MS });
     } else {
       otlp = Fastify({
         loggerInstance: log.child({ component: 'otlp-http' }),
@@ -126,7 +132,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         bodyLimit: config.maxBodyBytes,
         return503OnClosing: true,
       });
-      await registerOtlpHttp(otlp, { exportFn, auth, maxBodyBytes: config.maxBodyBytes, metrics });
+      await registerOtlpHttp(otlp, { exportFn, auth, maxBodyBytes: config.maxBodyBytes, metrics, admission: intake, admissionWaitMs: ADMISSION_WAIT_MS });
     }
 
     await rest.listen({ host: config.host, port: config.httpPort });

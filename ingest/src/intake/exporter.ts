@@ -14,6 +14,11 @@ import type { Intake, IntakeRequest, PrepareLogged } from './pipeline.js';
 export interface RawRequest {
   format: BodyFormat;
   body: Uint8Array;
+  /**
+   * Queue room the receiver already reserved for this request (Intake.reserve). The exporter
+   * sets `taken` when it takes the reservation over; otherwise the receiver releases it.
+   */
+  reservation?: { bytes: number; taken: boolean };
 }
 
 export type ExportFn = (req: ExportTraceServiceRequest, protocol: 'http' | 'grpc', raw: RawRequest) => Promise<ExportResult>;
@@ -138,10 +143,22 @@ export function createExporter(deps: ExporterDeps): ExportFn {
     let summary: NormalizeSummary;
     const counts = new LlmCounts();
     const receivedNs = BigInt(Date.now()) * 1_000_000n;
+    const bytes = raw.body.byteLength;
     try {
-      deps.intake.admit(raw.body.byteLength);
+      const r = raw.reservation;
+      if (r && !r.taken) {
+        r.taken = true;
+        deps.intake.adjustReservation(bytes - r.bytes);
+      } else {
+        deps.intake.reserveNow(bytes);
+      }
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    try {
       ({ prepared, summary } = prepare(deps, req, receivedNs, counts));
     } catch (e) {
+      deps.intake.release(bytes);
       return Promise.reject(e as Error);
     }
     return submit(deps, { format: raw.format, receivedNs, body: raw.body, prepared }, summary, counts, protocol);

@@ -27,6 +27,17 @@ function req(db: DuckDbStorage, n: number, spec: JsonSpanSpec = {}): IntakeReque
   return { format: e.format, receivedNs: e.receivedNs, body: e.body, prepared };
 }
 
+/** Reserves queue room (as the exporter does) and submits. */
+function submit(intake: Intake, r: IntakeRequest): Promise<void> {
+  try {
+    intake.reserveNow(r.body.byteLength);
+  } catch (e) {
+    r.prepared.spans.release();
+    return Promise.reject(e as Error);
+  }
+  return intake.submit(r);
+}
+
 async function withIntake(
   opts: Partial<Parameters<typeof Intake.start>[0]>,
   fn: (intake: Intake, db: DuckDbStorage, dir: string) => Promise<void>
@@ -54,31 +65,35 @@ async function withIntake(
 describe('Intake', () => {
   it('makes batches durable, applies them, and checkpoints the WAL away', async () => {
     await withIntake({ checkpointIntervalMs: 0 }, async (intake, db, dir) => {
-      await Promise.all([intake.submit(req(db, 3)), intake.submit(req(db, 4)), intake.submit(req(db, 0))]);
+      await Promise.all([submit(intake, req(db, 3)), submit(intake, req(db, 4)), submit(intake, req(db, 0))]);
       await intake.flush();
       assert.equal((await db.status()).spanCount, 7);
       assert.equal(await db.appliedSeq(), 2n);
       assert.equal(intake.queueDepth, 0);
       // The next apply seals and deletes the segment holding seqs 1-2.
-      await intake.submit(req(db, 1));
+      await submit(intake, req(db, 1));
       await intake.flush();
       assert.ok((await walFiles(dir)).length <= 2);
       await intake.close();
       assert.deepEqual(await walFiles(dir), []);
-      await assert.rejects(intake.submit(req(db, 1)), (e: unknown) => e instanceof OverloadedError && e.status === 503);
+      await assert.rejects(submit(intake, req(db, 1)), (e: unknown) => e instanceof OverloadedError && e.status === 503);
     });
   });
 
   it('refuses with 429 when the queue is full but lets an oversized batch through an empty queue', async () => {
     await withIntake({ queueMaxSpans: 10, commitIntervalMs: 60_000 }, async (intake, db) => {
-      await intake.submit(req(db, 25));
-      await assert.rejects(intake.submit(req(db, 1)), (e: unknown) => e instanceof OverloadedError && e.status === 429 && e.retryAfterSeconds === 1);
-      assert.throws(() => intake.admit(10), (e: unknown) => e instanceof OverloadedError && e.status === 429);
+      await submit(intake, req(db, 25));
+      await assert.rejects(submit(intake, req(db, 1)), (e: unknown) => e instanceof OverloadedError && e.status === 429 && e.retryAfterSeconds === 1);
+      assert.throws(() => intake.reserveNow(10), (e: unknown) => e instanceof OverloadedError && e.status === 429);
+      await assert.rejects(intake.reserve(10, 20), (e: unknown) => e instanceof OverloadedError && e.status === 429, 'waits, then refuses');
       assert.equal(intake.queueDepth, 25);
+      // A waiting reservation gets in as soon as the queue drains.
+      const waiting = intake.reserve(10, 10_000);
       await intake.flush();
+      await waiting;
+      intake.release(10);
       assert.equal((await db.status()).spanCount, 25);
-      intake.admit(10);
-      await intake.submit(req(db, 1));
+      await submit(intake, req(db, 1));
     });
   });
 
@@ -100,7 +115,7 @@ describe('Intake', () => {
       await again.close();
       const third = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare });
       assert.equal((await db.status()).spanCount, 11, 'no double apply');
-      await third.submit(req(db, 1));
+      await submit(third, req(db, 1));
       await third.flush();
       assert.equal(await db.appliedSeq(), 3n, 'seqs continue after the replayed ones');
       await third.close();
@@ -114,8 +129,8 @@ describe('Intake', () => {
 describe('retention', () => {
   it('deletes spans older than the retention period', async () => {
     await withIntake({}, async (intake, db) => {
-      await intake.submit(req(db, 1, { startMs: Date.now() - 40 * 86_400_000 }));
-      await intake.submit(req(db, 2));
+      await submit(intake, req(db, 1, { startMs: Date.now() - 40 * 86_400_000 }));
+      await submit(intake, req(db, 2));
       await intake.flush();
       const r = startRetention(db, { days: 30, log, firstRunMs: 3_600_000 });
       try {

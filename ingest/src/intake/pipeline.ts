@@ -11,6 +11,7 @@
 // Memory: queued spans are native DuckDB chunks (outside the V8 heap); the queue is bounded in
 // spans and in request bytes, and refused beyond that (429 + Retry-After) rather than grown.
 import { OverloadedError } from '../errors.js';
+import { Mutex } from '../util/mutex.js';
 import type { PreparedSpans } from '../storage/duckdb.js';
 import type { SpanRow } from '../storage/types.js';
 import { Wal, type BodyFormat, type WalEntry, type WalRecord } from '../wal/wal.js';
@@ -46,7 +47,7 @@ export interface IntakeOptions {
   walDir: string;
   /** Spans acknowledged but not yet applied to DuckDB; beyond it submit() refuses (429). */
   queueMaxSpans: number;
-  /** The same bound in request body bytes (default 64 MiB). */
+  /** The same bound in request body bytes (default 32 MiB; queued spans take ~2-3x that natively). */
   queueMaxBytes?: number;
   commitIntervalMs: number;
   log: IntakeLogger;
@@ -63,6 +64,13 @@ export interface IntakeOptions {
   onCheckpoint?: (seconds: number) => void;
 }
 
+interface Waiter {
+  bytes: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
 interface Queued extends WalEntry {
   prepared: PreparedSpans;
   spans: number;
@@ -71,6 +79,10 @@ interface Queued extends WalEntry {
 
 export class Intake {
   private queue: Queued[] = [];
+  /** Spans in `queue` (durable, waiting for DuckDB). */
+  private queuedSpans = 0;
+  private readonly waiters: Waiter[] = [];
+  private readonly applyLock = new Mutex();
   /** Spans (and body bytes) in the WAL path or queued for DuckDB: what the queue limits bound. */
   private inflight = 0;
   private inflightBytes = 0;
@@ -93,7 +105,7 @@ export class Intake {
     this.checkpointBytes = opts.checkpointBytes ?? 64 * 1024 * 1024;
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 10_000;
     this.maxRowsPerApply = opts.maxRowsPerApply ?? 50_000;
-    this.queueMaxBytes = opts.queueMaxBytes ?? 64 * 1024 * 1024;
+    this.queueMaxBytes = opts.queueMaxBytes ?? Number(process.env.TMP_QBYTES ?? 32 * 1024 * 1024);
   }
 
   /** Opens the WAL, replays what DuckDB lacks, checkpoints, and starts a fresh segment. */
@@ -188,55 +200,129 @@ export class Intake {
     return this.wal.sizeBytes();
   }
 
+  private full(bytes: number): boolean {
+    // An oversized request still goes through an empty queue, or it could never pass.
+    return (
+      (this.inflight > 0 || this.inflightBytes > 0) &&
+      (this.inflight >= this.opts.queueMaxSpans || this.inflightBytes + bytes > this.queueMaxBytes)
+    );
+  }
+
+  private overloaded(): OverloadedError {
+    return new OverloadedError(
+      `intake queue full (${this.inflight} spans, ${Math.round(this.inflightBytes / 1048576)} MiB waiting for storage)`,
+      { status: 429, retryAfterSeconds: 1 }
+    );
+  }
+
   /**
-   * Refuses early (before the request is normalized) when the queue is full or intake is
-   * stopping; submit() checks again with the exact span count.
+   * Reserves room for a request of `bytes` before it is read and normalized. When the queue is
+   * full it waits up to `waitMs` for room (the OTLP/HTTP receiver has not read the body yet, so
+   * a waiting client is held back by TCP and costs no memory), then throws OverloadedError
+   * (429). Waiters are served in arrival order. The reservation belongs to the caller until
+   * submit(); release() it if the request fails before.
    */
-  admit(bytes: number): void {
+  reserve(bytes: number, waitMs = 0): Promise<void> {
+    if (this.closing) {
+      return Promise.reject(new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 }));
+    }
+    if (this.waiters.length === 0 && !this.full(bytes)) {
+      this.inflightBytes += bytes;
+      return Promise.resolve();
+    }
+    if (waitMs <= 0) {
+      return Promise.reject(this.overloaded());
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = {
+        bytes,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          reject(this.overloaded());
+          this.wake();
+        }, waitMs),
+      };
+      this.waiters.push(w);
+    });
+  }
+
+  /** reserve() without waiting, for callers that cannot wait: throws OverloadedError when full. */
+  reserveNow(bytes: number): void {
     if (this.closing) {
       throw new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 });
     }
-    if (this.inflight > 0 && (this.inflight >= this.opts.queueMaxSpans || this.inflightBytes + bytes > this.queueMaxBytes)) {
-      throw new OverloadedError(
-        `intake queue full (${this.inflight} spans, ${Math.round(this.inflightBytes / 1048576)} MiB waiting for storage)`,
-        { status: 429, retryAfterSeconds: 1 }
-      );
+    if (this.waiters.length > 0 || this.full(bytes)) {
+      throw this.overloaded();
+    }
+    this.inflightBytes += bytes;
+  }
+
+  /** Corrects a reservation to the body's real size (a compressed body grows when inflated). */
+  adjustReservation(delta: number): void {
+    this.inflightBytes += delta;
+    if (delta < 0) {
+      this.wake();
+    }
+  }
+
+  /** Gives back a reservation that will not be submitted. */
+  release(bytes: number): void {
+    this.inflightBytes -= bytes;
+    this.wake();
+  }
+
+  /** Lets waiting reservations in, oldest first, while they fit. */
+  private wake(): void {
+    while (this.waiters.length > 0) {
+      const w = this.waiters[0]!;
+      if (this.closing) {
+        this.waiters.shift();
+        clearTimeout(w.timer);
+        w.reject(new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 }));
+        continue;
+      }
+      if (this.full(w.bytes)) {
+        return;
+      }
+      this.waiters.shift();
+      clearTimeout(w.timer);
+      this.inflightBytes += w.bytes;
+      w.resolve();
     }
   }
 
   /**
    * Makes the request durable (WAL + fsync) and queues its spans for DuckDB. Resolves only when
-   * it is on disk. Takes ownership of req.prepared (released on failure too). Throws
-   * OverloadedError when the queue is full or the service is stopping.
+   * it is on disk. Takes ownership of req.prepared (released on failure too) and of the
+   * reservation of req.body's bytes (see reserve()). Throws OverloadedError when the span
+   * bound is exceeded or the service is stopping.
    */
   async submit(req: IntakeRequest): Promise<void> {
     const spans = req.prepared.spans.rows;
-    if (spans === 0) {
+    const bytes = req.body.byteLength;
+    if (spans === 0 || this.closing) {
       req.prepared.spans.release();
-      return;
-    }
-    if (this.closing) {
-      req.prepared.spans.release();
+      this.release(bytes);
+      if (spans === 0) {
+        return;
+      }
       throw new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 });
     }
-    const bytes = req.body.byteLength;
-    // An oversized batch still goes through when the queue is empty, or it could never pass.
-    if (this.inflight > 0 && (this.inflight + spans > this.opts.queueMaxSpans || this.inflightBytes + bytes > this.queueMaxBytes)) {
+    if (this.inflight > 0 && this.inflight + spans > this.opts.queueMaxSpans) {
       req.prepared.spans.release();
-      throw new OverloadedError(
-        `intake queue full (${this.inflight} spans, ${Math.round(this.inflightBytes / 1048576)} MiB waiting for storage)`,
-        { status: 429, retryAfterSeconds: 1 }
-      );
+      this.release(bytes);
+      throw this.overloaded();
     }
     this.inflight += spans;
-    this.inflightBytes += bytes;
     const entry: Queued = { format: req.format, receivedNs: req.receivedNs, body: req.body, prepared: req.prepared, spans, bytes };
     try {
       await this.wal.append(entry);
     } catch (e) {
       this.inflight -= spans;
-      this.inflightBytes -= bytes;
       req.prepared.spans.release();
+      this.release(bytes);
       throw new OverloadedError(`write-ahead log write failed: ${(e as Error).message}`, {
         status: 503,
         retryAfterSeconds: 1,
@@ -250,6 +336,11 @@ export class Intake {
       // The body is on disk now; the queue only needs the prepared spans.
       e.body = EMPTY;
       this.queue.push(e);
+      this.queuedSpans += e.spans;
+    }
+    if (this.applyTimer && this.queuedSpans >= APPLY_NOW_SPANS) {
+      clearTimeout(this.applyTimer);
+      this.applyTimer = null;
     }
     this.scheduleApply();
   }
@@ -258,7 +349,10 @@ export class Intake {
     if (this.applyTimer || this.applying) {
       return;
     }
-    const wait = delayMs ?? Math.max(0, this.lastApplyAt + this.opts.commitIntervalMs - Date.now());
+    // The interval spaces out small applies; a backlog of a few row groups goes at once, so
+    // DuckDB never idles while spans wait.
+    const wait =
+      delayMs ?? (this.queuedSpans >= APPLY_NOW_SPANS ? 0 : Math.max(0, this.lastApplyAt + this.opts.commitIntervalMs - Date.now()));
     this.applyTimer = setTimeout(() => {
       this.applyTimer = null;
       this.applying = this.applyNow().finally(() => {
@@ -270,17 +364,24 @@ export class Intake {
     }, wait);
   }
 
-  /** Applies queued requests (oldest first, up to maxRowsPerApply spans per transaction). */
+  /**
+   * Applies the requests queued now (oldest first, up to maxRowsPerApply spans per transaction;
+   * `all`: in one transaction). Requests queued meanwhile wait for the next run, so a steady
+   * stream never keeps the checkpoint from its turn.
+   */
   private async applyQueued(all: boolean): Promise<void> {
-    while (this.queue.length > 0) {
+    let left = this.queue.length;
+    // At most half the queue's byte budget per transaction: the other half keeps admitting
+    // (and normalizing) requests while DuckDB works, so neither side waits for the other.
+    const maxBytes = this.queueMaxBytes / 2;
+    while (left > 0) {
       let n = 0;
+      let b = 0;
       let k = 0;
-      while (k < this.queue.length && (all || k === 0 || n + this.queue[k]!.spans <= this.maxRowsPerApply)) {
+      while (k < left && (all || k === 0 || (n + this.queue[k]!.spans <= this.maxRowsPerApply && b + this.queue[k]!.bytes <= maxBytes))) {
         n += this.queue[k]!.spans;
+        b += this.queue[k]!.bytes;
         k++;
-        if (!all && n >= this.maxRowsPerApply) {
-          break;
-        }
       }
       const batch = this.queue.slice(0, k);
       const seq = batch[batch.length - 1]!.seq!;
@@ -292,6 +393,8 @@ export class Intake {
       this.opts.onApply?.(n, Number(process.hrtime.bigint() - t0) / 1e9);
       if (process.env.TMP_TRACE) console.error(`apply ${n} spans ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);
       this.queue.splice(0, k);
+      this.queuedSpans -= n;
+      left -= k;
       let bytes = 0;
       for (const q of batch) {
         q.prepared.spans.release();
@@ -301,10 +404,16 @@ export class Intake {
       this.inflightBytes -= bytes;
       this.appliedSeq = seq;
       this.failures = 0;
+      this.wake();
     }
   }
 
-  private async applyNow(): Promise<void> {
+  /** Applies and checkpoints, one run at a time (a timer run and a flush() run never overlap). */
+  private applyNow(): Promise<void> {
+    return this.applyLock.run(() => this.applyRun());
+  }
+
+  private async applyRun(): Promise<void> {
     try {
       await this.applyQueued(false);
       await this.maybeCheckpoint(false);
@@ -366,9 +475,10 @@ export class Intake {
   /** Stops intake (503 from now on), applies and checkpoints everything, closes the WAL. */
   async close(): Promise<void> {
     this.closing = true;
+    this.wake();
     try {
       await this.flush();
-      await this.maybeCheckpoint(true);
+      await this.applyLock.run(() => this.maybeCheckpoint(true));
     } finally {
       if (this.applyTimer) {
         clearTimeout(this.applyTimer);
@@ -388,3 +498,5 @@ export class Intake {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Queued spans that are applied without waiting for the commit interval. */
+const APPLY_NOW_SPANS = 8192;

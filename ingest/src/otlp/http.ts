@@ -24,8 +24,21 @@ const inflate = promisify(zlib.inflate);
 
 type Encoding = 'json' | 'protobuf';
 
+/** Queue admission (Intake): room for a body is reserved before the body is read. */
+export interface OtlpAdmission {
+  reserve(bytes: number, waitMs: number): Promise<void>;
+  release(bytes: number): void;
+}
+
 export interface OtlpHttpOptions {
   exportFn: ExportFn;
+  /**
+   * When set, a request with a Content-Length waits (up to admissionWaitMs) for queue room
+   * before its body is read: under overload clients are slowed down by TCP instead of getting
+   * 429s at once, and waiting costs no memory. Beyond the wait: 429 + Retry-After.
+   */
+  admission?: OtlpAdmission;
+  admissionWaitMs?: number;
   auth: Auth;
   maxBodyBytes: number;
   metrics: ServiceMetrics;
@@ -34,6 +47,7 @@ export interface OtlpHttpOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     otlpEncoding?: Encoding;
+    otlpReservation?: { bytes: number; taken: boolean };
   }
 }
 
@@ -156,13 +170,33 @@ export async function registerOtlpHttp(app: FastifyInstance, opts: OtlpHttpOptio
     // The raw stream is read by our parser, with the size cap, so a gzip bomb never inflates fully.
     otlp.addContentTypeParser('*', (req: FastifyRequest, payload, done) => {
       const enc = (req.headers['content-encoding'] ?? '').toString().trim().toLowerCase();
-      readCapped(payload as Readable, opts.maxBodyBytes, Number(req.headers['content-length'] ?? NaN))
+      const len = Number(req.headers['content-length'] ?? NaN);
+      const admission = opts.admission;
+      const admitted =
+        admission && Number.isSafeInteger(len) && len > 0
+          ? admission.reserve(len, opts.admissionWaitMs ?? 0).then(() => {
+              req.otlpReservation = { bytes: len, taken: false };
+            })
+          : Promise.resolve();
+      admitted
+        .then(() => readCapped(payload as Readable, opts.maxBodyBytes, len))
         .then((raw) => decompress(raw, enc, opts.maxBodyBytes))
         .then(
           (body) => done(null, body),
           (err: Error) => done(err, undefined)
         );
     });
+
+    // A reservation the exporter did not take over (the request failed before) is given back.
+    const releaseReservation = async (req: FastifyRequest) => {
+      const r = req.otlpReservation;
+      if (r && !r.taken) {
+        r.taken = true;
+        opts.admission?.release(r.bytes);
+      }
+    };
+    otlp.addHook('onResponse', releaseReservation);
+    otlp.addHook('onRequestAbort', releaseReservation);
 
     otlp.setErrorHandler((err, req, reply) => {
       const enc = req.otlpEncoding ?? 'json';
@@ -222,6 +256,7 @@ export async function registerOtlpHttp(app: FastifyInstance, opts: OtlpHttpOptio
         const result = await opts.exportFn(enc === 'json' ? decodeTraceRequestJson(body) : new ProtoRequest(body), 'http', {
           format: enc,
           body,
+          reservation: req.otlpReservation,
         });
         opts.metrics.requests.inc({ protocol: 'http', code: '200' });
         if (enc === 'protobuf') {

@@ -101,7 +101,7 @@ async function candidatesSql(db: SqlReader, q: Window, p: Params, extra: { rollu
 
 export async function searchTraces(db: SqlReader, q: TraceSearch): Promise<TraceSummary[]> {
   const p = new Params();
-  const { sql: cand, lo, hi } = await candidatesSql(db, q, p, { rollup: '', raw: '' });
+  const { sql: cand } = await candidatesSql(db, q, p, { rollup: '', raw: '' });
   const key = sortSql(q.sortBy);
   let after = '';
   if (q.after) {
@@ -110,40 +110,40 @@ export async function searchTraces(db: SqlReader, q: TraceSearch): Promise<Trace
     after = `WHERE (${key} < ${k} OR (${key} = ${k} AND trace_id < ${id}))`;
   }
   const limit = Math.max(1, Math.min(10_000, Math.floor(q.limit)));
-  // The page with its details (names, models, counts) from the trace rollup, then its first 50
-  // spans by trace id (the index answers that).
-  const page = await db.rows(
-    `WITH page AS (SELECT * FROM (${cand}) ${after} ORDER BY ${key} DESC, trace_id DESC LIMIT ${lit(limit)})
-     SELECT page.*, d.* EXCLUDE (trace_id) FROM page LEFT JOIN (
-       SELECT trace_id,
-         coalesce(arg_min(root_name, root_start_ns), arg_min(first_name, first_start_ns)) AS root_name,
-         coalesce(arg_min(root_service, root_start_ns), arg_min(first_service, first_start_ns)) AS root_service,
-         list_sort(list_distinct(flatten(list(${setToList('shown_models')})))) AS models,
-         sum(span_n) AS span_count, sum(err_n) AS error_count, sum(in_sum) AS input_tokens, sum(out_sum) AS output_tokens
-       FROM ${TRACE_ROLLUP}
-       WHERE max_start_ns >= ${lit(lo)} AND min_start_ns <= ${lit(hi)} AND trace_id IN (SELECT trace_id FROM page)
-       GROUP BY trace_id) d USING (trace_id)
-     ORDER BY ${key.replace(/start_ns|end_ns|cost_micros/g, (c) => `page.${c}`)} DESC, page.trace_id DESC`,
-    p.values
-  );
+  const page = await db.rows(`SELECT * FROM (${cand}) ${after} ORDER BY ${key} DESC, trace_id DESC LIMIT ${lit(limit)}`, p.values);
   if (page.length === 0) {
     return [];
   }
-  const ids = page.map((r) => str(r.trace_id));
+  // The page's details: names, models and counts from the trace rollup, the first 50 spans from
+  // the spans. Every row of a page trace starts within [earliest start, latest end] of the page,
+  // which keeps both reads to the row groups of that time.
+  const lo2 = page.reduce((m, r) => (big(r.start_ns) < m ? big(r.start_ns) : m), big(page[0]!.start_ns));
+  const hi2 = page.reduce((m, r) => (big(r.end_ns) > m ? big(r.end_ns) : m), big(page[0]!.end_ns));
   const idParams = new Params();
-  const list = ids.map((id) => idParams.add(id)).join(', ');
-  const spans = await db.rows(
-    `SELECT trace_id, list(struct_pack(s := span_id, p := parent_span_id, st := start_ns, d := duration_ns, k := span_kind, c := status_code)
-             ORDER BY start_ns, span_id)[1:50] AS waterfall
-     FROM spans WHERE trace_id IN (${list}) AND start_ns >= ${lit(lo)} AND start_ns <= ${lit(hi)}
+  const list = page.map((r) => idParams.add(str(r.trace_id))).join(', ');
+  const details = await db.rows(
+    `SELECT trace_id,
+       coalesce(arg_min(root_name, root_start_ns), arg_min(first_name, first_start_ns)) AS root_name,
+       coalesce(arg_min(root_service, root_start_ns), arg_min(first_service, first_start_ns)) AS root_service,
+       list_sort(list_distinct(flatten(list(${setToList('shown_models')})))) AS models,
+       sum(span_n) AS span_count, sum(err_n) AS error_count, sum(in_sum) AS input_tokens, sum(out_sum) AS output_tokens
+     FROM ${TRACE_ROLLUP}
+     WHERE max_start_ns >= ${lit(lo2)} AND min_start_ns <= ${lit(hi2)} AND trace_id IN (${list})
      GROUP BY trace_id`,
     idParams.values
   );
-  const byId = new Map(page.map((d) => [str(d.trace_id), d]));
+  const spans = await db.rows(
+    `SELECT trace_id, list(struct_pack(s := span_id, p := parent_span_id, st := start_ns, d := duration_ns, k := span_kind, c := status_code)
+             ORDER BY start_ns, span_id)[1:50] AS waterfall
+     FROM spans WHERE start_ns >= ${lit(lo2)} AND start_ns <= ${lit(hi2)} AND trace_id IN (${list})
+     GROUP BY trace_id`,
+    idParams.values
+  );
+  const detail = new Map(details.map((d) => [str(d.trace_id), d]));
   const wf = new Map(spans.map((w) => [str(w.trace_id), w.waterfall]));
   return page.map((r) => {
     const id = str(r.trace_id);
-    const d = byId.get(id) ?? {};
+    const d = detail.get(id) ?? {};
     return {
       traceId: id,
       startNs: big(r.start_ns),
@@ -407,29 +407,44 @@ export async function aggregate(db: SqlReader, q: AggregateQuery): Promise<Aggre
     const union = parts.map((part) => partSql(q, part, p, false)).join('\nUNION ALL BY NAME\n');
     agg = `SELECT ${[...keyCols, ...finals, 'sum(__n) AS __n'].join(', ')} FROM (${union})${keyCols.length ? ` GROUP BY ${keyCols.join(', ')}` : ''}`;
   }
+  // Time series come back as one row per group with lists of buckets and values: far fewer
+  // values to convert than one row per bucket.
+  const stepped = q.stepMs !== undefined;
+  const vcols = q.measures.map((_, i) => `v${i}`);
+  const outer = (from: string) =>
+    stepped
+      ? `SELECT ${[...groupCols, 'list(b::DOUBLE ORDER BY b) AS b', ...vcols.map((v) => `list(${v} ORDER BY b) AS ${v}`), 'sum(__n) AS __n'].join(', ')}
+         FROM ${from}${groupCols.length ? ` GROUP BY ${groupCols.join(', ')}` : ''}`
+      : `SELECT * FROM ${from}`;
   let sql: string;
-  if (groupCols.length && q.maxGroups !== undefined) {
+  const limited = groupCols.length > 0 && q.maxGroups !== undefined;
+  if (limited) {
     const rank = q.rankBy !== undefined ? `sum(v${lit(q.rankBy)})` : 'sum(__n)';
     sql = `WITH agg AS MATERIALIZED (${agg}),
       groups AS (SELECT ${groupCols.join(', ')}, ${rank} AS __rank FROM agg GROUP BY ALL),
-      top AS (SELECT ${groupCols.join(', ')} FROM groups ORDER BY __rank DESC NULLS LAST, ${groupCols.join(', ')} LIMIT ${lit(q.maxGroups)})
-      SELECT agg.*, (SELECT count(*) FROM groups) AS __groups FROM agg SEMI JOIN top USING (${groupCols.join(', ')})`;
+      top AS (SELECT ${groupCols.join(', ')} FROM groups ORDER BY __rank DESC NULLS LAST, ${groupCols.join(', ')} LIMIT ${lit(q.maxGroups!)}),
+      kept AS (SELECT agg.* FROM agg SEMI JOIN top USING (${groupCols.join(', ')}))
+      SELECT *, (SELECT count(*) FROM groups) AS __groups FROM (${outer('kept')})`;
   } else {
-    sql = agg;
+    sql = `WITH agg AS (${agg}) ${outer('agg')}`;
   }
   const rows = await db.rows(sql, p.values);
-  const out: AggregateRow[] = rows
-    // An aggregate over no rows at all (no GROUP BY) still yields one row; drop it when empty.
-    .filter((r) => keyCols.length > 0 || Number(r.__n ?? 0) > 0)
-    .map((r) => ({
-      bucketMs: q.stepMs !== undefined ? Number(r.b) : null,
-      labels: q.groupBy.map((_, i) => str(r[`g${i}`])),
-      values: q.measures.map((_, i) => num(r[`v${i}`])),
-    }));
+  const out: AggregateRow[] = [];
+  for (const r of rows) {
+    const labels = q.groupBy.map((_, i) => str(r[`g${i}`]));
+    if (stepped) {
+      const bs = (r.b ?? []) as number[];
+      const vs = vcols.map((v) => (r[v] ?? []) as Array<number | null>);
+      bs.forEach((b, k) => out.push({ bucketMs: Number(b), labels, values: vs.map((x) => num(x[k])) }));
+    } else if (keyCols.length > 0 || Number(r.__n ?? 0) > 0) {
+      // An aggregate over no rows at all (no GROUP BY) still yields one row; drop it when empty.
+      out.push({ bucketMs: null, labels, values: vcols.map((v) => num(r[v])) });
+    }
+  }
   let groupCount: number;
   if (groupCols.length === 0) {
     groupCount = out.length ? 1 : 0;
-  } else if (q.maxGroups !== undefined) {
+  } else if (limited) {
     groupCount = rows.length ? Number(rows[0]!.__groups ?? 0) : 0;
   } else {
     groupCount = new Set(out.map((r) => r.labels.join('\u0000'))).size;

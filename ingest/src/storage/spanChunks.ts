@@ -157,6 +157,8 @@ class Chunk {
   /** Per CONST_COLS entry: the value of each row (usually one string shared by all). */
   readonly constVals: string[][] = CONST_COLS.map(() => new Array<string>(CHUNK_ROWS).fill(''));
   readonly constSame: boolean[] = CONST_COLS.map(() => true);
+  /** After seal(): per column number, the value of a column sent as a constant vector. */
+  readonly constants: (string | undefined)[] = [];
   /** finish_reasons: (offset, length) uint64 pairs per row, and the flattened strings. */
   readonly listEntries = new Uint32Array(CHUNK_ROWS * 4);
   listItems: string[] = [];
@@ -295,7 +297,9 @@ class Chunk {
       const vals = this.constVals[k]!;
       if (this.constSame[k]) {
         ddb.vector_reference_value(vec, ddb.create_varchar(vals[0]!));
+        this.constants[CONST_COLS[k]!] = vals[0]!;
       } else {
+        this.constants[CONST_COLS[k]!] = undefined;
         for (let i = 0; i < n; i++) {
           assign(vec, i, vals[i]!);
         }
@@ -339,7 +343,7 @@ export class ChunkPool {
 
   constructor(
     private readonly types: readonly ddb.LogicalType[],
-    private readonly maxIdle = 32
+    private readonly maxIdle = 8
   ) {}
 
   take(): Chunk {
@@ -363,15 +367,109 @@ export class SpanChunks {
     private readonly pool: ChunkPool
   ) {}
 
-  get rawChunks(): ddb.DataChunk[] {
-    return this.chunks.map((c) => c.chunk);
-  }
-
   /** Returns the chunks to the pool; the batch must not be used afterwards. */
   release(): void {
     for (const c of this.chunks) {
       this.pool.give(c);
     }
+  }
+}
+
+// ---- handing chunks to DuckDB ----------------------------------------------------------------
+// The Appender would copy each chunk (append_data_chunk) and then append it to the
+// transaction's storage (flush: statistics, the trace-id index) on the calling thread, which is
+// the JS thread: ~10 us per span there. Instead, `INSERT INTO spans SELECT * FROM
+// pyflare_chunk_scan()` runs on a DuckDB thread and pulls the chunks through a table function,
+// whose callback (on the JS thread) only copies each column's raw vector data: numbers and
+// validity as they are, strings as DuckDB string_t entries, which point into the prepared
+// chunk's string heap (it stays alive until the statement is done; the insert copies the
+// strings into table storage).
+
+const TYPE_VARCHAR = 17;
+const TYPE_LIST = 24;
+const TYPE_BIGINT = 5;
+
+/** Feeds prepared chunks to the table function `name` on one connection. */
+export class ChunkScan {
+  private pending: readonly Chunk[] = [];
+  private next = 0;
+  private readonly widths: number[];
+  private readonly lists: boolean[];
+
+  constructor(
+    readonly name: string,
+    private readonly types: readonly ddb.LogicalType[]
+  ) {
+    const ids = types.map((t) => ddb.get_type_id(t));
+    this.widths = ids.map((id) => (id === TYPE_VARCHAR || id === TYPE_LIST ? 16 : id === TYPE_BIGINT ? 8 : 1));
+    this.lists = ids.map((id) => id === TYPE_LIST);
+  }
+
+  /** Registers the table function on the connection (once). */
+  register(connection: ddb.Connection): void {
+    const tf = ddb.create_table_function();
+    ddb.table_function_set_name(tf, this.name);
+    ddb.table_function_set_bind(tf, (info) => {
+      this.types.forEach((t, i) => ddb.bind_add_result_column(info, CHUNK_COLUMNS[i]!, t));
+    });
+    ddb.table_function_set_init(tf, () => undefined);
+    ddb.table_function_set_function(tf, (info, out) => {
+      try {
+        const c = this.pending[this.next++];
+        if (c === undefined) {
+          ddb.data_chunk_set_size(out, 0);
+        } else {
+          this.copy(c, out);
+        }
+      } catch (e) {
+        ddb.function_set_error(info, `pyflare chunk scan: ${(e as Error).message}`);
+      }
+    });
+    ddb.register_table_function(connection, tf);
+  }
+
+  /** Makes `chunks` what the next scan returns (call right before the statement). */
+  load(chunks: readonly Chunk[]): void {
+    this.pending = chunks;
+    this.next = 0;
+  }
+
+  /** Drops the references (after the statement). */
+  clear(): void {
+    this.pending = [];
+    this.next = 0;
+  }
+
+  private copy(c: Chunk, out: ddb.DataChunk): void {
+    const n = c.n;
+    const validityBytes = Math.ceil(n / 64) * 8;
+    for (let col = 0; col < this.widths.length; col++) {
+      const src = c.vectors[col]!;
+      const dst = ddb.data_chunk_get_vector(out, col);
+      const constant = c.constants[col];
+      if (constant !== undefined) {
+        ddb.vector_reference_value(dst, ddb.create_varchar(constant));
+        continue;
+      }
+      if (this.lists[col]) {
+        const size = ddb.list_vector_get_size(src);
+        ddb.list_vector_reserve(dst, size);
+        ddb.list_vector_set_size(dst, size);
+        if (size > 0) {
+          const items = ddb.vector_get_data(ddb.list_vector_get_child(src), size * 16);
+          ddb.copy_data_to_vector(ddb.list_vector_get_child(dst), 0, items.buffer as ArrayBuffer, items.byteOffset, size * 16);
+        }
+      }
+      const bytes = n * this.widths[col]!;
+      const data = ddb.vector_get_data(src, bytes);
+      ddb.copy_data_to_vector(dst, 0, data.buffer as ArrayBuffer, data.byteOffset, bytes);
+      const valid = ddb.vector_get_validity(src, validityBytes);
+      if (valid) {
+        ddb.vector_ensure_validity_writable(dst);
+        ddb.copy_data_to_vector_validity(dst, 0, valid.buffer as ArrayBuffer, valid.byteOffset, valid.byteLength);
+      }
+    }
+    ddb.data_chunk_set_size(out, n);
   }
 }
 

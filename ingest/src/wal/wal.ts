@@ -158,6 +158,7 @@ export class Wal<E extends WalEntry = WalEntry> {
   private nextSeq = 1n;
   private nextSegmentNo = 1;
   private needsFreshSegment = false;
+  private started = false;
   private closed = false;
 
   private constructor(private readonly opts: WalOptions<E>) {}
@@ -197,6 +198,7 @@ export class Wal<E extends WalEntry = WalEntry> {
   async start(lastSeq: bigint): Promise<void> {
     this.nextSeq = lastSeq + 1n;
     await this.fileLock.run(() => this.openSegment());
+    this.started = true;
   }
 
   private async openSegment(): Promise<void> {
@@ -223,7 +225,9 @@ export class Wal<E extends WalEntry = WalEntry> {
 
   /** Appends one request; sets entry.seq and resolves with it once the record is on disk (fdatasync). */
   append(entry: E): Promise<bigint> {
-    if (this.closed || !this.current) {
+    // Not `!this.current`: that is also null for a moment while rotate() swaps segments (under
+    // the file lock, which writeBatch waits for).
+    if (this.closed || !this.started) {
       return Promise.reject(new Error('WAL is closed'));
     }
     const seq = this.nextSeq++;

@@ -2,8 +2,7 @@
 // The bootstrap key from PYFLARE_API_KEY is (re)written at start with every scope.
 import crypto from 'node:crypto';
 import { AuthError } from '../errors.js';
-import type { ApiKeyRecord, Scope, Storage } from '../storage/types.js';
-import { SCOPES } from '../storage/types.js';
+import { SCOPES, type ApiKeyRecord, type Scope, type Storage } from '../storage/types.js';
 
 export const BOOTSTRAP_KEY_ID = 'bootstrap';
 

@@ -2,8 +2,7 @@
 // trace search/lookup, editor catalogs and API key management.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Auth } from '../auth/keys.js';
-import { keyFromHeaders } from '../auth/keys.js';
+import { keyFromHeaders, type Auth } from '../auth/keys.js';
 import { AuthError } from '../errors.js';
 import { nsToMs } from '../frames/frame.js';
 import type { Intake } from '../intake/pipeline.js';
@@ -12,8 +11,7 @@ import { QueryError } from '../query/errors.js';
 import { QueryService } from '../query/service.js';
 import { queryRequestSchema } from '../queryModel.js';
 import { SearchError } from '../search/parser.js';
-import type { CatalogRange, Scope, SpanRow, Storage } from '../storage/types.js';
-import { SCOPES } from '../storage/types.js';
+import { SCOPES, type CatalogRange, type Scope, type SpanRow, type Storage } from '../storage/types.js';
 import { nsToIso } from '../util/json.js';
 import { HttpError } from './errors.js';
 import { registerQueryRoutes } from './queryRoutes.js';

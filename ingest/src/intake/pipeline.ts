@@ -391,7 +391,7 @@ export class Intake {
         seq
       );
       this.opts.onApply?.(n, Number(process.hrtime.bigint() - t0) / 1e9);
-      if (process.env.TMP_TRACE) console.error(`apply ${n} spans ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);
+      if (process.env.TMP_TRACE) {console.error(`apply ${n} spans ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);}
       this.queue.splice(0, k);
       this.queuedSpans -= n;
       left -= k;
@@ -441,7 +441,7 @@ export class Intake {
     const t0 = process.hrtime.bigint();
     await this.opts.storage.checkpoint();
     this.opts.onCheckpoint?.(Number(process.hrtime.bigint() - t0) / 1e9);
-    if (process.env.TMP_TRACE) console.error(`checkpoint ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);
+    if (process.env.TMP_TRACE) {console.error(`checkpoint ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);}
     await this.wal.deleteSealedUpTo(this.appliedSeq);
     this.lastCheckpointAt = Date.now();
   }

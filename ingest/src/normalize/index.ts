@@ -17,8 +17,7 @@
 // which gives the same result.
 import type { ExportTraceServiceRequest, OtlpKeyValue, OtlpSpan } from '../otlp/types.js';
 import type { PriceInput, PriceResult } from '../pricing/types.js';
-import type { CostSource, LlmSpanKind, SpanKindName, SpanRow } from '../storage/types.js';
-import { SPAN_KINDS } from '../storage/types.js';
+import { SPAN_KINDS, type CostSource, type LlmSpanKind, type SpanKindName, type SpanRow } from '../storage/types.js';
 import {
   anyValueToJson,
   attributesToObject,
@@ -265,7 +264,7 @@ interface ScopeContext {
 class Normalizer {
   readonly row: SpanRow = { ...EMPTY_ROW };
   private readonly budget: Budget;
-  private readonly view: AttrView & { slots: (Json | undefined)[] };
+  private readonly view: AttrView & { slots: Array<Json | undefined> };
   private readonly touched: number[] = [];
   private readonly priceInput: PriceInput = {
     provider: null,

@@ -1,8 +1,7 @@
 // LLM semantics of a span from the attribute families in use today: OpenTelemetry GenAI
 // (current and deprecated names), OpenInference (Arize Phoenix), OpenLLMetry (Traceloop) and
 // OpenLIT. Each field takes the first family that has it, GenAI first.
-import type { Json } from './attributes.js';
-import { jsonToText } from './attributes.js';
+import { jsonToText, type Json } from './attributes.js';
 import type { LlmSpanKind } from '../storage/types.js';
 
 export type Attrs = Record<string, Json>;
@@ -30,7 +29,7 @@ export const INDEXED_PREFIXES = ['gen_ai.prompt.', 'gen_ai.completion.', 'llm.in
 /** The attributes of one span as extraction sees them. */
 export interface AttrView {
   /** Value per slot of LLM_KEYS; undefined when the span lacks the key. */
-  readonly slots: (Json | undefined)[];
+  readonly slots: Array<Json | undefined>;
   /** Keys (and values) starting with one of INDEXED_PREFIXES, in attribute order. */
   readonly indexedKeys: string[];
   readonly indexedValues: Json[];
@@ -86,7 +85,7 @@ export interface LlmFields {
   output: string | null;
 }
 
-function firstString(a: readonly (Json | undefined)[], keys: readonly number[]): string | null {
+function firstString(a: ReadonlyArray<Json | undefined>, keys: readonly number[]): string | null {
   for (let i = 0; i < keys.length; i++) {
     const v = a[keys[i]!];
     if (typeof v === 'string' && v.trim() !== '') {
@@ -111,7 +110,7 @@ function toCount(v: Json | undefined): number | null {
   return null;
 }
 
-function firstCount(a: readonly (Json | undefined)[], keys: readonly number[]): number | null {
+function firstCount(a: ReadonlyArray<Json | undefined>, keys: readonly number[]): number | null {
   for (let i = 0; i < keys.length; i++) {
     const n = toCount(a[keys[i]!]);
     if (n !== null) {

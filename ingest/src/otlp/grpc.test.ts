@@ -94,16 +94,16 @@ function rawCall(
 
 function retryDelayOf(error: grpc.ServiceError): { seconds: string; nanos?: number } | undefined {
   const [details] = error.metadata.get('grpc-status-details-bin');
-  if (!(details instanceof Buffer)) return undefined;
+  if (!(details instanceof Buffer)) {return undefined;}
   const status = RpcStatus.toObject(RpcStatus.decode(details), { longs: String, defaults: false }) as {
     code: number;
     message: string;
-    details: { typeUrl: string; value: Uint8Array }[];
+    details: Array<{ typeUrl: string; value: Uint8Array }>;
   };
   assert.equal(status.code, error.code);
   assert.equal(status.message, error.details);
   const retry = status.details.find((d) => d.typeUrl === 'type.googleapis.com/google.rpc.RetryInfo');
-  if (!retry) return undefined;
+  if (!retry) {return undefined;}
   const info = RetryInfo.toObject(RetryInfo.decode(retry.value), { longs: String, defaults: false }) as {
     retryDelay: { seconds: string; nanos?: number };
   };
@@ -112,7 +112,7 @@ function retryDelayOf(error: grpc.ServiceError): { seconds: string; nanos?: numb
 
 describe('OTLP/gRPC receiver', () => {
   let receiver: GrpcReceiver;
-  const received: { req: ExportTraceServiceRequest; md: ExportMetadata }[] = [];
+  const received: Array<{ req: ExportTraceServiceRequest; md: ExportMetadata }> = [];
   const internalErrors: unknown[] = [];
   let behaviour: Behaviour = () => Promise.resolve({ rejectedSpans: 0, errorMessage: '' });
 
@@ -222,7 +222,7 @@ describe('OTLP/gRPC receiver', () => {
 
   it('maps errors to gRPC codes on the wire', async () => {
     const body = encodeRequestWithOneSpan();
-    const cases: { error: unknown; code: grpc.status; details: string | RegExp; retry?: { seconds: string } }[] = [
+    const cases: Array<{ error: unknown; code: grpc.status; details: string | RegExp; retry?: { seconds: string } }> = [
       { error: new AuthError(401, 'no key'), code: grpc.status.UNAUTHENTICATED, details: 'no key' },
       { error: new AuthError(403, 'read-only key'), code: grpc.status.PERMISSION_DENIED, details: 'read-only key' },
       { error: new OverloadedError('intake queue full', { status: 429, retryAfterSeconds: 3 }), code: grpc.status.RESOURCE_EXHAUSTED, details: 'intake queue full', retry: { seconds: '3' } },
@@ -237,8 +237,8 @@ describe('OTLP/gRPC receiver', () => {
       assert.ok(error, `expected an error for ${String(c.error)}`);
       assert.equal(error.code, c.code, String(c.error));
       assert.equal(error.details, c.details);
-      if (c.retry) assert.deepStrictEqual(retryDelayOf(error), c.retry);
-      else assert.equal(error.metadata.get('grpc-status-details-bin').length, 0);
+      if (c.retry) {assert.deepStrictEqual(retryDelayOf(error), c.retry);}
+      else {assert.equal(error.metadata.get('grpc-status-details-bin').length, 0);}
     }
     assert.equal(internalErrors.length, 1);
     assert.ok(internalErrors[0] instanceof TypeError);
@@ -291,7 +291,7 @@ describe('OTLP/gRPC receiver: authorize hook', () => {
       host: '127.0.0.1',
       port: 0,
       authorize: (md) => {
-        if (md.apiKey !== 'good') throw new AuthError(401, 'missing or unknown api key');
+        if (md.apiKey !== 'good') {throw new AuthError(401, 'missing or unknown api key');}
       },
       export: () => {
         exported++;
@@ -313,9 +313,9 @@ describe('OTLP/gRPC receiver: authorize hook', () => {
 });
 
 describe('apiKeyFromMetadata', () => {
-  const md = (pairs: [string, string][]) => {
+  const md = (pairs: Array<[string, string]>) => {
     const m = new grpc.Metadata();
-    for (const [k, v] of pairs) m.add(k, v);
+    for (const [k, v] of pairs) {m.add(k, v);}
     return m;
   };
   it('reads Bearer tokens case-insensitively and falls back to x-api-key', () => {
@@ -343,7 +343,7 @@ describe('grpcStatusForError', () => {
 
 function varint(n: number): number[] {
   const out: number[] = [];
-  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) {out.push((n % 0x80) | 0x80);}
   out.push(n);
   return out;
 }

@@ -40,12 +40,12 @@ export interface GrpcReceiver {
 /** The API key of a call: `authorization: Bearer X` wins over `x-api-key: X`. */
 export function apiKeyFromMetadata(metadata: grpc.Metadata): string | undefined {
   for (const value of metadata.get('authorization')) {
-    if (typeof value !== 'string') continue;
+    if (typeof value !== 'string') {continue;}
     const match = /^\s*bearer\s+(\S+)\s*$/i.exec(value);
-    if (match) return match[1];
+    if (match) {return match[1];}
   }
   for (const value of metadata.get('x-api-key')) {
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    if (typeof value === 'string' && value.trim() !== '') {return value.trim();}
   }
   return undefined;
 }
@@ -78,7 +78,7 @@ export function grpcStatusForError(err: unknown): GrpcErrorStatus {
   const status = typeof e.status === 'number' ? e.status : undefined;
   const retryAfter = typeof e.retryAfterSeconds === 'number' && e.retryAfterSeconds > 0 ? e.retryAfterSeconds : undefined;
 
-  if (name === 'OtlpDecodeError') return { code: grpc.status.INVALID_ARGUMENT, details: message };
+  if (name === 'OtlpDecodeError') {return { code: grpc.status.INVALID_ARGUMENT, details: message };}
   if (name === 'OverloadedError') {
     const code = status === 429 ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE;
     return withRetryInfo({ code, details: message }, retryAfter ?? 1);
@@ -105,7 +105,7 @@ export function grpcStatusForError(err: unknown): GrpcErrorStatus {
 }
 
 function withRetryInfo(s: GrpcErrorStatus, retryAfterSeconds: number | undefined): GrpcErrorStatus {
-  if (retryAfterSeconds === undefined) return s;
+  if (retryAfterSeconds === undefined) {return s;}
   const metadata = new grpc.Metadata();
   metadata.set('grpc-status-details-bin', encodeStatusWithRetryInfo(s.code, s.details, retryAfterSeconds));
   return { ...s, metadata };
@@ -143,7 +143,7 @@ function concat(...parts: number[][]): number[] {
 }
 
 function isExportResult(r: unknown): r is ExportResult {
-  if (typeof r !== 'object' || r === null) return false;
+  if (typeof r !== 'object' || r === null) {return false;}
   const { rejectedSpans, errorMessage } = r as Partial<ExportResult>;
   return Number.isSafeInteger(rejectedSpans) && (rejectedSpans as number) >= 0 && typeof errorMessage === 'string';
 }
@@ -156,20 +156,20 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
 
   const fail = (callback: grpc.sendUnaryData<ExportResult>, err: unknown) => {
     const s = grpcStatusForError(err);
-    if (s.code === grpc.status.INTERNAL) opts.onInternalError?.(err);
+    if (s.code === grpc.status.INTERNAL) {opts.onInternalError?.(err);}
     callback({ code: s.code, details: s.details, metadata: s.metadata ?? new grpc.Metadata() }, null);
   };
 
   const handleExport: grpc.handleUnaryCall<Buffer, ExportResult> = (call, callback) => {
     const metadata: ExportMetadata = { apiKey: apiKeyFromMetadata(call.metadata) };
     void (async () => {
-      if (opts.authorize) await opts.authorize(metadata);
+      if (opts.authorize) {await opts.authorize(metadata);}
       const req = decodeTraceRequestProto(call.request);
       return opts.export(req, metadata, call.request);
     })().then(
       (result) => {
-        if (isExportResult(result)) callback(null, result);
-        else fail(callback, new TypeError('export callback returned an invalid ExportResult'));
+        if (isExportResult(result)) {callback(null, result);}
+        else {fail(callback, new TypeError('export callback returned an invalid ExportResult'));}
       },
       (err: unknown) => fail(callback, err),
     );
@@ -198,8 +198,8 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
   const host = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
-      if (err) reject(err);
-      else resolve(bound);
+      if (err) {reject(err);}
+      else {resolve(bound);}
     });
   });
 

@@ -61,7 +61,7 @@ class W {
     return this.varint((BigInt(field) << 3n) | BigInt(wt));
   }
   raw(b: Iterable<number>): this {
-    for (const x of b) this.bytes.push(x);
+    for (const x of b) {this.bytes.push(x);}
     return this;
   }
   len(field: number, payload: Uint8Array | W | string): this {
@@ -115,10 +115,10 @@ function hrToNanos(hr: readonly [number, number]): bigint {
 }
 
 function anyValueOf(v: AttributeValue | null | undefined): OtlpAnyValue {
-  if (typeof v === 'string') return { kind: 'string', value: v };
-  if (typeof v === 'boolean') return { kind: 'bool', value: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { kind: 'int', value: BigInt(v) } : { kind: 'double', value: v };
-  if (Array.isArray(v)) return { kind: 'array', value: (v as readonly (string | number | boolean | null | undefined)[]).map(anyValueOf) };
+  if (typeof v === 'string') {return { kind: 'string', value: v };}
+  if (typeof v === 'boolean') {return { kind: 'bool', value: v };}
+  if (typeof v === 'number') {return Number.isInteger(v) ? { kind: 'int', value: BigInt(v) } : { kind: 'double', value: v };}
+  if (Array.isArray(v)) {return { kind: 'array', value: (v as ReadonlyArray<string | number | boolean | null | undefined>).map(anyValueOf) };}
   return { kind: 'empty' };
 }
 
@@ -443,7 +443,7 @@ describe('decodeTraceRequestProto: AnyValue, unknown fields, merging', () => {
     const others = ['é', 'ab', 'Grüße 🌍', '\u0000\u0001', 'x'.repeat(40), 'y'.repeat(41), 'k'];
     const names = [...colliding, ...others, ...[...colliding].reverse(), ...[...others].reverse()];
     for (let round = 0; round < 3; round++) {
-      for (const name of names) assert.equal(onlySpan(decodeTraceRequestProto(requestWithSpan(new W().len(5, name)))).name, name);
+      for (const name of names) {assert.equal(onlySpan(decodeTraceRequestProto(requestWithSpan(new W().len(5, name)))).name, name);}
     }
     const invalid = Uint8Array.from([0x61, 0xff, 0x62]);
     for (let round = 0; round < 2; round++) {
@@ -464,7 +464,7 @@ describe('decodeTraceRequestProto: AnyValue, unknown fields, merging', () => {
     const scope = new W();
     for (const [traceId, parent] of ids) {
       const span = new W().len(1, hexBytes(traceId));
-      if (parent) span.len(4, hexBytes(parent));
+      if (parent) {span.len(4, hexBytes(parent));}
       scope.len(2, span);
     }
     const spans = decodeTraceRequestProto(new W().len(1, new W().len(2, scope)).finish()).resourceSpans[0]!.scopeSpans[0]!.spans;
@@ -503,7 +503,7 @@ describe('decodeTraceRequestProto: AnyValue, unknown fields, merging', () => {
   it('enforces the nesting limit for AnyValue and groups', () => {
     const nestArray = (levels: number): W => {
       let v = new W().len(1, 'leaf');
-      for (let i = 0; i < levels; i++) v = new W().len(5, new W().len(1, v));
+      for (let i = 0; i < levels; i++) {v = new W().len(5, new W().len(1, v));}
       return v;
     };
     const withValue = (v: W) => requestWithSpan(new W().len(9, new W().len(1, 'k').len(2, v)));
@@ -511,12 +511,12 @@ describe('decodeTraceRequestProto: AnyValue, unknown fields, merging', () => {
     assert.equal(ok.attributes[0]!.value.kind, 'array');
     expectDecodeError(withValue(nestArray(MAX_NESTING_DEPTH)), /nesting too deep/);
     let groups = new W();
-    for (let i = 0; i < MAX_NESTING_DEPTH + 2; i++) groups.tag(20, 3);
-    for (let i = 0; i < MAX_NESTING_DEPTH + 2; i++) groups.tag(20, 4);
+    for (let i = 0; i < MAX_NESTING_DEPTH + 2; i++) {groups.tag(20, 3);}
+    for (let i = 0; i < MAX_NESTING_DEPTH + 2; i++) {groups.tag(20, 4);}
     expectDecodeError(groups.finish(), /nesting too deep/);
     groups = new W();
-    for (let i = 0; i < 10; i++) groups.tag(20, 3);
-    for (let i = 0; i < 10; i++) groups.tag(20, 4);
+    for (let i = 0; i < 10; i++) {groups.tag(20, 3);}
+    for (let i = 0; i < 10; i++) {groups.tag(20, 4);}
     assert.deepStrictEqual(decodeTraceRequestProto(groups.finish()), { resourceSpans: [] });
   });
 
@@ -549,7 +549,7 @@ describe('decodeTraceRequestProto: robustness', () => {
         try {
           decodeTraceRequestProto(bytes);
         } catch (err) {
-          if (!(err instanceof OtlpDecodeError)) throw err;
+          if (!(err instanceof OtlpDecodeError)) {throw err;}
         }
       }),
       { numRuns: 3000, seed: 1 },
@@ -561,11 +561,11 @@ describe('decodeTraceRequestProto: robustness', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat({ max: base.length - 1 }), fc.nat({ max: 255 })), { minLength: 1, maxLength: 6 }), (edits) => {
         const bytes = Uint8Array.from(base);
-        for (const [at, value] of edits) bytes[at] = value;
+        for (const [at, value] of edits) {bytes[at] = value;}
         try {
           decodeTraceRequestProto(bytes);
         } catch (err) {
-          if (!(err instanceof OtlpDecodeError)) throw err;
+          if (!(err instanceof OtlpDecodeError)) {throw err;}
         }
       }),
       { numRuns: 3000, seed: 2 },
@@ -653,8 +653,8 @@ describe('encodeTraceResponseProto', () => {
     for (const c of cases) {
       const bytes = encodeTraceResponseProto(c);
       const expected: Record<string, string> = {};
-      if (c.rejectedSpans) expected['rejectedSpans'] = String(c.rejectedSpans);
-      if (c.errorMessage) expected['errorMessage'] = c.errorMessage;
+      if (c.rejectedSpans) {expected['rejectedSpans'] = String(c.rejectedSpans);}
+      if (c.errorMessage) {expected['errorMessage'] = c.errorMessage;}
       assert.deepStrictEqual(decodeOfficial(bytes), { partialSuccess: expected });
     }
   });

@@ -61,7 +61,7 @@ const T16_I32 = 0x85; // two-byte tag 0x85 0x01 decodes to 133
 
 // Expected wire type per known field number, for each message (index = field number). A known
 // field arriving with another wire type is an error; unlisted fields are skipped.
-type WireTable = readonly (number | undefined)[];
+type WireTable = ReadonlyArray<number | undefined>;
 const W_REQUEST: WireTable = [undefined, LEN];
 const W_RESOURCE_SPANS: WireTable = [undefined, LEN, LEN, LEN];
 const W_SCOPE_SPANS: WireTable = [undefined, LEN, LEN, LEN];
@@ -134,7 +134,7 @@ function readVarint64(r: Reader, end: number): void {
   let hi = 0;
   let b: number;
   for (let shift = 0; shift < 28; shift += 7) {
-    if (pos >= end) truncated(r, 'varint');
+    if (pos >= end) {truncated(r, 'varint');}
     b = buf[pos++]!;
     lo |= (b & 0x7f) << shift;
     if (b < 0x80) {
@@ -144,14 +144,14 @@ function readVarint64(r: Reader, end: number): void {
       return;
     }
   }
-  if (pos >= end) truncated(r, 'varint');
+  if (pos >= end) {truncated(r, 'varint');}
   b = buf[pos++]!;
   lo |= (b & 0x0f) << 28;
   hi = (b & 0x7f) >> 4;
   if (b >= 0x80) {
     let done = false;
     for (let shift = 3; shift < 31; shift += 7) {
-      if (pos >= end) truncated(r, 'varint');
+      if (pos >= end) {truncated(r, 'varint');}
       b = buf[pos++]!;
       hi |= (b & 0x7f) << shift;
       if (b < 0x80) {
@@ -160,7 +160,7 @@ function readVarint64(r: Reader, end: number): void {
       }
     }
     if (!done) {
-      if (pos >= end) truncated(r, 'varint');
+      if (pos >= end) {truncated(r, 'varint');}
       b = buf[pos++]!;
       if (b > 1) {
         r.pos = pos - 1;
@@ -205,9 +205,9 @@ function readInt64(r: Reader, end: number): bigint {
   readVarint64(r, end);
   const lo = r.lo;
   const hi = r.hi;
-  if (hi === 0) return lo < 4096 ? SMALL_BIGINTS[lo]! : BigInt(lo);
-  if (hi < 0x200000) return BigInt(hi * TWO_32 + lo); // exact below 2^53
-  if (hi === 0xffffffff && lo >= 0x80000000) return BigInt(lo - TWO_32); // small negatives
+  if (hi === 0) {return lo < 4096 ? SMALL_BIGINTS[lo]! : BigInt(lo);}
+  if (hi < 0x200000) {return BigInt(hi * TWO_32 + lo);} // exact below 2^53
+  if (hi === 0xffffffff && lo >= 0x80000000) {return BigInt(lo - TWO_32);} // small negatives
   return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
 }
 
@@ -253,21 +253,21 @@ function readLen(r: Reader, end: number, what: string): number {
 
 function readFixed64(r: Reader, end: number, what: string): bigint {
   const pos = r.pos;
-  if (end - pos < 8) truncated(r, what);
+  if (end - pos < 8) {truncated(r, what);}
   r.pos = pos + 8;
   return r.view.getBigUint64(pos, true);
 }
 
 function readFixed32(r: Reader, end: number, what: string): number {
   const pos = r.pos;
-  if (end - pos < 4) truncated(r, what);
+  if (end - pos < 4) {truncated(r, what);}
   r.pos = pos + 4;
   return r.view.getUint32(pos, true);
 }
 
 function readDouble(r: Reader, end: number): number {
   const pos = r.pos;
-  if (end - pos < 8) truncated(r, 'double');
+  if (end - pos < 8) {truncated(r, 'double');}
   r.pos = pos + 8;
   return r.view.getFloat64(pos, true);
 }
@@ -287,11 +287,11 @@ const cacheView = new DataView(cacheBytes.buffer);
 /** UTF-8 string; invalid sequences become U+FFFD (Buffer's decoder) rather than failing. */
 function readString(r: Reader, end: number, what: string): string {
   const len = readLen(r, end, what);
-  if (len === 0) return '';
+  if (len === 0) {return '';}
   const start = r.pos;
   const stop = start + len;
   r.pos = stop;
-  if (len > CACHE_MAX_LEN) return (r.text as unknown as NodeBufferSlices).utf8Slice(start, stop);
+  if (len > CACHE_MAX_LEN) {return (r.text as unknown as NodeBufferSlices).utf8Slice(start, stop);}
   const buf = r.buf;
   const view = r.view;
   // Hash the length and up to three 4-byte words (start, middle, end); collisions only cost a miss.
@@ -302,22 +302,22 @@ function readString(r: Reader, end: number, what: string): string {
     h = Math.imul(h ^ view.getInt32(start + ((len - 4) >> 1), true), 0x01000193);
   } else {
     h = len;
-    for (let i = start; i < stop; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    for (let i = start; i < stop; i++) {h = Math.imul(h ^ buf[i]!, 0x01000193);}
   }
   const slot = (h ^ (h >>> 15)) & (CACHE_SIZE - 1);
   const base = slot * CACHE_MAX_LEN;
   if (cacheLens[slot] === len) {
     let k = 0;
     for (const words = len - 3; k < words; k += 4) {
-      if (view.getInt32(start + k, true) !== cacheView.getInt32(base + k, true)) break;
+      if (view.getInt32(start + k, true) !== cacheView.getInt32(base + k, true)) {break;}
     }
     if (k >= len - 3) {
-      while (k < len && buf[start + k] === cacheBytes[base + k]) k++;
-      if (k === len) return cacheStrings[slot]!;
+      while (k < len && buf[start + k] === cacheBytes[base + k]) {k++;}
+      if (k === len) {return cacheStrings[slot]!;}
     }
   }
   const str = (r.text as unknown as NodeBufferSlices).utf8Slice(start, stop);
-  for (let k = 0; k < len; k++) cacheBytes[base + k] = buf[start + k]!;
+  for (let k = 0; k < len; k++) {cacheBytes[base + k] = buf[start + k]!;}
   cacheLens[slot] = len;
   cacheStrings[slot] = str;
   return str;
@@ -331,7 +331,7 @@ function readHex(r: Reader, end: number, what: string): string {
 }
 
 function sameBytes(v: DataView, a: number, b: number, len: 8 | 16): boolean {
-  if (v.getInt32(a, true) !== v.getInt32(b, true) || v.getInt32(a + 4, true) !== v.getInt32(b + 4, true)) return false;
+  if (v.getInt32(a, true) !== v.getInt32(b, true) || v.getInt32(a + 4, true) !== v.getInt32(b + 4, true)) {return false;}
   return len === 8 || (v.getInt32(a + 8, true) === v.getInt32(b + 8, true) && v.getInt32(a + 12, true) === v.getInt32(b + 12, true));
 }
 
@@ -339,8 +339,8 @@ function readTraceId(r: Reader, end: number, what: string): string {
   const len = readLen(r, end, what);
   const start = r.pos;
   r.pos = start + len;
-  if (len !== 16) return (r.text as unknown as NodeBufferSlices).hexSlice(start, start + len);
-  if (r.lastTraceIdAt >= 0 && sameBytes(r.view, r.lastTraceIdAt, start, 16)) return r.lastTraceId;
+  if (len !== 16) {return (r.text as unknown as NodeBufferSlices).hexSlice(start, start + len);}
+  if (r.lastTraceIdAt >= 0 && sameBytes(r.view, r.lastTraceIdAt, start, 16)) {return r.lastTraceId;}
   r.lastTraceIdAt = start;
   return (r.lastTraceId = (r.text as unknown as NodeBufferSlices).hexSlice(start, start + 16));
 }
@@ -349,8 +349,8 @@ function readParentSpanId(r: Reader, end: number): string {
   const len = readLen(r, end, 'Span.parent_span_id');
   const start = r.pos;
   r.pos = start + len;
-  if (len !== 8) return (r.text as unknown as NodeBufferSlices).hexSlice(start, start + len);
-  if (r.lastParentIdAt >= 0 && sameBytes(r.view, r.lastParentIdAt, start, 8)) return r.lastParentId;
+  if (len !== 8) {return (r.text as unknown as NodeBufferSlices).hexSlice(start, start + len);}
+  if (r.lastParentIdAt >= 0 && sameBytes(r.view, r.lastParentIdAt, start, 8)) {return r.lastParentId;}
   r.lastParentIdAt = start;
   return (r.lastParentId = (r.text as unknown as NodeBufferSlices).hexSlice(start, start + 8));
 }
@@ -380,7 +380,7 @@ function skipValue(r: Reader, end: number, field: number, wt: number, depth: num
       readVarint64(r, end);
       return;
     case I64:
-      if (end - r.pos < 8) truncated(r, 'fixed64 field');
+      if (end - r.pos < 8) {truncated(r, 'fixed64 field');}
       r.pos += 8;
       return;
     case LEN: {
@@ -389,7 +389,7 @@ function skipValue(r: Reader, end: number, field: number, wt: number, depth: num
       return;
     }
     case I32:
-      if (end - r.pos < 4) truncated(r, 'fixed32 field');
+      if (end - r.pos < 4) {truncated(r, 'fixed32 field');}
       r.pos += 4;
       return;
     case SGROUP:
@@ -403,12 +403,12 @@ function skipValue(r: Reader, end: number, field: number, wt: number, depth: num
 }
 
 function skipGroup(r: Reader, end: number, field: number, depth: number): void {
-  if (depth > MAX_NESTING_DEPTH) fail(r, 'nesting too deep');
+  if (depth > MAX_NESTING_DEPTH) {fail(r, 'nesting too deep');}
   while (r.pos < end) {
     const tag = readTag(r, end);
     const wt = tag & 7;
     if (wt === EGROUP) {
-      if (tag >>> 3 !== field) fail(r, `end-group for field ${tag >>> 3} inside group ${field}`);
+      if (tag >>> 3 !== field) {fail(r, `end-group for field ${tag >>> 3} inside group ${field}`);}
       return;
     }
     skipValue(r, end, tag >>> 3, wt, depth);
@@ -536,7 +536,7 @@ function decodeAttributes(r: Reader, end: number, depth: number, into: OtlpKeyVa
  * merges into the previous one (protobuf's rule for repeated occurrences of a message field).
  */
 function decodeAnyValue(r: Reader, end: number, depth: number, prev: OtlpAnyValue | undefined): OtlpAnyValue {
-  if (depth > MAX_NESTING_DEPTH) fail(r, 'nesting too deep');
+  if (depth > MAX_NESTING_DEPTH) {fail(r, 'nesting too deep');}
   let v: OtlpAnyValue | undefined = prev;
   while (r.pos < end) {
     const tag = readTag(r, end);
@@ -828,7 +828,7 @@ function decodeResourceSpans(r: Reader, end: number, depth: number): OtlpResourc
  * truncated or malformed input; invalid UTF-8 in strings is replaced with U+FFFD, not rejected.
  */
 export function decodeTraceRequestProto(buf: Uint8Array): ExportTraceServiceRequest {
-  if (!(buf instanceof Uint8Array)) throw new OtlpDecodeError('OTLP protobuf body must be bytes');
+  if (!(buf instanceof Uint8Array)) {throw new OtlpDecodeError('OTLP protobuf body must be bytes');}
   const r = new Reader(buf);
   const end = buf.length;
   const resourceSpans: OtlpResourceSpans[] = [];
@@ -843,7 +843,7 @@ export function decodeTraceRequestProto(buf: Uint8Array): ExportTraceServiceRequ
       }
     }
   } catch (err) {
-    if (err instanceof OtlpDecodeError) throw err;
+    if (err instanceof OtlpDecodeError) {throw err;}
     // Defensive: nothing above should throw anything else, but a RangeError here must still
     // surface as a client error, not a crash.
     throw new OtlpDecodeError(`invalid OTLP protobuf at byte ${r.pos}: ${err instanceof Error ? err.message : String(err)}`);
@@ -963,7 +963,7 @@ function visitResourceSpans(r: Reader, end: number, depth: number, index: number
  * what decodeTraceRequestProto rejects, possibly after some spans were visited: discard them then.
  */
 export function visitTraceRequestProto(buf: Uint8Array, v: TraceRequestVisitor): void {
-  if (!(buf instanceof Uint8Array)) throw new OtlpDecodeError('OTLP protobuf body must be bytes');
+  if (!(buf instanceof Uint8Array)) {throw new OtlpDecodeError('OTLP protobuf body must be bytes');}
   const r = new Reader(buf);
   const end = buf.length;
   let ri = 0;
@@ -978,8 +978,8 @@ export function visitTraceRequestProto(buf: Uint8Array, v: TraceRequestVisitor):
       }
     }
   } catch (err) {
-    if (err instanceof VisitorError) throw err.error;
-    if (err instanceof OtlpDecodeError) throw err;
+    if (err instanceof VisitorError) {throw err.error;}
+    if (err instanceof OtlpDecodeError) {throw err;}
     throw new OtlpDecodeError(`invalid OTLP protobuf at byte ${r.pos}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
@@ -1011,13 +1011,13 @@ function writeVarint(out: Uint8Array, pos: number, v: bigint): number {
 export function encodeTraceResponseProto(result: ExportResult): Uint8Array {
   const rejectedNum = Number.isFinite(result.rejectedSpans) ? Math.trunc(result.rejectedSpans) : 0;
   const message = result.errorMessage;
-  if (rejectedNum === 0 && message === '') return new Uint8Array(0);
+  if (rejectedNum === 0 && message === '') {return new Uint8Array(0);}
   // int64 on the wire: negatives take ten bytes (two's complement), like any protobuf encoder.
   const rejected = BigInt.asUintN(64, BigInt(rejectedNum));
   const msgBytes = Buffer.from(message, 'utf8');
   let inner = 0;
-  if (rejected !== 0n) inner += 1 + varintSize(rejected);
-  if (msgBytes.length > 0) inner += 1 + varintSize(BigInt(msgBytes.length)) + msgBytes.length;
+  if (rejected !== 0n) {inner += 1 + varintSize(rejected);}
+  if (msgBytes.length > 0) {inner += 1 + varintSize(BigInt(msgBytes.length)) + msgBytes.length;}
   const out = new Uint8Array(1 + varintSize(BigInt(inner)) + inner);
   let pos = 0;
   out[pos++] = T1_LEN; // partial_success = 1

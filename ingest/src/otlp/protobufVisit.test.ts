@@ -94,7 +94,7 @@ describe('visitTraceRequestProto', () => {
     const scopeSpans = Buffer.from(
       PbRequest.encode({ resourceSpans: [{ scopeSpans: [{ scope: { name: 'late' }, spans: [{ traceId: bytes(16, 1), spanId: bytes(8, 1), name: 'x' }] }] }] }).finish()
     );
-    const resource = (attrs: ReturnType<typeof kv>[]) =>
+    const resource = (attrs: Array<ReturnType<typeof kv>>) =>
       Buffer.from(PbRequest.encode({ resourceSpans: [{ resource: { attributes: attrs } }] }).finish());
     // Each encoded request is tag 0x0a + len + ResourceSpans body; concatenating the bodies
     // gives one ResourceSpans with the fields in this order.

@@ -18,21 +18,7 @@ import * as queries from './queries.js';
 import { prepareRollup, Rollups, type PreparedRollup } from './rollups.js';
 import { CHUNK_COLUMNS, ChunkPool, ChunkScan, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
 import { attrPath, Params } from './searchSql.js';
-import type {
-  AggregateQuery,
-  AggregateResult,
-  ApiKeyRecord,
-  BudgetRecord,
-  CatalogRange,
-  Scope,
-  SpanRow,
-  Storage,
-  StorageStatus,
-  TraceSearch,
-  TraceStats,
-  TraceSummary,
-} from './types.js';
-import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS } from './types.js';
+import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from './types.js';
 
 export { attrPath, globToLike } from './searchSql.js';
 
@@ -268,7 +254,7 @@ export class DuckDbStorage implements Storage {
     }
     await writer.run(`INSERT OR REPLACE INTO pyflare_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     await Rollups.ensure(writer);
-    if (process.env.TMP_NOINDEX) await writer.run('DROP INDEX IF EXISTS spans_trace_id');
+    if (process.env.TMP_NOINDEX) {await writer.run('DROP INDEX IF EXISTS spans_trace_id');}
     // The schema and its one-time rows must survive a crash (no DuckDB WAL; see above).
     await writer.run('CHECKPOINT');
     const reader = await DuckDbStorage.connect(instance);
@@ -323,10 +309,10 @@ export class DuckDbStorage implements Storage {
     });
   }
 
-  private async rows(sql: string, values: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+  private async rows(sql: string, values: DuckDBValue[] = []): Promise<Array<Record<string, unknown>>> {
     return this.read(async (c) => {
       const r = await c.runAndReadAll(sql, values);
-      return r.getRowObjectsJS() as Record<string, unknown>[];
+      return r.getRowObjectsJS() as Array<Record<string, unknown>>;
     });
   }
 
@@ -377,7 +363,7 @@ export class DuckDbStorage implements Storage {
         const T2 = performance.now();
         await c.run('UPDATE wal_state SET applied_seq = $1', [seq]);
         await c.run('COMMIT');
-        if (process.env.TMP_TRACE) console.error(`applyPrepared rows ${batches.reduce((n, b) => n + b.spans.rows, 0)} insert ${(T1 - T0).toFixed(0)} rollups ${(T2 - T1).toFixed(0)} commit ${(performance.now() - T2).toFixed(0)} ms`);
+        if (process.env.TMP_TRACE) {console.error(`applyPrepared rows ${batches.reduce((n, b) => n + b.spans.rows, 0)} insert ${(T1 - T0).toFixed(0)} rollups ${(T2 - T1).toFixed(0)} commit ${(performance.now() - T2).toFixed(0)} ms`);}
       } catch (e) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw e;

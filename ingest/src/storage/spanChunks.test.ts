@@ -69,9 +69,9 @@ describe('span chunks', () => {
     const db = await DuckDbStorage.open({ dataDir: dir });
     const rows: SpanRow[] = [];
     // One batch with a single service (constant vectors), one mixing services, one spanning chunks.
-    for (let i = 0; i < 300; i++) rows.push(row(i, 'support-agent'));
-    for (let i = 300; i < 600; i++) rows.push(row(i, i % 2 ? 'svc-a' : 'a-service-with-a-long-name'));
-    for (let i = 600; i < 600 + CHUNK_ROWS + 100; i++) rows.push(row(i, 'é-service'));
+    for (let i = 0; i < 300; i++) {rows.push(row(i, 'support-agent'));}
+    for (let i = 300; i < 600; i++) {rows.push(row(i, i % 2 ? 'svc-a' : 'a-service-with-a-long-name'));}
+    for (let i = 600; i < 600 + CHUNK_ROWS + 100; i++) {rows.push(row(i, 'é-service'));}
     await db.applyBatch(rows.slice(0, 300), 1n);
     await db.applyBatch(rows.slice(300, 600), 2n);
     await db.applyBatch(rows.slice(600), 3n);

@@ -158,7 +158,7 @@ class Chunk {
   readonly constVals: string[][] = CONST_COLS.map(() => new Array<string>(CHUNK_ROWS).fill(''));
   readonly constSame: boolean[] = CONST_COLS.map(() => true);
   /** After seal(): per column number, the value of a column sent as a constant vector. */
-  readonly constants: (string | undefined)[] = [];
+  readonly constants: Array<string | undefined> = [];
   /** finish_reasons: (offset, length) uint64 pairs per row, and the flattened strings. */
   readonly listEntries = new Uint32Array(CHUNK_ROWS * 4);
   listItems: string[] = [];

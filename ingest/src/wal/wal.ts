@@ -113,9 +113,9 @@ export function decodeSegment(buf: Buffer): { records: WalRecord[]; torn: number
         body: payload.subarray(META),
       });
     } else {
-      let parsed: { seq: string; rows: Record<string, unknown>[] };
+      let parsed: { seq: string; rows: Array<Record<string, unknown>> };
       try {
-        parsed = JSON.parse(payload.toString('utf8')) as { seq: string; rows: Record<string, unknown>[] };
+        parsed = JSON.parse(payload.toString('utf8')) as { seq: string; rows: Array<Record<string, unknown>> };
       } catch {
         break;
       }
@@ -151,7 +151,7 @@ export interface WalOptions<E extends WalEntry> {
 
 export class Wal<E extends WalEntry = WalEntry> {
   private readonly fileLock = new Mutex();
-  private pending: Pending<E>[] = [];
+  private pending: Array<Pending<E>> = [];
   private flushing: Promise<void> | null = null;
   private current: (Segment & { fh: fs.FileHandle }) | null = null;
   private sealed: Segment[] = [];
@@ -252,7 +252,7 @@ export class Wal<E extends WalEntry = WalEntry> {
     }
   }
 
-  private async writeBatch(batch: Pending<E>[]): Promise<void> {
+  private async writeBatch(batch: Array<Pending<E>>): Promise<void> {
     const t0 = process.hrtime.bigint();
     let bytes = 0;
     try {

@@ -14,10 +14,10 @@ export const MAX_DISTINCT_FOR_VALUE_BINS = 20;
  * can land one above log2(n) + 1, as in numpy); 1 when all values are equal.
  */
 export function sturgesBinCount(n: number, min: number, max: number): number {
-  if (n <= 0) return 1;
+  if (n <= 0) {return 1;}
   const ptp = max - min;
   const width = ptp / (Math.log2(n) + 1);
-  if (!width) return 1;
+  if (!width) {return 1;}
   return Math.ceil(ptp / width);
 }
 
@@ -37,7 +37,7 @@ export function sturgesBinEdges(n: number, min: number, max: number): Float64Arr
   const k = width ? Math.ceil((last - first) / width) : 1;
   const edges = new Float64Array(k + 1);
   const step = (last - first) / k;
-  for (let i = 0; i < k; i++) edges[i] = i * step + first;
+  for (let i = 0; i < k; i++) {edges[i] = i * step + first;}
   edges[k] = last;
   return edges;
 }
@@ -65,12 +65,12 @@ export interface BinnedCounts {
   /** Bin edges (numeric Sturges bins) or null when there is one bin per value. */
   edges: Float64Array | null;
   /** Value of each bin when binned per value (numbers or category strings), in ascending order. */
-  values: (number | string)[] | null;
+  values: Array<number | string> | null;
 }
 
 /** Common bins for two ascending finite numeric samples (Evidently's get_binned_data rule). */
 export function binNumericSorted(ref: Float64Array, cur: Float64Array): BinnedCounts {
-  if (ref.length === 0 && cur.length === 0) throw new RangeError('binning: both samples are empty');
+  if (ref.length === 0 && cur.length === 0) {throw new RangeError('binning: both samples are empty');}
   if (countDistinctSorted(ref) > MAX_DISTINCT_FOR_VALUE_BINS) {
     const min = Math.min(ref[0]!, cur.length ? cur[0]! : Infinity);
     const max = Math.max(ref[ref.length - 1]!, cur.length ? cur[cur.length - 1]! : -Infinity);
@@ -87,8 +87,8 @@ export function binNumericSorted(ref: Float64Array, cur: Float64Array): BinnedCo
     const v = j >= cur.length || (i < ref.length && ref[i]! <= cur[j]!) ? ref[i]! : cur[j]!;
     const i0 = i;
     const j0 = j;
-    while (i < ref.length && ref[i] === v) i++;
-    while (j < cur.length && cur[j] === v) j++;
+    while (i < ref.length && ref[i] === v) {i++;}
+    while (j < cur.length && cur[j] === v) {j++;}
     values.push(v);
     rc.push(i - i0);
     cc.push(j - j0);
@@ -106,7 +106,7 @@ export function binCategorical(ref: readonly Category[], cur: readonly Category[
   const cc: number[] = [];
   const add = (values: readonly Category[], mine: number[], other: number[]) => {
     for (const v of values) {
-      if (v === null || v === undefined) continue;
+      if (v === null || v === undefined) {continue;}
       let k = index.get(v);
       if (k === undefined) {
         k = rc.length;
@@ -133,9 +133,9 @@ export function binCategorical(ref: readonly Category[], cur: readonly Category[
 /** counts / total. */
 export function toShares(counts: Float64Array): Float64Array {
   let total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i]!;
+  for (let i = 0; i < counts.length; i++) {total += counts[i]!;}
   const out = new Float64Array(counts.length);
-  if (total > 0) for (let i = 0; i < counts.length; i++) out[i] = counts[i]! / total;
+  if (total > 0) {for (let i = 0; i < counts.length; i++) {out[i] = counts[i]! / total;}}
   return out;
 }
 
@@ -147,10 +147,10 @@ export function fillEmptyShares(shares: Float64Array): Float64Array {
   let minNonZero = Infinity;
   for (let i = 0; i < shares.length; i++) {
     const s = shares[i]!;
-    if (s !== 0 && s < minNonZero) minNonZero = s;
+    if (s !== 0 && s < minNonZero) {minNonZero = s;}
   }
   const fill = minNonZero <= 0.0001 ? minNonZero / 1e6 : 0.0001;
   const out = Float64Array.from(shares);
-  for (let i = 0; i < out.length; i++) if (out[i] === 0) out[i] = fill;
+  for (let i = 0; i < out.length; i++) {if (out[i] === 0) {out[i] = fill;}}
   return out;
 }

@@ -6,7 +6,7 @@ export type Correction = 'none' | 'bonferroni' | 'fdr_bh';
 export function bonferroni(pValues: ArrayLike<number>): Float64Array {
   const m = pValues.length;
   const out = new Float64Array(m);
-  for (let i = 0; i < m; i++) out[i] = Math.min(1, pValues[i]! * m);
+  for (let i = 0; i < m; i++) {out[i] = Math.min(1, pValues[i]! * m);}
   return out;
 }
 
@@ -23,7 +23,7 @@ export function benjaminiHochberg(pValues: ArrayLike<number>): Float64Array {
   for (let r = m - 1; r >= 0; r--) {
     const i = order[r]!;
     const q = Math.min(1, (pValues[i]! * m) / (r + 1));
-    if (q < running) running = q;
+    if (q < running) {running = q;}
     out[i] = running;
   }
   return out;
@@ -31,7 +31,7 @@ export function benjaminiHochberg(pValues: ArrayLike<number>): Float64Array {
 
 /** Adjusted p-values for the chosen correction ('none' returns a copy). */
 export function adjustPValues(pValues: ArrayLike<number>, correction: Correction): Float64Array {
-  if (correction === 'bonferroni') return bonferroni(pValues);
-  if (correction === 'fdr_bh') return benjaminiHochberg(pValues);
+  if (correction === 'bonferroni') {return bonferroni(pValues);}
+  if (correction === 'fdr_bh') {return benjaminiHochberg(pValues);}
   return Float64Array.from(pValues as ArrayLike<number>);
 }

@@ -15,7 +15,7 @@ import type { EmbeddingMatrix } from './types.js';
 function gaussian(seed: number, rows: number, dim: number, shift = 0, shiftDims = dim): EmbeddingMatrix {
   const r = new Rng(seed);
   const data = new Float32Array(rows * dim);
-  for (let i = 0; i < data.length; i++) data[i] = r.normal() + (i % dim < shiftDims ? shift : 0);
+  for (let i = 0; i < data.length; i++) {data[i] = r.normal() + (i % dim < shiftDims ? shift : 0);}
   return { data, rows, dim };
 }
 const rowsOf = (rows: number[][]): EmbeddingMatrix => ({
@@ -60,7 +60,7 @@ test('pairwise squared distances (upper triangle) match the direct formula', () 
   for (let i = 0; i < N; i++) {
     for (let j = i + 1; j < N; j++) {
       let s = 0;
-      for (let k = 0; k < d; k++) s += (Z[i * d + k]! - Z[j * d + k]!) ** 2;
+      for (let k = 0; k < d; k++) {s += (Z[i * d + k]! - Z[j * d + k]!) ** 2;}
       assert.ok(Math.abs(D[i * N + j]! - s) < 1e-12, `${i},${j}`);
     }
   }
@@ -73,7 +73,7 @@ test('unbiased MMD^2 equals the textbook formula with the median-heuristic gamma
   const row = (m: EmbeddingMatrix, i: number) => Array.from(m.data.subarray(i * m.dim, (i + 1) * m.dim));
   const d2 = (a: number[], b: number[]) => a.reduce((s, v, k) => s + (v - b[k]!) ** 2, 0);
   const cross: number[] = [];
-  for (let i = 0; i < 6; i++) for (let j = 0; j < 8; j++) cross.push(Math.sqrt(d2(row(x, i), row(y, j))));
+  for (let i = 0; i < 6; i++) {for (let j = 0; j < 8; j++) {cross.push(Math.sqrt(d2(row(x, i), row(y, j))));}}
   cross.sort((a, b) => a - b);
   const med = (cross[23]! + cross[24]!) / 2;
   const gamma = 1 / (med * med);
@@ -82,9 +82,9 @@ test('unbiased MMD^2 equals the textbook formula with the median-heuristic gamma
   let kxx = 0;
   let kyy = 0;
   let kxy = 0;
-  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (i !== j) kxx += k(row(x, i), row(x, j));
-  for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) if (i !== j) kyy += k(row(y, i), row(y, j));
-  for (let i = 0; i < 6; i++) for (let j = 0; j < 8; j++) kxy += k(row(x, i), row(y, j));
+  for (let i = 0; i < 6; i++) {for (let j = 0; j < 6; j++) {if (i !== j) {kxx += k(row(x, i), row(x, j));}}}
+  for (let i = 0; i < 8; i++) {for (let j = 0; j < 8; j++) {if (i !== j) {kyy += k(row(y, i), row(y, j));}}}
+  for (let i = 0; i < 6; i++) {for (let j = 0; j < 8; j++) {kxy += k(row(x, i), row(y, j));}}
   const want = kxx / 30 + kyy / 56 - (2 * kxy) / 48;
   assert.ok(Math.abs(r.mmd2Unbiased - want) < 1e-12, `${r.mmd2Unbiased} vs ${want}`);
   assert.ok(Math.abs(r.statistic - Math.max(0, want)) < 1e-12);

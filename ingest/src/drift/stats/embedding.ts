@@ -87,7 +87,7 @@ function checkMatrix(m: EmbeddingMatrix, what: string): void {
   if (!Number.isInteger(m.rows) || !Number.isInteger(m.dim) || m.rows < 1 || m.dim < 1) {
     throw new RangeError(`${what}: rows and dim must be positive integers`);
   }
-  if (m.data.length < m.rows * m.dim) throw new RangeError(`${what}: data shorter than rows * dim`);
+  if (m.data.length < m.rows * m.dim) {throw new RangeError(`${what}: data shorter than rows * dim`);}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,9 +103,9 @@ export function meanVector(m: EmbeddingMatrix): Float64Array {
   const mean = new Float64Array(dim);
   for (let r = 0; r < rows; r++) {
     const o = r * dim;
-    for (let k = 0; k < dim; k++) mean[k] = mean[k]! + data[o + k]!;
+    for (let k = 0; k < dim; k++) {mean[k] = mean[k]! + data[o + k]!;}
   }
-  for (let k = 0; k < dim; k++) mean[k] = mean[k]! / rows;
+  for (let k = 0; k < dim; k++) {mean[k] = mean[k]! / rows;}
   return mean;
 }
 
@@ -117,7 +117,7 @@ export function meanEmbeddingDistance(
 ): MeanDistanceResult {
   checkMatrix(reference, 'reference');
   checkMatrix(current, 'current');
-  if (reference.dim !== current.dim) throw new RangeError('embedding dimensions differ');
+  if (reference.dim !== current.dim) {throw new RangeError('embedding dimensions differ');}
   const metric = options.metric ?? 'euclidean';
   const threshold = options.threshold ?? 0.2;
   const a = meanVector(reference);
@@ -125,7 +125,7 @@ export function meanEmbeddingDistance(
   let statistic: number;
   if (metric === 'euclidean') {
     let s = 0;
-    for (let k = 0; k < a.length; k++) s += (a[k]! - b[k]!) ** 2;
+    for (let k = 0; k < a.length; k++) {s += (a[k]! - b[k]!) ** 2;}
     statistic = Math.sqrt(s);
   } else {
     let ab = 0;
@@ -151,7 +151,7 @@ function gatherRows(m: EmbeddingMatrix, idx: Uint32Array, out: Float64Array, off
   for (let t = 0; t < idx.length; t++) {
     const src = idx[t]! * d;
     const dst = (offsetRows + t) * d;
-    for (let k = 0; k < d; k++) out[dst + k] = m.data[src + k]!;
+    for (let k = 0; k < d; k++) {out[dst + k] = m.data[src + k]!;}
   }
 }
 
@@ -165,7 +165,7 @@ export function pairwiseSquaredDistances(Z: Float64Array, N: number, d: number):
   for (let i = 0; i < N; i++) {
     let s = 0;
     const o = i * d;
-    for (let k = 0; k < d; k++) s += Z[o + k]! * Z[o + k]!;
+    for (let k = 0; k < d; k++) {s += Z[o + k]! * Z[o + k]!;}
     norms[i] = s;
   }
   const D = new Float64Array(N * N);
@@ -200,7 +200,7 @@ export function pairwiseSquaredDistances(Z: Float64Array, N: number, d: number):
     for (let j = i; j < N; j++) {
       const oj = j * d;
       let s = 0;
-      for (let k = 0; k < d; k++) s += Z[oi + k]! * Z[oj + k]!;
+      for (let k = 0; k < d; k++) {s += Z[oi + k]! * Z[oj + k]!;}
       D[i * N + j] = s;
     }
   }
@@ -209,7 +209,7 @@ export function pairwiseSquaredDistances(Z: Float64Array, N: number, d: number):
   for (let i = 0; i < N; i++) {
     const ni = norms[i]!;
     const o = i * N;
-    for (let j = i + 1; j < N; j++) D[o + j] = Math.max(0, ni + norms[j]! - 2 * D[o + j]!);
+    for (let j = i + 1; j < N; j++) {D[o + j] = Math.max(0, ni + norms[j]! - 2 * D[o + j]!);}
   }
   return D;
 }
@@ -243,7 +243,7 @@ export function mmdTest(
 ): MmdResult {
   checkMatrix(reference, 'reference');
   checkMatrix(current, 'current');
-  if (reference.dim !== current.dim) throw new RangeError('embedding dimensions differ');
+  if (reference.dim !== current.dim) {throw new RangeError('embedding dimensions differ');}
   const cap = options.maxSamples ?? 1000;
   const permutations = options.permutations ?? 100;
   const alpha = options.alpha ?? 0.05;
@@ -253,7 +253,7 @@ export function mmdTest(
   const ci = sampleIndices(current.rows, cap, rng);
   const m = ri.length;
   const n = ci.length;
-  if (m < 2 || n < 2) throw new RangeError('mmd: each window needs at least 2 rows');
+  if (m < 2 || n < 2) {throw new RangeError('mmd: each window needs at least 2 rows');}
   const N = m + n;
   const Z = new Float64Array(N * d);
   gatherRows(reference, ri, Z, 0);
@@ -264,7 +264,7 @@ export function mmdTest(
   const cross = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     const o = i * N + m;
-    for (let j = 0; j < n; j++) cross[i * n + j] = Math.sqrt(D[o + j]!);
+    for (let j = 0; j < n; j++) {cross[i * n + j] = Math.sqrt(D[o + j]!);}
   }
   const med = medianInPlace(cross);
   const gamma = med > 0 ? 1 / (med * med) : 1;
@@ -290,20 +290,20 @@ export function mmdTest(
     let s = 0;
     for (let t = 0; t < X.length; t++) {
       const o = X[t]! * N;
-      for (let u = t + 1; u < X.length; u++) s += K[o + X[u]!]!;
+      for (let u = t + 1; u < X.length; u++) {s += K[o + X[u]!]!;}
     }
     return 2 * s + X.length;
   };
   const mmdFor = (X: Uint32Array): number => {
     const sxx = blockSum(X);
     let sxAll = 0;
-    for (let t = 0; t < X.length; t++) sxAll += rowSum[X[t]!]!;
+    for (let t = 0; t < X.length; t++) {sxAll += rowSum[X[t]!]!;}
     const sxy = sxAll - sxx;
     const syy = total - sxx - 2 * sxy;
     return mmd2FromSums(sxx, syy, sxy, m, n);
   };
   const first = new Uint32Array(m);
-  for (let i = 0; i < m; i++) first[i] = i;
+  for (let i = 0; i < m; i++) {first[i] = i;}
   const observed = mmdFor(first);
 
   const statistic = Math.max(0, observed);
@@ -322,7 +322,7 @@ export function mmdTest(
     };
   }
   const pool = new Uint32Array(N);
-  for (let i = 0; i < N; i++) pool[i] = i;
+  for (let i = 0; i < N; i++) {pool[i] = i;}
   let atLeast = 0;
   for (let p = 0; p < permutations; p++) {
     // Random m-subset of the pooled rows as the permuted "reference".
@@ -333,7 +333,7 @@ export function mmdTest(
       pool[j] = t;
     }
     const X = pool.slice(0, m).sort();
-    if (mmdFor(X) >= observed) atLeast++;
+    if (mmdFor(X) >= observed) {atLeast++;}
   }
   const pValue = atLeast / permutations;
   return {
@@ -370,7 +370,7 @@ export function rocAuc(scores: Float64Array, labels: Uint8Array): number {
   let i = 0;
   while (i < n) {
     let j = i;
-    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
+    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) {j++;}
     const avgRank = (i + j) / 2 + 1;
     for (let t = i; t <= j; t++) {
       if (labels[order[t]!] === 1) {
@@ -381,7 +381,7 @@ export function rocAuc(scores: Float64Array, labels: Uint8Array): number {
     i = j + 1;
   }
   const nNeg = n - nPos;
-  if (nPos === 0 || nNeg === 0) return NaN;
+  if (nPos === 0 || nNeg === 0) {return NaN;}
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
@@ -397,7 +397,7 @@ export function domainClassifierTest(
 ): ClassifierResult {
   checkMatrix(reference, 'reference');
   checkMatrix(current, 'current');
-  if (reference.dim !== current.dim) throw new RangeError('embedding dimensions differ');
+  if (reference.dim !== current.dim) {throw new RangeError('embedding dimensions differ');}
   const cap = options.maxSamples ?? 5000;
   const folds = options.folds ?? 5;
   const epochs = options.epochs ?? 5;
@@ -409,7 +409,7 @@ export function domainClassifierTest(
   const ci = sampleIndices(current.rows, cap, rng);
   const m = ri.length;
   const n = ci.length;
-  if (m < folds || n < folds) throw new RangeError(`classifier: each window needs at least ${folds} rows`);
+  if (m < folds || n < folds) {throw new RangeError(`classifier: each window needs at least ${folds} rows`);}
   const N = m + n;
   const X = new Float64Array(N * d);
   gatherRows(reference, ri, X, 0);
@@ -422,9 +422,9 @@ export function domainClassifierTest(
   const sd = new Float64Array(d);
   for (let i = 0; i < N; i++) {
     const o = i * d;
-    for (let k = 0; k < d; k++) mean[k] = mean[k]! + X[o + k]!;
+    for (let k = 0; k < d; k++) {mean[k] = mean[k]! + X[o + k]!;}
   }
-  for (let k = 0; k < d; k++) mean[k] = mean[k]! / N;
+  for (let k = 0; k < d; k++) {mean[k] = mean[k]! / N;}
   for (let i = 0; i < N; i++) {
     const o = i * d;
     for (let k = 0; k < d; k++) {
@@ -433,10 +433,10 @@ export function domainClassifierTest(
       sd[k] = sd[k]! + v * v;
     }
   }
-  for (let k = 0; k < d; k++) sd[k] = Math.sqrt(sd[k]! / N) || 1;
+  for (let k = 0; k < d; k++) {sd[k] = Math.sqrt(sd[k]! / N) || 1;}
   for (let i = 0; i < N; i++) {
     const o = i * d;
-    for (let k = 0; k < d; k++) X[o + k] = X[o + k]! / sd[k]!;
+    for (let k = 0; k < d; k++) {X[o + k] = X[o + k]! / sd[k]!;}
   }
 
   // Stratified folds: shuffle each class, deal round-robin.
@@ -452,7 +452,7 @@ export function domainClassifierTest(
   for (let f = 0; f < folds; f++) {
     const train: number[] = [];
     const test: number[] = [];
-    for (let i = 0; i < N; i++) (fold[i] === f ? test : train).push(i);
+    for (let i = 0; i < N; i++) {(fold[i] === f ? test : train).push(i);}
     const trainIdx = Uint32Array.from(train);
     w.fill(0);
     wAvg.fill(0);
@@ -467,14 +467,14 @@ export function domainClassifierTest(
         const i = trainIdx[t]!;
         const o = i * d;
         let zdot = b;
-        for (let k = 0; k < d; k++) zdot += w[k]! * X[o + k]!;
+        for (let k = 0; k < d; k++) {zdot += w[k]! * X[o + k]!;}
         const p = zdot >= 0 ? 1 / (1 + Math.exp(-zdot)) : Math.exp(zdot) / (1 + Math.exp(zdot));
         const g = eta * (p - y[i]!);
-        for (let k = 0; k < d; k++) w[k] = w[k]! * shrink - g * X[o + k]!;
+        for (let k = 0; k < d; k++) {w[k] = w[k]! * shrink - g * X[o + k]!;}
         b -= g;
       }
       // Average the per-epoch end points (cheap Polyak averaging: steadier than the last iterate).
-      for (let k = 0; k < d; k++) wAvg[k] = wAvg[k]! + (w[k]! - wAvg[k]!) / (e + 1);
+      for (let k = 0; k < d; k++) {wAvg[k] = wAvg[k]! + (w[k]! - wAvg[k]!) / (e + 1);}
       bAvg += (b - bAvg) / (e + 1);
     }
     const scores = new Float64Array(test.length);
@@ -482,7 +482,7 @@ export function domainClassifierTest(
     test.forEach((i, t) => {
       const o = i * d;
       let s = bAvg;
-      for (let k = 0; k < d; k++) s += wAvg[k]! * X[o + k]!;
+      for (let k = 0; k < d; k++) {s += wAvg[k]! * X[o + k]!;}
       scores[t] = s;
       labels[t] = y[i]!;
     });
@@ -512,7 +512,7 @@ export function embeddingDrift(
   const o = embeddingDriftOptionsSchema.parse(options);
   checkMatrix(reference, 'reference');
   checkMatrix(current, 'current');
-  if (reference.dim !== current.dim) throw new RangeError('embedding dimensions differ');
+  if (reference.dim !== current.dim) {throw new RangeError('embedding dimensions differ');}
   const distance = meanEmbeddingDistance(reference, current, o.distance);
   const mmdOpts = o.mmd === false ? (o.method === 'mmd' ? {} : null) : o.mmd;
   const modelOpts = o.model === false ? (o.method === 'model' ? {} : null) : o.model;
@@ -527,7 +527,7 @@ export function embeddingDrift(
     referenceRows: reference.rows,
     currentRows: current.rows,
   };
-  if (mmd) result.mmd = mmd;
-  if (model) result.model = model;
+  if (mmd) {result.mmd = mmd;}
+  if (model) {result.model = model;}
   return result;
 }

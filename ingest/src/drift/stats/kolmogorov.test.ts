@@ -9,7 +9,7 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 test("kstwo.sf matches scipy on every branch of the Simard-L'Ecuyer selection", () => {
   // [n, x, scipy.stats.kstwo.sf(x, n)] (scipy 1.17.1); comments name the branch taken.
-  const ref: [number, number, number][] = [
+  const ref: Array<[number, number, number]> = [
     [5, 0.3, 0.664], // Durbin matrix (n <= 140, n x^2 small)
     [10, 0.2, 0.7487190399999999], // Durbin matrix
     [10, 0.4, 0.05898924519999926], // Pomeranz
@@ -23,7 +23,7 @@ test("kstwo.sf matches scipy on every branch of the Simard-L'Ecuyer selection", 
     [50000, 0.006, 0.05442749636006261],
     [200000, 0.002, 0.39995085369038097], // n > 100000: Pelz-Good
   ];
-  for (const [n, x, want] of ref) assert.ok(rel(kolmogorovNSf(n, x), want) < 2e-13, `kstwo.sf(${x}, ${n})`);
+  for (const [n, x, want] of ref) {assert.ok(rel(kolmogorovNSf(n, x), want) < 2e-13, `kstwo.sf(${x}, ${n})`);}
   assert.equal(kolmogorovNSf(10, 0), 1);
   assert.equal(kolmogorovNSf(10, 1), 0);
   assert.equal(kolmogorovNSf(10, 0.04), 1); // below 1/(2n)

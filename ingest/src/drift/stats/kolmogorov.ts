@@ -29,9 +29,9 @@ export function kolmogorovCdf(x: number): number {
 }
 
 function kolmogorovBoth(x: number): { sf: number; cdf: number } {
-  if (Number.isNaN(x)) return { sf: NaN, cdf: NaN };
+  if (Number.isNaN(x)) {return { sf: NaN, cdf: NaN };}
   // Below ~0.0406 the CDF underflows.
-  if (x <= Math.PI / Math.sqrt(8 * 746)) return { sf: 1, cdf: 0 };
+  if (x <= Math.PI / Math.sqrt(8 * 746)) {return { sf: 1, cdf: 0 };}
   if (x <= 0.82) {
     // Jacobi-theta form: cdf = sqrt(2 pi)/x * sum_{k odd} exp(-k^2 pi^2 / (8 x^2)).
     const logu = -PI2 / (8 * x * x);
@@ -62,18 +62,18 @@ function kolmogorovBoth(x: number): { sf: number; cdf: number } {
  * so large n stays accurate.
  */
 export function smirnovSf(n: number, x: number): number {
-  if (!(n > 0) || !(x >= 0 && x <= 1) || !Number.isInteger(n)) return NaN;
-  if (n === 1) return 1 - x;
-  if (x === 0) return 1;
-  if (x === 1) return 0;
+  if (!(n > 0) || !(x >= 0 && x <= 1) || !Number.isInteger(n)) {return NaN;}
+  if (n === 1) {return 1 - x;}
+  if (x === 0) {return 1;}
+  if (x === 1) {return 0;}
   const nx = n * x;
   const nxFloor = Math.floor(nx);
   if (nxFloor === 0 || nx === 1) {
     // x <= 1/n: cdf = x (1+x)^(n-1).
     return 1 - x * Math.pow(1 + x, n - 1);
   }
-  if (-2 * n * x * x < MIN_LOG) return 0;
-  if (nxFloor >= n - 1) return Math.pow(1 - x, n);
+  if (-2 * n * x * x < MIN_LOG) {return 0;}
+  if (nxFloor >= n - 1) {return Math.pow(1 - x, n);}
   if (n > 1_000_000) {
     // scipy's approximation for huge n: p ~ exp(-(6nx+1)^2 / (18n)).
     const logp = -Math.pow(6 * nx + 1, 2) / 18 / n;
@@ -87,13 +87,13 @@ export function smirnovSf(n: number, x: number): number {
   for (let v = 0; v <= last; v++) {
     const p = x + v / n;
     const q = 1 - x - v / n;
-    if (!(q > 0)) break;
+    if (!(q > 0)) {break;}
     const term = (x / p) * binomialDensityRaw(v, n, p, q);
     sum += term;
-    if (term < prev) peaked = true;
+    if (term < prev) {peaked = true;}
     prev = term;
     // Terms are unimodal in v; stop once the tail cannot change the sum.
-    if (peaked && 4 * (last - v) * term < Number.EPSILON * sum) break;
+    if (peaked && 4 * (last - v) * term < Number.EPSILON * sum) {break;}
   }
   return clip01(sum);
 }
@@ -106,15 +106,15 @@ function logFactorialOverPower(n: number): number {
   const rn = 1 / n;
   const t = rn / n;
   let poly = 0;
-  for (const c of STIRLING) poly = poly * t + c;
+  for (const c of STIRLING) {poly = poly * t + c;}
   return Math.log(n) / 2 - n + LOG_2PI / 2 + rn * poly;
 }
 
 /** Durbin matrix algorithm (Marsaglia, Tsang, Wang 2003): P(D_n <= d). */
 function durbinMtwCdf(n: number, d: number): number {
-  if (d >= 1) return 1;
+  if (d >= 1) {return 1;}
   const nd = n * d;
-  if (nd <= 0.5) return 0;
+  if (nd <= 0.5) {return 0;}
   const k = Math.ceil(nd);
   const h = k - nd;
   const m = 2 * k - 1;
@@ -130,13 +130,13 @@ function durbinMtwCdf(n: number, d: number): number {
   v[m - 1] = (1 + tt) * fac;
   let H = new Float64Array(m * m);
   for (let i = 1; i < m; i++) {
-    for (let r = i - 1; r < m; r++) H[r * m + i] = w[r - i + 1]!;
+    for (let r = i - 1; r < m; r++) {H[r * m + i] = w[r - i + 1]!;}
   }
-  for (let r = 0; r < m; r++) H[r * m] = v[r]!;
-  for (let c = 0; c < m; c++) H[(m - 1) * m + c] = v[m - 1 - c]!;
+  for (let r = 0; r < m; r++) {H[r * m] = v[r]!;}
+  for (let c = 0; c < m; c++) {H[(m - 1) * m + c] = v[m - 1 - c]!;}
 
   let P = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) P[i * m + i] = 1;
+  for (let i = 0; i < m; i++) {P[i * m + i] = 1;}
   let tmp = new Float64Array(m * m);
   let nn = n;
   let expnt = 0;
@@ -151,7 +151,7 @@ function durbinMtwCdf(n: number, d: number): number {
     [H, tmp] = [tmp, H];
     hExpnt *= 2;
     if (Math.abs(H[(k - 1) * m + (k - 1)]!) > E128) {
-      for (let i = 0; i < m * m; i++) H[i] = H[i]! / E128;
+      for (let i = 0; i < m * m; i++) {H[i] = H[i]! / E128;}
       hExpnt += 128;
     }
     nn = Math.floor(nn / 2);
@@ -165,7 +165,7 @@ function durbinMtwCdf(n: number, d: number): number {
       expnt -= 128;
     }
   }
-  if (expnt !== 0) p = ldexp(p, expnt);
+  if (expnt !== 0) {p = ldexp(p, expnt);}
   return clip01(p);
 }
 
@@ -175,9 +175,9 @@ function matMul(a: Float64Array, b: Float64Array, out: Float64Array, m: number):
     const io = i * m;
     for (let l = 0; l < m; l++) {
       const ail = a[io + l]!;
-      if (ail === 0) continue;
+      if (ail === 0) {continue;}
       const lo = l * m;
-      for (let j = 0; j < m; j++) out[io + j] = out[io + j]! + ail * b[lo + j]!;
+      for (let j = 0; j < m; j++) {out[io + j] = out[io + j]! + ail * b[lo + j]!;}
     }
   }
 }
@@ -251,12 +251,12 @@ function pomeranzCdf(n: number, x: number): number {
         let s = 0;
         const lo = Math.max(0, kk - ln2 + 1);
         const hi = Math.min(kk, la - 1);
-        for (let a = lo; a <= hi; a++) s += V0[aStart + a]! * pw[kk - a]!;
+        for (let a = lo; a <= hi; a++) {s += V0[aStart + a]! * pw[kk - a]!;}
         V1[c] = s;
-        if (s > vmax) vmax = s;
+        if (s > vmax) {vmax = s;}
       }
       if (vmax > 0 && vmax < EM128) {
-        for (let c = 0; c < convLen; c++) V1[c] = V1[c]! * E128;
+        for (let c = 0; c < convLen; c++) {V1[c] = V1[c]! * E128;}
         expnt -= 128;
       }
       V1s = V0s + j1 - k1;
@@ -270,21 +270,21 @@ function pomeranzCdf(n: number, x: number): number {
     }
     ans *= m;
   }
-  if (expnt !== 0) ans = ldexp(ans, expnt);
+  if (expnt !== 0) {ans = ldexp(ans, expnt);}
   return clip01(ans);
 }
 
 /** Pelz-Good (1976) asymptotic expansion of P(D_n <= x), for small x. */
 function pelzGoodCdf(n: number, x: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
+  if (x <= 0) {return 0;}
+  if (x >= 1) {return 1;}
   const z = Math.sqrt(n) * x;
   const z2 = z * z;
   const z3 = z2 * z;
   const z4 = z2 * z2;
   const z6 = z4 * z2;
   const qlog = -PI2 / 8 / z2;
-  if (qlog < -708) return 0; // z < ~0.0417: the CDF underflows
+  if (qlog < -708) {return 0;} // z < ~0.0417: the CDF underflows
   let q = Math.exp(qlog);
   const k1a = -z2;
   const k1b = PI2 / 4;
@@ -310,7 +310,7 @@ function pelzGoodCdf(n: number, x: number): number {
     K[3] = K[3]! * qp + (k3a + k3b * m2 + k3c * m4 + k3d * m6);
   }
   const div = [z, 6 * z4, 72 * z6 * z, 6480 * z6 * z4];
-  for (let i = 0; i < 4; i++) K[i] = (K[i]! * q * SQRT_2PI) / div[i]!;
+  for (let i = 0; i < 4; i++) {K[i] = (K[i]! * q * SQRT_2PI) / div[i]!;}
   // Remaining sums over all integers k for K2 and K3.
   q = Math.exp(-PI2 / 2 / z2);
   let s2 = 0;
@@ -326,7 +326,7 @@ function pelzGoodCdf(n: number, x: number): number {
   K[2] = K[2]! + (s2 * PI2 * SQRT_2PI) / (-36 * z3);
   K[3] = K[3]! + (s3 * PI2 * SQRT_2PI) / (216 * z6);
   let sum = 0;
-  for (let i = 0; i < 4; i++) sum += K[i]! / Math.pow(n, i / 2);
+  for (let i = 0; i < 4; i++) {sum += K[i]! / Math.pow(n, i / 2);}
   return sum;
 }
 
@@ -337,17 +337,17 @@ function pelzGoodCdf(n: number, x: number): number {
  */
 export function kolmogorovN(n: number, x: number, cdf: boolean): number {
   const pick = (c: number, s: number): number => clip01(cdf ? c : s);
-  if (!Number.isInteger(n) || n <= 0 || Number.isNaN(x)) return NaN;
-  if (x >= 1) return pick(1, 0);
-  if (x <= 0) return pick(0, 1);
+  if (!Number.isInteger(n) || n <= 0 || Number.isNaN(x)) {return NaN;}
+  if (x >= 1) {return pick(1, 0);}
+  if (x <= 0) {return pick(0, 1);}
   const t = n * x;
   if (t <= 1) {
     // Ruben-Gambino: cdf = n!/n^n (2t-1)^n for 1/(2n) <= x <= 1/n.
-    if (t <= 0.5) return pick(0, 1);
+    if (t <= 0.5) {return pick(0, 1);}
     let prob: number;
     if (n <= 140) {
       prob = 1;
-      for (let i = 1; i <= n; i++) prob *= i * (1 / n) * (2 * t - 1);
+      for (let i = 1; i <= n; i++) {prob *= i * (1 / n) * (2 * t - 1);}
     } else {
       prob = Math.exp(logFactorialOverPower(n) + n * Math.log(2 * t - 1));
     }
@@ -376,13 +376,13 @@ export function kolmogorovN(n: number, x: number, cdf: boolean): number {
     return pick(1 - prob, prob);
   }
   if (!cdf) {
-    if (nx2 >= 370) return 0;
-    if (nx2 >= 2.2) return clip01(2 * smirnovSf(n, x));
+    if (nx2 >= 370) {return 0;}
+    if (nx2 >= 2.2) {return clip01(2 * smirnovSf(n, x));}
   }
   let p: number;
-  if (nx2 >= 18) p = 1;
-  else if (n <= 100000 && n * Math.pow(x, 1.5) <= 1.4) p = durbinMtwCdf(n, x);
-  else p = pelzGoodCdf(n, x);
+  if (nx2 >= 18) {p = 1;}
+  else if (n <= 100000 && n * Math.pow(x, 1.5) <= 1.4) {p = durbinMtwCdf(n, x);}
+  else {p = pelzGoodCdf(n, x);}
   return pick(p, 1 - p);
 }
 

@@ -18,7 +18,7 @@ export function ksProbOutsideSquare(n: number, h: number): number {
   for (let k = Math.floor(n / h); k >= 0; k--) {
     let p1 = 1;
     const kh = k * h;
-    for (let j = 0; j < h; j++) p1 = ((n - kh - j) * p1) / (n + kh + j + 1);
+    for (let j = 0; j < h; j++) {p1 = ((n - kh - j) * p1) / (n + kh + j + 1);}
     P = p1 * (1 - P);
   }
   return 2 * P;
@@ -39,13 +39,13 @@ export function ksProbOutsideBand(m0: number, n0: number, g: number, h: number):
   let curlen = maxj - minj;
   const lenA = Math.min(2 * maxj + 2, n + 1);
   const A = new Float64Array(lenA).fill(1);
-  for (let j = minj; j < maxj; j++) A[j] = 0;
+  for (let j = minj; j < maxj; j++) {A[j] = 0;}
   for (let i = 1; i <= m; i++) {
     const lastminj = minj;
     const lastlen = curlen;
     minj = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
     maxj = Math.min(Math.ceil((ng * i + h) / mg), n + 1);
-    if (maxj <= minj) return 1;
+    if (maxj <= minj) {return 1;}
     let val = minj === 0 ? 0 : 1;
     const shift = minj - lastminj;
     for (let jj = 0; jj < maxj - minj; jj++) {
@@ -54,7 +54,7 @@ export function ksProbOutsideBand(m0: number, n0: number, g: number, h: number):
       A[jj] = val;
     }
     curlen = maxj - minj;
-    if (lastlen > curlen) A.fill(1, maxj - minj, maxj - minj + (lastlen - curlen));
+    if (lastlen > curlen) {A.fill(1, maxj - minj, maxj - minj + (lastlen - curlen));}
   }
   return A[maxj - minj - 1]!;
 }
@@ -62,7 +62,7 @@ export function ksProbOutsideBand(m0: number, n0: number, g: number, h: number):
 function gcd(a: number, b: number): number {
   let x = a;
   let y = b;
-  while (y !== 0) [x, y] = [y, x % y];
+  while (y !== 0) {[x, y] = [y, x % y];}
   return x;
 }
 
@@ -82,17 +82,17 @@ export function ks2SampPValue(d: number, n1: number, n2: number, method: KsMetho
   const n1g = n1 / g;
   const n2g = n2 / g;
   let mode: 'exact' | 'asymp';
-  if (method === 'auto') mode = Math.max(n1, n2) <= KS_MAX_AUTO_N ? 'exact' : 'asymp';
-  else if (method === 'exact') mode = n1g >= 2147483647 / n2g ? 'asymp' : 'exact';
-  else mode = 'asymp';
+  if (method === 'auto') {mode = Math.max(n1, n2) <= KS_MAX_AUTO_N ? 'exact' : 'asymp';}
+  else if (method === 'exact') {mode = n1g >= 2147483647 / n2g ? 'asymp' : 'exact';}
+  else {mode = 'asymp';}
   let stat = d;
   if (mode === 'exact') {
     const lcm = n1g * n2;
     const h = roundHalfEven(d * lcm);
     stat = h / lcm;
-    if (h === 0) return { statistic: stat, pValue: 1, method: 'exact' };
+    if (h === 0) {return { statistic: stat, pValue: 1, method: 'exact' };}
     const p = n1 === n2 ? ksProbOutsideSquare(n1, h) : ksProbOutsideBand(n1, n2, g, h);
-    if (p >= 0 && p <= 1) return { statistic: stat, pValue: p, method: 'exact' };
+    if (p >= 0 && p <= 1) {return { statistic: stat, pValue: p, method: 'exact' };}
     mode = 'asymp'; // rounding pushed the exact value out of [0, 1]; scipy falls back too
   }
   const big = Math.max(n1, n2);
@@ -116,11 +116,11 @@ export function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
   while (i < n1 || j < n2) {
     // Next distinct value of the pooled sample; step past every copy in both samples.
     const v = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    while (i < n1 && a[i]! <= v) i++;
-    while (j < n2 && b[j]! <= v) j++;
+    while (i < n1 && a[i]! <= v) {i++;}
+    while (j < n2 && b[j]! <= v) {j++;}
     const diff = i / n1 - j / n2;
-    if (diff > maxS) maxS = diff;
-    if (diff < minS) minS = diff;
+    if (diff > maxS) {maxS = diff;}
+    if (diff < minS) {minS = diff;}
   }
   return -minS > maxS ? -minS : maxS;
 }
@@ -149,7 +149,7 @@ export function ks2samp(
 ): KsResult {
   const a = options.sorted && reference instanceof Float64Array ? reference : sortedFinite(reference);
   const b = options.sorted && current instanceof Float64Array ? current : sortedFinite(current);
-  if (a.length === 0 || b.length === 0) throw new RangeError('ks2samp: both samples need at least one finite value');
+  if (a.length === 0 || b.length === 0) {throw new RangeError('ks2samp: both samples need at least one finite value');}
   const threshold = options.threshold ?? 0.05;
   const d = ksStatisticSorted(a, b);
   const r = ks2SampPValue(d, a.length, b.length, options.method ?? 'auto');

@@ -16,7 +16,7 @@ const SEEDS = 300;
 const normal = (rng: Rng, n: number, mu = 0) => Float64Array.from({ length: n }, () => mu + rng.normal());
 const binomial = (rng: Rng, n: number, p: number) => {
   let k = 0;
-  for (let i = 0; i < n; i++) if (rng.uniform() < p) k++;
+  for (let i = 0; i < n; i++) {if (rng.uniform() < p) {k++;}}
   return k;
 };
 const multinomial = (rng: Rng, n: number, p: number[]) => {
@@ -24,7 +24,7 @@ const multinomial = (rng: Rng, n: number, p: number[]) => {
   for (let i = 0; i < n; i++) {
     let u = rng.uniform();
     let k = 0;
-    while (k < p.length - 1 && u >= p[k]!) u -= p[k++]!;
+    while (k < p.length - 1 && u >= p[k]!) {u -= p[k++]!;}
     c[k]!++;
   }
   return c;
@@ -40,7 +40,7 @@ test('KS (exact) false-positive rate at alpha 0.05 is nominal over 300 seeds', (
   let flagged = 0;
   for (let s = 0; s < SEEDS; s++) {
     const rng = new Rng(1000 + s);
-    if (ks2samp(normal(rng, 100), normal(rng, 120)).drift) flagged++;
+    if (ks2samp(normal(rng, 100), normal(rng, 120)).drift) {flagged++;}
   }
   const [lo, hi] = binomialBand(SEEDS, 0.05);
   console.log(`KS false positives: ${flagged}/${SEEDS} (band ${lo}-${hi})`);
@@ -54,7 +54,7 @@ test('KS (asymptotic, n > 10000) false-positive rate is nominal', () => {
     const rng = new Rng(5000 + s);
     const r = ks2samp(normal(rng, 10500), normal(rng, 3000));
     assert.equal(r.method, 'asymp');
-    if (r.drift) flagged++;
+    if (r.drift) {flagged++;}
   }
   const [lo, hi] = binomialBand(n, 0.05);
   assert.ok(flagged >= lo && flagged <= hi, `${flagged} outside [${lo}, ${hi}]`);
@@ -71,7 +71,7 @@ test('two-proportion z-test false-positive rate is nominal; a 0.3 -> 0.5 change 
   let flagged = 0;
   for (let s = 0; s < SEEDS; s++) {
     const rng = new Rng(3000 + s);
-    if (twoProportionZTest(binomial(rng, 400, 0.3), 400, binomial(rng, 300, 0.3), 300).drift) flagged++;
+    if (twoProportionZTest(binomial(rng, 400, 0.3), 400, binomial(rng, 300, 0.3), 300).drift) {flagged++;}
     assert.equal(twoProportionZTest(binomial(rng, 400, 0.3), 400, binomial(rng, 300, 0.5), 300).drift, true);
   }
   const [lo, hi] = binomialBand(SEEDS, 0.05);
@@ -86,8 +86,8 @@ test("chi-square (Evidently's form) is nominal when the reference is much larger
   let flaggedEqual = 0;
   for (let s = 0; s < SEEDS; s++) {
     const rng = new Rng(4000 + s);
-    if (chiSquareTest(multinomial(rng, 20000, p), multinomial(rng, 300, p)).drift) flaggedLargeRef++;
-    if (chiSquareTest(multinomial(rng, 300, p), multinomial(rng, 300, p)).drift) flaggedEqual++;
+    if (chiSquareTest(multinomial(rng, 20000, p), multinomial(rng, 300, p)).drift) {flaggedLargeRef++;}
+    if (chiSquareTest(multinomial(rng, 300, p), multinomial(rng, 300, p)).drift) {flaggedEqual++;}
     assert.equal(chiSquareTest(multinomial(rng, 1000, p), multinomial(rng, 300, [0.25, 0.25, 0.25, 0.25])).drift, true);
   }
   const [lo, hi] = binomialBand(SEEDS, 0.05);
@@ -103,7 +103,7 @@ test('chi-square homogeneity (two-sample) test is nominal for any sizes and dete
   let flagged = 0;
   for (let s = 0; s < SEEDS; s++) {
     const rng = new Rng(4500 + s);
-    if (chiSquareHomogeneityTest(multinomial(rng, 300, p), multinomial(rng, 300, p)).drift) flagged++;
+    if (chiSquareHomogeneityTest(multinomial(rng, 300, p), multinomial(rng, 300, p)).drift) {flagged++;}
     assert.equal(
       chiSquareHomogeneityTest(multinomial(rng, 300, p), multinomial(rng, 300, [0.25, 0.25, 0.25, 0.25])).drift,
       true
@@ -135,8 +135,8 @@ test('Bonferroni keeps the family-wise false-positive rate of 20 null KS feature
       reference: normal(rng, 150),
       current: normal(rng, 150),
     }));
-    if (datasetDrift(cols).driftedCount > 0) anyRaw++;
-    if (datasetDrift(cols, { correction: 'bonferroni' }).driftedCount > 0) anyBonferroni++;
+    if (datasetDrift(cols).driftedCount > 0) {anyRaw++;}
+    if (datasetDrift(cols, { correction: 'bonferroni' }).driftedCount > 0) {anyBonferroni++;}
   }
   console.log(`any-feature false alarms over ${runs} runs: raw ${anyRaw}, bonferroni ${anyBonferroni}`);
   assert.ok(anyRaw > 40, String(anyRaw)); // 1 - 0.95^20 ~ 64% before correction
@@ -146,7 +146,7 @@ test('Bonferroni keeps the family-wise false-positive rate of 20 null KS feature
 
 function gaussian(rng: Rng, rows: number, dim: number, shift = 0): EmbeddingMatrix {
   const data = new Float32Array(rows * dim);
-  for (let i = 0; i < data.length; i++) data[i] = rng.normal() + (i % dim < 2 ? shift : 0);
+  for (let i = 0; i < data.length; i++) {data[i] = rng.normal() + (i % dim < 2 ? shift : 0);}
   return { data, rows, dim };
 }
 
@@ -158,8 +158,8 @@ test('embedding drift: MMD and classifier rarely flag same-distribution windows,
     const rng = new Rng(8000 + s);
     const ref = gaussian(rng, 200, 8);
     const mmd = mmdTest(ref, gaussian(rng, 200, 8), { seed: s, permutations: 100 });
-    if (mmd.drift) mmdFlags++;
-    if (domainClassifierTest(ref, gaussian(rng, 200, 8), { seed: s }).drift) modelFlags++;
+    if (mmd.drift) {mmdFlags++;}
+    if (domainClassifierTest(ref, gaussian(rng, 200, 8), { seed: s }).drift) {modelFlags++;}
     const shifted = gaussian(rng, 200, 8, 0.6);
     assert.equal(mmdTest(ref, shifted, { seed: s }).drift, true, `mmd seed ${s}`);
     assert.equal(domainClassifierTest(ref, shifted, { seed: s }).drift, true, `model seed ${s}`);

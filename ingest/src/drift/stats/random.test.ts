@@ -42,6 +42,6 @@ test('sampleIndices returns k distinct sorted indices, or all of them', () => {
   const s = sampleIndices(1000, 100, r);
   assert.equal(s.length, 100);
   assert.equal(new Set(s).size, 100);
-  for (let i = 1; i < s.length; i++) assert.ok(s[i]! > s[i - 1]!);
+  for (let i = 1; i < s.length; i++) {assert.ok(s[i]! > s[i - 1]!);}
   assert.deepEqual(Array.from(sampleIndices(3, 10, r)), [0, 1, 2]);
 });

@@ -22,7 +22,7 @@ export class Rng {
     this.s1 = next();
     this.s2 = next();
     this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) {this.s0 = 1;}
   }
 
   /** Next 32-bit unsigned integer. */
@@ -47,12 +47,12 @@ export class Rng {
 
   /** Uniform integer in [0, n) without modulo bias. */
   int(n: number): number {
-    if (n <= 0) throw new RangeError('Rng.int: n must be positive');
+    if (n <= 0) {throw new RangeError('Rng.int: n must be positive');}
     if (n <= 0x100000000) {
       const limit = 0x100000000 - (0x100000000 % n);
       for (;;) {
         const r = this.nextUint32();
-        if (r < limit) return r % n;
+        if (r < limit) {return r % n;}
       }
     }
     return Math.floor(this.uniform() * n);
@@ -97,12 +97,12 @@ function rotl(x: number, k: number): number {
 export function sampleIndices(n: number, k: number, rng: Rng): Uint32Array {
   if (k >= n) {
     const all = new Uint32Array(n);
-    for (let i = 0; i < n; i++) all[i] = i;
+    for (let i = 0; i < n; i++) {all[i] = i;}
     return all;
   }
   // Partial Fisher-Yates over an index array: O(n) memory, O(k) swaps.
   const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let i = 0; i < n; i++) {idx[i] = i;}
   for (let i = 0; i < k; i++) {
     const j = i + rng.int(n - i);
     const t = idx[i]!;

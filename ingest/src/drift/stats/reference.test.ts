@@ -39,11 +39,11 @@ interface Cases {
   generator: Record<string, string | number>;
   datasets: Dataset[];
   compactDatasets: Compact[];
-  ks: { dataset: number; method: KsMethod; statistic: Num; pvalue: Num }[];
-  ksCompact: { dataset: number; method: KsMethod; statistic: Num; pvalue: Num }[];
-  wasserstein: { dataset: number; value: Num; normed: Num }[];
-  wassersteinCompact: { dataset: number; value: Num; normed: Num }[];
-  binning: {
+  ks: Array<{ dataset: number; method: KsMethod; statistic: Num; pvalue: Num }>;
+  ksCompact: Array<{ dataset: number; method: KsMethod; statistic: Num; pvalue: Num }>;
+  wasserstein: Array<{ dataset: number; value: Num; normed: Num }>;
+  wassersteinCompact: Array<{ dataset: number; value: Num; normed: Num }>;
+  binning: Array<{
     dataset: number;
     edges: Num[];
     countsA: number[];
@@ -51,24 +51,24 @@ interface Cases {
     jensenshannon: Num;
     jensenshannon2: Num;
     psi: Num;
-  }[];
-  sturges: { n: number; min: number; max: number; bins: number; edges: Num[] }[];
-  chisquare: {
+  }>;
+  sturges: Array<{ n: number; min: number; max: number; bins: number; edges: Num[] }>;
+  chisquare: Array<{
     ref: number[];
     cur: number[];
     statistic: Num;
     pvalue: Num;
     homogeneityStatistic: Num;
     homogeneityPvalue: Num;
-  }[];
-  jensenshannon: { p: number[]; q: number[]; natural: Num; base2: Num }[];
-  ztest: { x1: number; n1: number; x2: number; n2: number; z: Num; pvalue: Num; pvalueEvidently: Num }[];
-  kstwo: { n: number; x: number; sf: Num; cdf: Num }[];
-  kstwobign: { x: number; sf: Num; cdf: Num }[];
-  smirnov: { n: number; x: number; sf: Num }[];
-  chi2sf: { x: number; df: number; sf: Num }[];
-  ndtr: { x: number; cdf: Num; sf: Num }[];
-  erfc: { x: number; erfc: Num; erf: Num }[];
+  }>;
+  jensenshannon: Array<{ p: number[]; q: number[]; natural: Num; base2: Num }>;
+  ztest: Array<{ x1: number; n1: number; x2: number; n2: number; z: Num; pvalue: Num; pvalueEvidently: Num }>;
+  kstwo: Array<{ n: number; x: number; sf: Num; cdf: Num }>;
+  kstwobign: Array<{ x: number; sf: Num; cdf: Num }>;
+  smirnov: Array<{ n: number; x: number; sf: Num }>;
+  chi2sf: Array<{ x: number; df: number; sf: Num }>;
+  ndtr: Array<{ x: number; cdf: Num; sf: Num }>;
+  erfc: Array<{ x: number; erfc: Num; erf: Num }>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -78,10 +78,10 @@ const num = (v: Num): number => (v === 'inf' ? Infinity : v === '-inf' ? -Infini
 
 /** Relative difference; exact agreement (incl. inf/nan/0) is 0, a zero expectation uses |a|. */
 function relDiff(actual: number, expected: number): number {
-  if (Object.is(actual, expected) || actual === expected) return 0;
-  if (Number.isNaN(actual) && Number.isNaN(expected)) return 0;
-  if (!Number.isFinite(actual) || !Number.isFinite(expected)) return Infinity;
-  if (expected === 0) return Math.abs(actual);
+  if (Object.is(actual, expected) || actual === expected) {return 0;}
+  if (Number.isNaN(actual) && Number.isNaN(expected)) {return 0;}
+  if (!Number.isFinite(actual) || !Number.isFinite(expected)) {return Infinity;}
+  if (expected === 0) {return Math.abs(actual);}
   return Math.abs(actual - expected) / Math.abs(expected);
 }
 
@@ -111,7 +111,7 @@ const expand = (c: Compact): [Float64Array, Float64Array] => {
   const rep = (counts: number[]) => {
     const out: number[] = [];
     counts.forEach((k, i) => {
-      for (let j = 0; j < k; j++) out.push(c.values[i]!);
+      for (let j = 0; j < k; j++) {out.push(c.values[i]!);}
     });
     return Float64Array.from(out);
   };
@@ -140,7 +140,7 @@ test('reference: ks_2samp (statistic and p-value, auto/exact/asymp)', () => {
     statL.add(r.statistic, c.statistic, where);
     pL.add(r.pValue, c.pvalue, where);
   }
-  for (const t of [stat, p, statL, pL]) assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);
+  for (const t of [stat, p, statL, pL]) {assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);}
 });
 
 test('reference: wasserstein_distance and Evidently normed Wasserstein', () => {
@@ -156,7 +156,7 @@ test('reference: wasserstein_distance and Evidently normed Wasserstein', () => {
     w.add(wassersteinDistance(a, b), c.value, `compact ${c.dataset}`);
     wn.add(wassersteinNormed(a, b).statistic, c.normed, `compact ${c.dataset}`);
   }
-  for (const t of [w, wn]) assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);
+  for (const t of [w, wn]) {assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);}
 });
 
 test('reference: numpy sturges edges, histogram counts, JS and PSI on the bins', () => {
@@ -188,7 +188,7 @@ test('reference: numpy sturges edges, histogram counts, JS and PSI on the bins',
     assert.equal(e.length - 1, s.bins, `n=${s.n}: bins`);
     e.forEach((v, i) => sturges.add(v, s.edges[i]!, `n=${s.n} edge ${i}`));
   }
-  for (const t of [edges, js, psi, sturges]) assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);
+  for (const t of [edges, js, psi, sturges]) {assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);}
 });
 
 test('reference: chisquare with Evidently expected counts, and chi2_contingency', () => {
@@ -204,7 +204,7 @@ test('reference: chisquare with Evidently expected counts, and chi2_contingency'
     hs.add(h.statistic, c.homogeneityStatistic, `case ${i} (k=${c.ref.length})`);
     hp.add(h.pValue, c.homogeneityPvalue, `case ${i} (k=${c.ref.length})`);
   });
-  for (const t of [s, p, hs, hp]) assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);
+  for (const t of [s, p, hs, hp]) {assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);}
 });
 
 test('reference: jensenshannon (natural log and base 2)', () => {
@@ -227,7 +227,7 @@ test('reference: two-proportion z-test', () => {
     // Evidently's 2 (1 - cdf) loses relative precision for tiny p: compare absolute differences.
     pe.add(Math.abs(r.pValue - num(c.pvalueEvidently)), 0, `case ${i}`);
   });
-  for (const t of [z, p, pe]) assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);
+  for (const t of [z, p, pe]) {assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);}
 });
 
 test('reference: distribution functions (kstwo, kstwobign, smirnov, chi2, ndtr, erfc)', () => {
@@ -243,9 +243,9 @@ test('reference: distribution functions (kstwo, kstwobign, smirnov, chi2, ndtr, 
     big.add(kolmogorovCdf(c.x), c.cdf, `x=${c.x} cdf`);
   }
   const sm = group('smirnov');
-  for (const c of cases.smirnov) sm.add(smirnovSf(c.n, c.x), c.sf, `n=${c.n} x=${c.x}`);
+  for (const c of cases.smirnov) {sm.add(smirnovSf(c.n, c.x), c.sf, `n=${c.n} x=${c.x}`);}
   const chi = group('chi2.sf');
-  for (const c of cases.chi2sf) chi.add(chiSquareSf(c.x, c.df), c.sf, `x=${c.x} df=${c.df}`);
+  for (const c of cases.chi2sf) {chi.add(chiSquareSf(c.x, c.df), c.sf, `x=${c.x} df=${c.df}`);}
   const nd = group('ndtr / norm.sf');
   for (const c of cases.ndtr) {
     nd.add(normalCdf(c.x), c.cdf, `cdf x=${c.x}`);
@@ -257,7 +257,7 @@ test('reference: distribution functions (kstwo, kstwobign, smirnov, chi2, ndtr, 
     ef.add(erf(c.x), c.erf, `erf x=${c.x}`);
   }
   for (const t of [ks2, ks2c, big, sm, chi, nd, ef])
-    assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);
+    {assert.ok(t.max <= TOLERANCE, `${t.group}: ${t.max} at ${t.where}`);}
 });
 
 test('reference: summary of the largest relative differences', () => {

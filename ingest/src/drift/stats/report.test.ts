@@ -10,7 +10,7 @@ const cats = (rng: Rng, n: number, weights: number[], labels = ['a', 'b', 'c', '
     let u = rng.uniform() * weights.reduce((x, y) => x + y, 0);
     for (let i = 0; i < weights.length; i++) {
       u -= weights[i]!;
-      if (u < 0) return labels[i]!;
+      if (u < 0) {return labels[i]!;}
     }
     return labels[weights.length - 1]!;
   });

@@ -86,7 +86,7 @@ type ParsedOptions = z.output<typeof driftReportOptionsSchema>;
 /** Evidently's automatic test for a column. */
 export function selectStatTest(kind: ColumnKind, referenceRows: number, distinct: number): StatTestName {
   if (referenceRows <= SMALL_REFERENCE_MAX_ROWS) {
-    if (kind === 'numeric' && distinct > 5) return 'ks';
+    if (kind === 'numeric' && distinct > 5) {return 'ks';}
     return distinct > 2 ? 'chisquare' : 'z';
   }
   return kind === 'numeric' && distinct > 5 ? 'wasserstein' : 'jensenshannon';
@@ -95,7 +95,7 @@ export function selectStatTest(kind: ColumnKind, referenceRows: number, distinct
 export interface ColumnDistribution {
   /** Numeric Sturges bins: edges (k + 1); per-value bins: the values. */
   edges: number[] | null;
-  values: (number | string)[] | null;
+  values: Array<number | string> | null;
   reference: number[];
   current: number[];
 }
@@ -135,7 +135,7 @@ const NUMERIC_ONLY: ReadonlySet<StatTestName> = new Set<StatTestName>(['ks', 'wa
 function distribution(b: BinnedCounts): ColumnDistribution {
   const share = (c: Float64Array) => {
     let t = 0;
-    for (const v of c) t += v;
+    for (const v of c) {t += v;}
     return Array.from(c, (v) => (t > 0 ? v / t : 0));
   };
   return {
@@ -172,8 +172,8 @@ function columnDriftParsed(column: ColumnInput, opts: ParsedOptions): ColumnDrif
   const counts = binCategorical(column.reference, column.current);
   let refCount = 0;
   let curCount = 0;
-  for (const v of counts.reference) refCount += v;
-  for (const v of counts.current) curCount += v;
+  for (const v of counts.reference) {refCount += v;}
+  for (const v of counts.current) {curCount += v;}
   return finish(
     refCount,
     curCount,
@@ -212,9 +212,9 @@ function columnDriftParsed(column: ColumnInput, opts: ParsedOptions): ColumnDrif
       drift: false,
       skipped,
     });
-    if (refCount === 0) return skip('empty_reference');
-    if (curCount === 0) return skip('empty_current');
-    if (NUMERIC_ONLY.has(test) && column.kind !== 'numeric') return skip('test_not_applicable');
+    if (refCount === 0) {return skip('empty_reference');}
+    if (curCount === 0) {return skip('empty_current');}
+    if (NUMERIC_ONLY.has(test) && column.kind !== 'numeric') {return skip('test_not_applicable');}
     let r: TestResult;
     let dist: BinnedCounts | null = null;
     switch (test) {
@@ -256,7 +256,7 @@ function columnDriftParsed(column: ColumnInput, opts: ParsedOptions): ColumnDrif
       out.pValue = r.pValue;
       out.adjustedPValue = r.pValue;
     }
-    if (opts.includeDistribution) out.distribution = distribution(dist ?? binned());
+    if (opts.includeDistribution) {out.distribution = distribution(dist ?? binned());}
     return out;
   }
 }
@@ -272,8 +272,8 @@ function valueCountsSorted(ref: Float64Array, cur: Float64Array): BinnedCounts {
     const v = j >= cur.length || (i < ref.length && ref[i]! <= cur[j]!) ? ref[i]! : cur[j]!;
     const i0 = i;
     const j0 = j;
-    while (i < ref.length && ref[i] === v) i++;
-    while (j < cur.length && cur[j] === v) j++;
+    while (i < ref.length && ref[i] === v) {i++;}
+    while (j < cur.length && cur[j] === v) {j++;}
     values.push(v);
     rc.push(i - i0);
     cc.push(j - j0);

@@ -7,7 +7,7 @@ export function sortedFinite(values: ArrayLike<number>): Float64Array {
   let k = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (Number.isFinite(v)) out[k++] = v === 0 ? 0 : v; // fold -0 into 0 so ties sort together
+    if (Number.isFinite(v)) {out[k++] = v === 0 ? 0 : v;} // fold -0 into 0 so ties sort together
   }
   const r = k === n ? out : out.slice(0, k);
   return r.sort();
@@ -15,9 +15,9 @@ export function sortedFinite(values: ArrayLike<number>): Float64Array {
 
 /** Number of distinct values in an ascending array. */
 export function countDistinctSorted(a: Float64Array): number {
-  if (a.length === 0) return 0;
+  if (a.length === 0) {return 0;}
   let c = 1;
-  for (let i = 1; i < a.length; i++) if (a[i] !== a[i - 1]) c++;
+  for (let i = 1; i < a.length; i++) {if (a[i] !== a[i - 1]) {c++;}}
   return c;
 }
 
@@ -31,8 +31,8 @@ export function countDistinctUnionSorted(a: Float64Array, b: Float64Array): numb
   while (i < n1 || j < n2) {
     const v = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
     c++;
-    while (i < n1 && a[i] === v) i++;
-    while (j < n2 && b[j] === v) j++;
+    while (i < n1 && a[i] === v) {i++;}
+    while (j < n2 && b[j] === v) {j++;}
   }
   return c;
 }
@@ -43,8 +43,8 @@ export function upperBound(a: Float64Array, v: number, lo = 0, hi = a.length): n
   let h = hi;
   while (l < h) {
     const mid = (l + h) >>> 1;
-    if (a[mid]! <= v) l = mid + 1;
-    else h = mid;
+    if (a[mid]! <= v) {l = mid + 1;}
+    else {h = mid;}
   }
   return l;
 }
@@ -55,8 +55,8 @@ export function lowerBound(a: Float64Array, v: number, lo = 0, hi = a.length): n
   let h = hi;
   while (l < h) {
     const mid = (l + h) >>> 1;
-    if (a[mid]! < v) l = mid + 1;
-    else h = mid;
+    if (a[mid]! < v) {l = mid + 1;}
+    else {h = mid;}
   }
   return l;
 }
@@ -75,8 +75,8 @@ export function selectKth(a: Float64Array, k: number, n = a.length): number {
     let i = lo;
     let j = hi;
     while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
+      while (a[i]! < pivot) {i++;}
+      while (a[j]! > pivot) {j--;}
       if (i <= j) {
         const t = a[i]!;
         a[i] = a[j]!;
@@ -85,20 +85,20 @@ export function selectKth(a: Float64Array, k: number, n = a.length): number {
         j--;
       }
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k]!;
+    if (k <= j) {hi = j;}
+    else if (k >= i) {lo = i;}
+    else {return a[k]!;}
   }
   return a[k]!;
 }
 
 /** Median as numpy computes it (mean of the two middle values for even n); reorders `a`. */
 export function medianInPlace(a: Float64Array, n = a.length): number {
-  if (n === 0) return NaN;
+  if (n === 0) {return NaN;}
   const hi = selectKth(a, n >> 1, n);
-  if (n % 2 === 1) return hi;
+  if (n % 2 === 1) {return hi;}
   // The lower middle is the largest value left of the upper middle after partitioning.
   let lo = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (a[i]! > lo) lo = a[i]!;
+  for (let i = 0; i < n >> 1; i++) {if (a[i]! > lo) {lo = a[i]!;}}
   return (lo + hi) / 2;
 }

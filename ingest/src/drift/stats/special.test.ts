@@ -24,7 +24,7 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 test('erfc matches scipy.special.erfc to ~1e-15 across its regimes', () => {
   // scipy 1.17.1 values.
-  const ref: [number, number][] = [
+  const ref: Array<[number, number]> = [
     [-3, 1.9999779095030015],
     [-0.7, 1.6778011938374182],
     [0.1, 0.8875370839817152],
@@ -36,7 +36,7 @@ test('erfc matches scipy.special.erfc to ~1e-15 across its regimes', () => {
     [12, 1.3562611692059047e-64],
     [26, 5.663192408856145e-296],
   ];
-  for (const [x, want] of ref) assert.ok(rel(erfc(x), want) < 3e-15, `erfc(${x}) = ${erfc(x)}, want ${want}`);
+  for (const [x, want] of ref) {assert.ok(rel(erfc(x), want) < 3e-15, `erfc(${x}) = ${erfc(x)}, want ${want}`);}
   assert.equal(erfc(0), 1);
   assert.equal(erfc(30), 0);
   assert.ok(Number.isNaN(erfc(NaN)));

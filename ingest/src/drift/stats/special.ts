@@ -50,15 +50,15 @@ function erfcLarge(x: number): number {
 }
 
 export function erfc(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  if (x < -0.5) return 2 - erfcLarge(-x);
-  if (x < 0.5) return 1 - erfSmall(x);
+  if (Number.isNaN(x)) {return NaN;}
+  if (x < -0.5) {return 2 - erfcLarge(-x);}
+  if (x < 0.5) {return 1 - erfSmall(x);}
   return erfcLarge(x);
 }
 
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  if (Math.abs(x) < 0.5) return erfSmall(x);
+  if (Number.isNaN(x)) {return NaN;}
+  if (Math.abs(x) < 0.5) {return erfSmall(x);}
   return x > 0 ? 1 - erfcLarge(x) : erfcLarge(-x) - 1;
 }
 
@@ -81,7 +81,7 @@ const LANCZOS = [
 
 /** log Gamma(x) for x > 0. */
 export function logGamma(x: number): number {
-  if (!(x > 0)) return x === 0 ? Infinity : NaN;
+  if (!(x > 0)) {return x === 0 ? Infinity : NaN;}
   if (x < 0.5) {
     // Reflection keeps the Lanczos sum in its accurate range.
     return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
@@ -112,13 +112,13 @@ const STIRLERR_HALVES = [
 export function stirlerr(n: number): number {
   if (n <= 15) {
     const nn = n + n;
-    if (nn === Math.floor(nn)) return STIRLERR_HALVES[nn]!;
+    if (nn === Math.floor(nn)) {return STIRLERR_HALVES[nn]!;}
     return logGamma(n + 1) - (n + 0.5) * Math.log(n) + n - LN_SQRT_2PI;
   }
   const nn = n * n;
   // Asymptotic series; five terms give full double precision for n > 15.
-  if (n > 500) return (1 / 12 - (1 / 360 - 1 / 1260 / nn) / nn) / n;
-  if (n > 80) return (1 / 12 - (1 / 360 - (1 / 1260 - 1 / 1680 / nn) / nn) / nn) / n;
+  if (n > 500) {return (1 / 12 - (1 / 360 - 1 / 1260 / nn) / nn) / n;}
+  if (n > 80) {return (1 / 12 - (1 / 360 - (1 / 1260 - 1 / 1680 / nn) / nn) / nn) / n;}
   return (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - 1 / 1188 / nn) / nn) / nn) / nn) / n;
 }
 
@@ -132,7 +132,7 @@ export function bd0(x: number, np: number): number {
     for (let j = 1; j < 1000; j++) {
       ej *= v2;
       const s1 = s + ej / (2 * j + 1);
-      if (s1 === s) return s1;
+      if (s1 === s) {return s1;}
       s = s1;
     }
     return s;
@@ -142,8 +142,8 @@ export function bd0(x: number, np: number): number {
 
 /** x^a e^-x / Gamma(a+1) (a Poisson density at a, continuous in a), via Loader's method. */
 export function poissonDensityRaw(a: number, x: number): number {
-  if (x === 0) return a === 0 ? 1 : 0;
-  if (a === 0) return Math.exp(-x);
+  if (x === 0) {return a === 0 ? 1 : 0;}
+  if (a === 0) {return Math.exp(-x);}
   return Math.exp(-stirlerr(a) - bd0(a, x)) / Math.sqrt(2 * Math.PI * a);
 }
 
@@ -152,10 +152,10 @@ export function poissonDensityRaw(a: number, x: number): number {
  * few ulps even when the log of the result is in the hundreds.
  */
 export function binomialDensityRaw(k: number, n: number, p: number, q: number): number {
-  if (p === 0) return k === 0 ? 1 : 0;
-  if (q === 0) return k === n ? 1 : 0;
+  if (p === 0) {return k === 0 ? 1 : 0;}
+  if (q === 0) {return k === n ? 1 : 0;}
   if (k === 0) {
-    if (n === 0) return 1;
+    if (n === 0) {return 1;}
     const lc = p < 0.1 ? -bd0(n, n * q) - n * p : n * Math.log(q);
     return Math.exp(lc);
   }
@@ -170,9 +170,9 @@ export function binomialDensityRaw(k: number, n: number, p: number, q: number): 
 
 /** Regularized incomplete gamma functions { p: P(a,x), q: Q(a,x) } for a > 0, x >= 0. */
 export function regularizedGamma(a: number, x: number): { p: number; q: number } {
-  if (!(a > 0) || Number.isNaN(x)) return { p: NaN, q: NaN };
-  if (x <= 0) return { p: 0, q: 1 };
-  if (x === Infinity) return { p: 1, q: 0 };
+  if (!(a > 0) || Number.isNaN(x)) {return { p: NaN, q: NaN };}
+  if (x <= 0) {return { p: 0, q: 1 };}
+  if (x === Infinity) {return { p: 1, q: 0 };}
   const prefix = poissonDensityRaw(a, x); // x^a e^-x / Gamma(a+1)
   if (x < a + 1) {
     // P(a,x) = prefix * sum_k x^k / ((a+1)...(a+k)), all terms positive.
@@ -181,7 +181,7 @@ export function regularizedGamma(a: number, x: number): { p: number; q: number }
     for (let k = 1; k < 100000; k++) {
       term *= x / (a + k);
       sum += term;
-      if (term < sum * EPS * 0.5) break;
+      if (term < sum * EPS * 0.5) {break;}
     }
     const p = Math.min(1, prefix * sum);
     return { p, q: 1 - p };
@@ -196,13 +196,13 @@ export function regularizedGamma(a: number, x: number): { p: number; q: number }
     const an = -i * (i - a);
     b += 2;
     d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
+    if (Math.abs(d) < tiny) {d = tiny;}
     c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
+    if (Math.abs(c) < tiny) {c = tiny;}
     d = 1 / d;
     const del = d * c;
     h *= del;
-    if (Math.abs(del - 1) < EPS) break;
+    if (Math.abs(del - 1) < EPS) {break;}
   }
   const q = Math.min(1, a * prefix * h);
   return { p: 1 - q, q };
@@ -210,15 +210,15 @@ export function regularizedGamma(a: number, x: number): { p: number; q: number }
 
 /** Chi-square survival function P(X >= x) with df degrees of freedom (scipy chi2.sf). */
 export function chiSquareSf(x: number, df: number): number {
-  if (!(df > 0)) return NaN;
-  if (Number.isNaN(x)) return NaN;
-  if (x === Infinity) return 0;
+  if (!(df > 0)) {return NaN;}
+  if (Number.isNaN(x)) {return NaN;}
+  if (x === Infinity) {return 0;}
   return regularizedGamma(df / 2, x / 2).q;
 }
 
 /** Chi-square CDF. */
 export function chiSquareCdf(x: number, df: number): number {
-  if (!(df > 0)) return NaN;
+  if (!(df > 0)) {return NaN;}
   return regularizedGamma(df / 2, Math.max(0, x) / 2).p;
 }
 
@@ -240,6 +240,6 @@ export function ldexp(x: number, e: number): number {
 /** Round half to even, as numpy's np.round does. */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
-  if (Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0) return r - 1;
+  if (Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0) {return r - 1;}
   return r;
 }

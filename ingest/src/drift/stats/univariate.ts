@@ -17,10 +17,10 @@ export function chiSquareGoodnessOfFit(
   ddof = 0
 ): { statistic: number; pValue: number; df: number } {
   const k = observed.length;
-  if (k === 0) throw new RangeError('chisquare: no categories');
+  if (k === 0) {throw new RangeError('chisquare: no categories');}
   let total = 0;
-  for (let i = 0; i < k; i++) total += observed[i]!;
-  if (expected && expected.length !== k) throw new RangeError('chisquare: observed and expected differ in length');
+  for (let i = 0; i < k; i++) {total += observed[i]!;}
+  if (expected && expected.length !== k) {throw new RangeError('chisquare: observed and expected differ in length');}
   let stat = 0;
   for (let i = 0; i < k; i++) {
     const e = expected ? expected[i]! : total / k;
@@ -50,17 +50,17 @@ export function chiSquareTest(
   options: { threshold?: number } = {}
 ): ChiSquareResult {
   const k = referenceCounts.length;
-  if (currentCounts.length !== k) throw new RangeError('chisquare: count vectors differ in length');
+  if (currentCounts.length !== k) {throw new RangeError('chisquare: count vectors differ in length');}
   let nRef = 0;
   let nCur = 0;
   for (let i = 0; i < k; i++) {
     nRef += referenceCounts[i]!;
     nCur += currentCounts[i]!;
   }
-  if (nRef <= 0 || nCur <= 0) throw new RangeError('chisquare: empty sample');
+  if (nRef <= 0 || nCur <= 0) {throw new RangeError('chisquare: empty sample');}
   const kNorm = nCur / nRef;
   const expected = new Float64Array(k);
-  for (let i = 0; i < k; i++) expected[i] = referenceCounts[i]! * kNorm;
+  for (let i = 0; i < k; i++) {expected[i] = referenceCounts[i]! * kNorm;}
   const r = chiSquareGoodnessOfFit(currentCounts, expected);
   const threshold = options.threshold ?? 0.05;
   return {
@@ -85,20 +85,20 @@ export function chiSquareHomogeneityTest(
   options: { threshold?: number } = {}
 ): ChiSquareResult {
   const k = referenceCounts.length;
-  if (currentCounts.length !== k) throw new RangeError('chisquare: count vectors differ in length');
+  if (currentCounts.length !== k) {throw new RangeError('chisquare: count vectors differ in length');}
   let nRef = 0;
   let nCur = 0;
   for (let i = 0; i < k; i++) {
     nRef += referenceCounts[i]!;
     nCur += currentCounts[i]!;
   }
-  if (nRef <= 0 || nCur <= 0) throw new RangeError('chisquare: empty sample');
+  if (nRef <= 0 || nCur <= 0) {throw new RangeError('chisquare: empty sample');}
   const n = nRef + nCur;
   let stat = 0;
   let used = 0;
   for (let i = 0; i < k; i++) {
     const col = referenceCounts[i]! + currentCounts[i]!;
-    if (col === 0) continue;
+    if (col === 0) {continue;}
     used++;
     const eRef = (nRef * col) / n;
     const eCur = (nCur * col) / n;
@@ -130,13 +130,13 @@ export function twoProportionZTest(
   n2: number,
   options: { threshold?: number } = {}
 ): ZTestResult {
-  if (!(n1 > 0 && n2 > 0)) throw new RangeError('z-test: empty sample');
+  if (!(n1 > 0 && n2 > 0)) {throw new RangeError('z-test: empty sample');}
   const threshold = options.threshold ?? 0.05;
   const p1 = successes1 / n1;
   const p2 = successes2 / n2;
   const P = (p1 * n1 + p2 * n2) / (n1 + n2);
   const se = Math.sqrt(P * (1 - P) * (1 / n1 + 1 / n2));
-  if (se === 0) return { test: 'z', statistic: 0, pValue: 1, threshold, drift: false };
+  if (se === 0) {return { test: 'z', statistic: 0, pValue: 1, threshold, drift: false };}
   const z = (p1 - p2) / se;
   const pValue = Math.min(1, 2 * normalSf(Math.abs(z)));
   return { test: 'z', statistic: z, pValue, threshold, drift: pValue < threshold };
@@ -153,8 +153,8 @@ export function zTestFromCounts(
 ): ZTestResult {
   let n1 = 0;
   let n2 = 0;
-  for (let i = 0; i < referenceCounts.length; i++) n1 += referenceCounts[i]!;
-  for (let i = 0; i < currentCounts.length; i++) n2 += currentCounts[i]!;
+  for (let i = 0; i < referenceCounts.length; i++) {n1 += referenceCounts[i]!;}
+  for (let i = 0; i < currentCounts.length; i++) {n2 += currentCounts[i]!;}
   return twoProportionZTest(n1 - (referenceCounts[0] ?? 0), n1, n2 - (currentCounts[0] ?? 0), n2, options);
 }
 
@@ -165,16 +165,16 @@ export function zTestFromCounts(
 export function wassersteinSorted(u: Float64Array, v: Float64Array): number {
   const nu = u.length;
   const nv = v.length;
-  if (nu === 0 || nv === 0) throw new RangeError('wasserstein: empty sample');
+  if (nu === 0 || nv === 0) {throw new RangeError('wasserstein: empty sample');}
   let i = 0;
   let j = 0;
   let sum = 0;
   let x = Math.min(u[0]!, v[0]!);
   // Walk the pooled values; between consecutive pooled values both CDFs are constant.
   while (i < nu || j < nv) {
-    while (i < nu && u[i]! <= x) i++;
-    while (j < nv && v[j]! <= x) j++;
-    if (i >= nu && j >= nv) break;
+    while (i < nu && u[i]! <= x) {i++;}
+    while (j < nv && v[j]! <= x) {j++;}
+    if (i >= nu && j >= nv) {break;}
     const next = j >= nv || (i < nu && u[i]! < v[j]!) ? u[i]! : v[j]!;
     sum += Math.abs(i / nu - j / nv) * (next - x);
     x = next;
@@ -190,9 +190,9 @@ export function wassersteinDistance(u: ArrayLike<number>, v: ArrayLike<number>):
 /** Population standard deviation (ddof = 0), two-pass like numpy.std. */
 export function stdPopulation(x: ArrayLike<number>): number {
   const n = x.length;
-  if (n === 0) return NaN;
+  if (n === 0) {return NaN;}
   let s = 0;
-  for (let i = 0; i < n; i++) s += x[i]!;
+  for (let i = 0; i < n; i++) {s += x[i]!;}
   const mean = s / n;
   let ss = 0;
   for (let i = 0; i < n; i++) {
@@ -236,8 +236,8 @@ export function wassersteinNormed(
 // Distribution distances on shares
 
 function relEntr(x: number, y: number): number {
-  if (x > 0 && y > 0) return x * Math.log(x / y);
-  if (x === 0 && y >= 0) return 0;
+  if (x > 0 && y > 0) {return x * Math.log(x / y);}
+  if (x === 0 && y >= 0) {return 0;}
   return Infinity;
 }
 
@@ -247,7 +247,7 @@ function relEntr(x: number, y: number): number {
  */
 export function jensenShannonDistance(p: ArrayLike<number>, q: ArrayLike<number>, base?: number): number {
   const k = p.length;
-  if (q.length !== k) throw new RangeError('jensenshannon: vectors differ in length');
+  if (q.length !== k) {throw new RangeError('jensenshannon: vectors differ in length');}
   let sp = 0;
   let sq = 0;
   for (let i = 0; i < k; i++) {
@@ -264,14 +264,14 @@ export function jensenShannonDistance(p: ArrayLike<number>, q: ArrayLike<number>
     right += relEntr(qi, m);
   }
   let js = left + right;
-  if (base !== undefined) js /= Math.log(base);
+  if (base !== undefined) {js /= Math.log(base);}
   return Math.sqrt(js / 2);
 }
 
 /** PSI = sum (r - c) ln(r / c) over bins of two share vectors (no zero handling). */
 export function populationStabilityIndex(ref: ArrayLike<number>, cur: ArrayLike<number>): number {
   const k = ref.length;
-  if (cur.length !== k) throw new RangeError('psi: vectors differ in length');
+  if (cur.length !== k) {throw new RangeError('psi: vectors differ in length');}
   let s = 0;
   for (let i = 0; i < k; i++) {
     const r = ref[i]!;
@@ -288,9 +288,9 @@ export function populationStabilityIndex(ref: ArrayLike<number>, cur: ArrayLike<
  */
 export function hellingerDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
   const k = p.length;
-  if (q.length !== k) throw new RangeError('hellinger: vectors differ in length');
+  if (q.length !== k) {throw new RangeError('hellinger: vectors differ in length');}
   let bc = 0;
-  for (let i = 0; i < k; i++) bc += Math.sqrt(p[i]! * q[i]!);
+  for (let i = 0; i < k; i++) {bc += Math.sqrt(p[i]! * q[i]!);}
   bc = Math.min(1, Math.max(0, bc));
   return Math.sqrt(1 - bc);
 }

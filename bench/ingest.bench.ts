@@ -250,9 +250,12 @@ async function main() {
   const svc = await startService(dataDir, profileDir);
   const pid = svc.proc.pid!;
   let maxRss = 0;
+  const rssSeries: number[] = [];
   const sampler = setInterval(() => {
     try {
-      maxRss = Math.max(maxRss, memory(pid).rssMb);
+      const m = memory(pid).rssMb;
+      maxRss = Math.max(maxRss, m);
+      rssSeries.push(Math.round(m));
     } catch {
       // exited
     }
@@ -318,6 +321,7 @@ async function main() {
   // 3. stop and count what DuckDB holds
   const hwm = memory(pid).hwmMb;
   clearInterval(sampler);
+  if (process.env.BENCH_DEBUG) console.error('rss every 0.5 s:', rssSeries.filter((_, i) => i % 5 === 0).join(' '));
   const loadgenCpu = process.cpuUsage(cpu0);
   const loadgenCores = (loadgenCpu.user + loadgenCpu.system) / 1000 / (performance.now() - wall0);
   svc.proc.kill('SIGTERM');

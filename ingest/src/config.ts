@@ -44,6 +44,15 @@ export const configSchema = z.object({
   PYFLARE_MAX_BODY_BYTES: int(16 * MiB, 1024, 1024 * MiB),
   /** Spans acknowledged (in the WAL) but not yet in DuckDB; beyond this intake answers 429. */
   PYFLARE_QUEUE_MAX_SPANS: int(200_000, 100, 100_000_000),
+  /** The same bound in request bytes (what memory follows); OTLP/HTTP waits up to 2 s for room. */
+  PYFLARE_QUEUE_MAX_BYTES: int(16 * MiB, 64 * 1024, 4096 * MiB),
+  /** DuckDB's memory cap (its buffer pool); DuckDB itself defaults to 80% of RAM. */
+  PYFLARE_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 128MB or 2GiB')
+    .default('128MB'),
+  /** DuckDB threads; 0 = one per core but one (the JS thread needs a core of its own). */
+  PYFLARE_DUCKDB_THREADS: int(0, 0, 1024),
   /** Minimum spacing of the WAL -> DuckDB apply runs; larger batches, fresher reads when smaller. */
   PYFLARE_COMMIT_INTERVAL_MS: int(200, 0, 60_000),
   /** How often (at most) the WAL is sealed, DuckDB CHECKPOINTed and applied WAL segments deleted. */
@@ -63,6 +72,10 @@ export interface Config {
   pricesFile: string | undefined;
   maxBodyBytes: number;
   queueMaxSpans: number;
+  queueMaxBytes: number;
+  duckdbMemoryLimit: string;
+  /** 0 = automatic. */
+  duckdbThreads: number;
   commitIntervalMs: number;
   checkpointIntervalMs: number;
 }
@@ -107,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pricesFile: c.PYFLARE_PRICES_FILE,
     maxBodyBytes: c.PYFLARE_MAX_BODY_BYTES,
     queueMaxSpans: c.PYFLARE_QUEUE_MAX_SPANS,
+    queueMaxBytes: c.PYFLARE_QUEUE_MAX_BYTES,
+    duckdbMemoryLimit: c.PYFLARE_DUCKDB_MEMORY_LIMIT,
+    duckdbThreads: c.PYFLARE_DUCKDB_THREADS,
     commitIntervalMs: c.PYFLARE_COMMIT_INTERVAL_MS,
     checkpointIntervalMs: c.PYFLARE_CHECKPOINT_INTERVAL_MS,
   };

@@ -47,7 +47,10 @@ export interface IntakeOptions {
   walDir: string;
   /** Spans acknowledged but not yet applied to DuckDB; beyond it submit() refuses (429). */
   queueMaxSpans: number;
-  /** The same bound in request body bytes (default 32 MiB; queued spans take ~2-3x that natively). */
+  /**
+   * The same bound in request body bytes (default 16 MiB). Memory follows it: a queued request
+   * holds its normalized spans natively (~1.5x its protobuf size) until applied.
+   */
   queueMaxBytes?: number;
   commitIntervalMs: number;
   log: IntakeLogger;
@@ -105,7 +108,7 @@ export class Intake {
     this.checkpointBytes = opts.checkpointBytes ?? 64 * 1024 * 1024;
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 10_000;
     this.maxRowsPerApply = opts.maxRowsPerApply ?? 50_000;
-    this.queueMaxBytes = opts.queueMaxBytes ?? Number(process.env.TMP_QBYTES ?? 32 * 1024 * 1024);
+    this.queueMaxBytes = opts.queueMaxBytes ?? 16 * 1024 * 1024;
   }
 
   /** Opens the WAL, replays what DuckDB lacks, checkpoints, and starts a fresh segment. */
@@ -391,7 +394,6 @@ export class Intake {
         seq
       );
       this.opts.onApply?.(n, Number(process.hrtime.bigint() - t0) / 1e9);
-      if (process.env.TMP_TRACE) {console.error(`apply ${n} spans ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);}
       this.queue.splice(0, k);
       this.queuedSpans -= n;
       left -= k;
@@ -441,7 +443,6 @@ export class Intake {
     const t0 = process.hrtime.bigint();
     await this.opts.storage.checkpoint();
     this.opts.onCheckpoint?.(Number(process.hrtime.bigint() - t0) / 1e9);
-    if (process.env.TMP_TRACE) {console.error(`checkpoint ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms queue ${this.inflight}`);}
     await this.wal.deleteSealedUpTo(this.appliedSeq);
     this.lastCheckpointAt = Date.now();
   }

@@ -130,7 +130,7 @@ export const SPAN_COLUMNS: Column[] = [
  */
 const FSST_COLUMNS = new Set(['attributes', 'events', 'input_content', 'output_content']);
 function columnSql(c: Column): string {
-  return FSST_COLUMNS.has(c.name) && process.env.TMP_COMP !== 'auto' ? c.sql.replace(/^(\S+)/, `$1 USING COMPRESSION ${process.env.TMP_COMP ?? 'fsst'}`) : c.sql;
+  return FSST_COLUMNS.has(c.name) ? c.sql.replace(/^(\S+)/, '$1 USING COMPRESSION fsst') : c.sql;
 }
 
 const DDL = [
@@ -144,7 +144,7 @@ const DDL = [
 
 /** Name of the attached database file inside the DuckDB instance. */
 const CATALOG = 'pyflare';
-const ROW_GROUP_SIZE = Number(process.env.TMP_RG ?? 2048);
+const ROW_GROUP_SIZE = 2048;
 
 /** Spans normalized for storage (SpanChunkBuilder) plus their rollup rows. */
 export interface PreparedSpans {
@@ -186,6 +186,7 @@ export interface DuckDbStorageOptions {
   dataDir: string;
   /** DuckDB memory cap, e.g. '512MB'; DuckDB's default is 80% of RAM. */
   memoryLimit?: string;
+  /** DuckDB worker threads; DuckDB's default is one per core. */
   threads?: number;
   /** Partial rollup rows between compactions (tests). */
   rollupCompactAfter?: number;
@@ -231,9 +232,11 @@ export class DuckDbStorage implements Storage {
     // own WAL-size estimate.
     config.checkpoint_threshold = '1TB';
     config.temp_directory = `${file}.tmp`;
-    // Give memory back to the OS sooner after big checkpoints (default 128 MiB).
-    config.allocator_flush_threshold = '32MB';
-    for (const kv of (process.env.TMP_DUCKCFG ?? '').split(';').filter(Boolean)) { const [k, v] = kv.split('='); config[k!] = v!; }
+    // DuckDB's allocator (jemalloc) keeps freed pages for reuse; purge them in the background
+    // and flush thread caches early, so RSS follows what is in use.
+    config.allocator_flush_threshold = '16MB';
+    config.allocator_bulk_deallocation_flush_threshold = '16MB';
+    config.allocator_background_threads = 'true';
     const instance = await DuckDBInstance.create(':memory:', config);
     const setup = await instance.connect();
     // Row groups of 2048 rows (one vector) rather than 120Ki. An insert writes each row group it
@@ -254,7 +257,6 @@ export class DuckDbStorage implements Storage {
     }
     await writer.run(`INSERT OR REPLACE INTO pyflare_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     await Rollups.ensure(writer);
-    if (process.env.TMP_NOINDEX) {await writer.run('DROP INDEX IF EXISTS spans_trace_id');}
     // The schema and its one-time rows must survive a crash (no DuckDB WAL; see above).
     await writer.run('CHECKPOINT');
     const reader = await DuckDbStorage.connect(instance);
@@ -349,21 +351,17 @@ export class DuckDbStorage implements Storage {
       try {
         // The insert runs on a DuckDB thread; see ChunkScan (spanChunks.ts).
         this.chunkScan.load(batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks));
-        const T0 = performance.now();
         try {
           await c.run(`INSERT INTO spans SELECT * FROM ${this.chunkScan.name}()`);
         } finally {
           this.chunkScan.clear();
         }
-        const T1 = performance.now();
         await this.rollups.onPrepared(
           c,
           batches.map((b) => b.rollup)
         );
-        const T2 = performance.now();
         await c.run('UPDATE wal_state SET applied_seq = $1', [seq]);
         await c.run('COMMIT');
-        if (process.env.TMP_TRACE) {console.error(`applyPrepared rows ${batches.reduce((n, b) => n + b.spans.rows, 0)} insert ${(T1 - T0).toFixed(0)} rollups ${(T2 - T1).toFixed(0)} commit ${(performance.now() - T2).toFixed(0)} ms`);}
       } catch (e) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw e;

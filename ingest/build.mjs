@@ -14,9 +14,9 @@ export const buildOptions = {
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // @duckdb: native addon; @grpc/grpc-js: loads optional parts dynamically; pino (via fastify)
+  // @duckdb, chdb: native addons; @grpc/grpc-js: loads optional parts dynamically; pino (via fastify)
   // starts worker threads for transports by file name.
-  external: ['@duckdb/*', '@grpc/grpc-js', '@grpc/proto-loader', 'pino', 'pino-pretty', 'thread-stream'],
+  external: ['@duckdb/*', 'chdb', 'chdb/*', '@chdb/*', '@grpc/grpc-js', '@grpc/proto-loader', 'pino', 'pino-pretty', 'thread-stream'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __pyflareCreateRequire } from 'node:module'; const require = __pyflareCreateRequire(import.meta.url);",

@@ -57,6 +57,24 @@ export const configSchema = z.object({
   PYFLARE_COMMIT_INTERVAL_MS: int(200, 0, 60_000),
   /** How often (at most) the WAL is sealed, DuckDB CHECKPOINTed and applied WAL segments deleted. */
   PYFLARE_CHECKPOINT_INTERVAL_MS: int(10_000, 10, 3_600_000),
+  /** Where spans, drift and costs live: the embedded DuckDB files, or a ClickHouse server/cluster. */
+  PYFLARE_STORAGE: z.enum(['duckdb', 'clickhouse'], { message: 'must be duckdb or clickhouse' }).default('duckdb'),
+  /** http(s)://host:8123 of a ClickHouse server, or chdb:<dir> for the engine in-process (tests, one machine). */
+  PYFLARE_CLICKHOUSE_URL: z
+    .string()
+    .regex(/^(https?:\/\/[^\s]+|chdb:.*)$/, 'must be an http(s):// URL or chdb:<directory>')
+    .default('http://127.0.0.1:8123'),
+  PYFLARE_CLICKHOUSE_USER: z.string().min(1).default('default'),
+  PYFLARE_CLICKHOUSE_PASSWORD: z.string().default(''),
+  PYFLARE_CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)')
+    .default('pyflare'),
+  /** Set for a cluster: tables become Replicated* + Distributed, created ON CLUSTER. */
+  PYFLARE_CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)')
+    .optional(),
 });
 
 export interface Config {
@@ -78,6 +96,16 @@ export interface Config {
   duckdbThreads: number;
   commitIntervalMs: number;
   checkpointIntervalMs: number;
+  storage: 'duckdb' | 'clickhouse';
+  clickhouse: ClickHouseSettings;
+}
+
+export interface ClickHouseSettings {
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+  cluster: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -102,7 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? '(env)');
         const got = raw[name];
-        return `${name}: ${i.message}${got !== undefined && name !== 'PYFLARE_API_KEY' ? ` (got "${got}")` : ''}`;
+        const secret = name === 'PYFLARE_API_KEY' || name === 'PYFLARE_CLICKHOUSE_PASSWORD';
+        return `${name}: ${i.message}${got !== undefined && !secret ? ` (got "${got}")` : ''}`;
       })
     );
   }
@@ -125,5 +154,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     duckdbThreads: c.PYFLARE_DUCKDB_THREADS,
     commitIntervalMs: c.PYFLARE_COMMIT_INTERVAL_MS,
     checkpointIntervalMs: c.PYFLARE_CHECKPOINT_INTERVAL_MS,
+    storage: c.PYFLARE_STORAGE,
+    clickhouse: {
+      url: c.PYFLARE_CLICKHOUSE_URL,
+      username: c.PYFLARE_CLICKHOUSE_USER,
+      password: c.PYFLARE_CLICKHOUSE_PASSWORD,
+      database: c.PYFLARE_CLICKHOUSE_DATABASE,
+      cluster: c.PYFLARE_CLICKHOUSE_CLUSTER,
+    },
   };
 }

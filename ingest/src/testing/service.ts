@@ -39,6 +39,8 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
     duckdbThreads: 0,
     commitIntervalMs: 0,
     checkpointIntervalMs: 10_000,
+    storage: 'duckdb',
+    clickhouse: { url: `chdb:${path.join(dir, 'clickhouse')}`, username: 'default', password: '', database: 'pyflare', cluster: undefined },
     ...overrides,
   };
 }

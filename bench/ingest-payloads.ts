@@ -32,7 +32,10 @@ const WORDS =
   'the of model token prompt answer context retrieve document user assistant system tool call result cache latency billing invoice customer refund policy order shipping status'.split(
     ' '
   );
-const text = (words: number) => Array.from({ length: words }, () => pick(WORDS)).join(' ');
+// Content (prompts, completions, tool payloads) dominates span size when it is captured; with
+// capture off the same attributes carry short placeholders (the "lean" decode scenario).
+let captureContent = true;
+const text = (words: number) => Array.from({ length: captureContent ? words : Math.min(words, 3) }, () => pick(WORDS)).join(' ');
 
 type Attr = { key: string; value: Record<string, unknown> };
 const s = (key: string, v: string): Attr => ({ key, value: { stringValue: v } });
@@ -118,8 +121,12 @@ function otherAttributes(kind: string): Attr[] {
 
 const lo = (x: bigint) => ({ low: Number(x & 0xffffffffn) | 0, high: Number(x >> 32n) | 0, unsigned: true });
 
-/** One ExportTraceServiceRequest of `spansPerBatch` spans in traces of 4-12 spans. */
-export function makeBatch(spansPerBatch: number, baseNs: bigint): Uint8Array {
+/**
+ * One ExportTraceServiceRequest of `spansPerBatch` spans in traces of 4-12 spans. The generator
+ * is seeded once per process, so every run produces the same sequence of batches.
+ */
+export function makeBatch(spansPerBatch: number, baseNs: bigint, opts: { captureContent?: boolean } = {}): Uint8Array {
+  captureContent = opts.captureContent ?? true;
   const spans: unknown[] = [];
   let t = baseNs;
   while (spans.length < spansPerBatch) {

@@ -20,7 +20,7 @@ import type { DataFrameJSON } from '@grafana/data';
 import { driftScenario } from '../src/panels/drift/testing/synthetic';
 import type { DriftBenchSample, DriftHarnessCase } from '../tests/browser/harness/drift';
 import { launchBrowser } from '../tests/browser/lib/browser';
-import { startTraceHarness } from '../tests/browser/lib/traceHarness';
+import { startHarness } from '../tests/browser/lib/harness';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WARMUP = 2;
@@ -81,7 +81,7 @@ async function main() {
     },
   ];
 
-  const harness = await startTraceHarness({ entries: { drift: 'tests/browser/harness/drift.tsx' } });
+  const harness = await startHarness({ entries: { drift: 'tests/browser/harness/drift.tsx' } });
   const browser = await launchBrowser({ width: 1280, height: 640 });
   const results: Record<string, unknown> = {};
   let ok = true;

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { chromium, type CDPSession } from 'playwright-core';
 
 import { CHROMIUM } from '../tests/browser/lib/browser';
-import { startTraceHarness } from '../tests/browser/lib/traceHarness';
+import { startHarness } from '../tests/browser/lib/harness';
 
 interface Stats {
   n: number;
@@ -75,7 +75,7 @@ const OUT = path.join(import.meta.dirname, 'results', 'trace-panel.json');
 const TARGETS = { list1000Ms: 200, waterfall1000Ms: 200, frameMs: 50 };
 
 async function main() {
-  const harness = await startTraceHarness({ entries: { bench: 'bench/trace-panel.bench.page.tsx' } });
+  const harness = await startHarness({ entries: { bench: 'bench/trace-panel.bench.page.tsx' } });
   const browser = await launchBenchBrowser();
   try {
     const { page } = browser;

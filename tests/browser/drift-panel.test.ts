@@ -19,13 +19,13 @@ import { SEED_DRIFTED, SEED_MODEL, SEED_STABLE, seedDrift } from './drift-panel.
 import type { DriftHarnessCase } from './harness/drift';
 import { launchBrowser, type Browser } from './lib/browser';
 import { query, startService, type Service } from './lib/service';
-import { startTraceHarness, type TraceHarness } from './lib/traceHarness';
+import { startHarness, type Harness } from './lib/harness';
 
 const RESULTS = path.resolve(import.meta.dirname, '..', '..', 'test-results');
 const THEMES = ['light', 'dark'] as const;
 
 let svc: Service;
-let harness: TraceHarness;
+let harness: Harness;
 let browser: Browser;
 let page: Page;
 let range: { from: number; to: number };
@@ -90,7 +90,7 @@ before(async () => {
   categoricalFrames = await frames([
     { queryType: 'drift', view: 'distribution', modelId: SEED_MODEL, driftType: 'feature', feature: 'payment_method' },
   ]);
-  harness = await startTraceHarness({
+  harness = await startHarness({
     entries: { drift: 'tests/browser/harness/drift.tsx' },
     service: { url: svc.httpUrl, apiKey: svc.apiKey },
   });

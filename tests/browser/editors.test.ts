@@ -14,7 +14,7 @@ let browser: Browser;
 
 before(async () => {
   await mkdir(RESULTS, { recursive: true });
-  harness = await startHarness();
+  harness = await startHarness({ entries: { editors: 'tests/browser/harness/editors.tsx' } });
   browser = await launchBrowser({ width: 1180, height: 1400 });
 });
 
@@ -24,9 +24,9 @@ after(async () => {
 });
 
 test('renders every query type’s editor and the config editor', async () => {
-  await harness.writeCase('editors', { panel: 'editors', theme: 'light', title: '', frames: [], width: 0, height: 0 });
+  await harness.writeCase('editors', { theme: 'light' });
   const { page } = browser;
-  await page.goto(`${harness.url}?case=editors`);
+  await page.goto(`${harness.url}editors.html?case=editors`);
   await page.waitForSelector('body[data-harness="ready"]', { state: 'attached' });
   const editors = page.getByTestId('harness-query-editor');
   await editors.first().waitFor();

@@ -15,7 +15,7 @@ import type { TraceHarnessCase } from './harness/trace';
 import { launchBrowser, type Browser } from './lib/browser';
 import { exportRequest, type SpanSpec } from './lib/otlp';
 import { postJson, query, startService, waitForSpans, type Service } from './lib/service';
-import { startTraceHarness, type TraceHarness } from './lib/traceHarness';
+import { startHarness, type Harness } from './lib/harness';
 
 const RESULTS = path.resolve(import.meta.dirname, '..', '..', 'test-results');
 const TRACE_A = '5b8efff798038103d269b633813fc60c';
@@ -24,7 +24,7 @@ const TRACE_BIG = 'b16b16b16b16b16b16b16b16b16b16b1';
 const BIG_SPANS = 400;
 
 let svc: Service;
-let harness: TraceHarness;
+let harness: Harness;
 let browser: Browser;
 let page: Page;
 let listAndTraceA: FrameJSON[];
@@ -170,7 +170,7 @@ function bigTrace(t0: number): SpanSpec[] {
 before(async () => {
   await mkdir(RESULTS, { recursive: true });
   svc = await startService();
-  harness = await startTraceHarness({
+  harness = await startHarness({
     entries: { trace: 'tests/browser/harness/trace.tsx' },
     service: { url: svc.httpUrl, apiKey: svc.apiKey },
   });

@@ -1,62 +1,91 @@
+// Serves bundled browser entries (the editor and panel harness pages, the panel benchmarks)
+// on 127.0.0.1, with the PyFlare service behind /service/ so a page can query it
+// same-origin, as Grafana's backend does for a panel.
 import { build } from 'esbuild';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-import type { HarnessCase } from '../harness/index';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const ICONS = path.join(ROOT, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
 
-export interface Harness {
-  url: string;
-  dir: string;
-  writeCase(name: string, c: HarnessCase): Promise<void>;
-  close(): Promise<void>;
-}
-
 const SPINNER_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M12 2a10 10 0 1 0 10 10h-2a8 8 0 1 1-8-8z"/></svg>';
 
-const INDEX_HTML = `<!doctype html>
-<html><head><meta charset="utf-8"><title>PyFlare panel harness</title></head>
+const page = (script: string) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>PyFlare harness</title></head>
 <body><div id="root"></div>
 <script>
   // What Grafana's index.html provides before any plugin code runs; @grafana/runtime reads it.
-  window.grafanaBootData = { settings: { appSubUrl: '', buildInfo: { version: '12.4.2' } }, user: {}, navTree: [] };
+  window.grafanaBootData = {
+    settings: { appSubUrl: '', buildInfo: { version: '12.4.2' }, featureToggles: {} },
+    user: {},
+    navTree: [],
+  };
 </script>
-<script src="harness.js"></script></body></html>`;
+<script src="${script}"></script></body></html>`;
 
-/** Bundles tests/browser/harness with esbuild and serves it (plus case files) on 127.0.0.1. */
-export async function startHarness(): Promise<Harness> {
+export interface Harness {
+  /** Base URL; entry `name` is at `${url}${name}.html`. */
+  url: string;
+  dir: string;
+  writeCase(name: string, c: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Entry name -> TSX file (repository-relative). */
+  entries: Record<string, string>;
+  /** The service /service/* is forwarded to, with its API key added. */
+  service?: { url: string; apiKey: string };
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pyflare-harness-'));
   await mkdir(path.join(dir, 'cases'));
   await build({
-    entryPoints: [path.join(ROOT, 'tests/browser/harness/index.tsx')],
-    outfile: path.join(dir, 'harness.js'),
+    entryPoints: Object.fromEntries(Object.entries(opts.entries).map(([name, file]) => [name, path.join(ROOT, file)])),
+    outdir: dir,
     bundle: true,
     format: 'iife',
     platform: 'browser',
     target: 'es2020',
     jsx: 'transform',
-    minify: false,
+    // Minified like a production plugin build, so the benchmark measures what users run.
+    minify: true,
     sourcemap: false,
     logLevel: 'error',
     define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
     loader: { '.svg': 'dataurl', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty', '.png': 'dataurl' },
     tsconfig: path.join(ROOT, 'tsconfig.json'),
   });
-  await writeFile(path.join(dir, 'index.html'), INDEX_HTML);
+  for (const name of Object.keys(opts.entries)) {
+    await writeFile(path.join(dir, `${name}.html`), page(`${name}.js`));
+  }
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const file =
-      url.pathname === '/'
-        ? 'index.html'
-        : url.pathname === '/harness.js' || /^\/cases\/[\w-]+\.json$/.test(url.pathname)
-          ? url.pathname.slice(1)
-          : undefined;
+    if (url.pathname.startsWith('/service/') && opts.service) {
+      const target = new URL(url.pathname.slice('/service'.length) + url.search, opts.service.url);
+      const upstream = httpRequest(
+        target,
+        {
+          method: req.method,
+          headers: {
+            'content-type': req.headers['content-type'] ?? 'application/json',
+            authorization: `Bearer ${opts.service.apiKey}`,
+          },
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, { 'content-type': up.headers['content-type'] ?? 'application/json' });
+          up.pipe(res);
+        }
+      );
+      upstream.on('error', (e) => res.writeHead(502).end(String(e)));
+      req.pipe(upstream);
+      return;
+    }
     // @grafana/ui's Icon loads its SVGs from Grafana's public path, served here from the package.
     const icon = /^\/public\/build\/img\/icons\/([\w-]+\/[\w-]+\.svg)$/.exec(url.pathname);
     if (icon) {
@@ -70,6 +99,7 @@ export async function startHarness(): Promise<Harness> {
       );
       return;
     }
+    const file = /^\/([\w-]+\.(?:html|js)|cases\/[\w-]+\.json)$/.exec(url.pathname)?.[1];
     if (!file) {
       // Nothing else exists (favicon, fonts): answer empty rather than 404 noise in the console.
       res.writeHead(204).end();
@@ -96,6 +126,10 @@ export async function startHarness(): Promise<Harness> {
     url: `http://127.0.0.1:${address.port}/`,
     dir,
     writeCase: (name, c) => writeFile(path.join(dir, 'cases', `${name}.json`), JSON.stringify(c)),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,15 +1,8 @@
 import { useEffect, useState } from 'react';
-import {
-  CoreApp,
-  LoadingState,
-  type DataFrame,
-  type DataQueryRequest,
-  type DataQueryResponse,
-  type TimeRange,
-} from '@grafana/data';
+import { LoadingState, type DataFrame, type TimeRange } from '@grafana/data';
 import type { DataSourceRef } from '@grafana/schema';
-import { getDataSourceSrv } from '@grafana/runtime';
 
+import { panelQueryRequest, runPanelQuery } from '../../../shared/panelQuery';
 import { readDriftData } from '../data/driftData';
 import { distributionQuery, type DrillTarget } from '../data/drilldown';
 import { findDistribution } from '../data/distribution';
@@ -21,20 +14,6 @@ export type DistributionState =
   | { status: 'done'; distribution: FeatureDistribution; fetched: boolean }
   | { status: 'missing'; message: string }
   | { status: 'error'; message: string };
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) {
-    return e.message;
-  }
-  if (e && typeof e === 'object') {
-    const o = e as { message?: unknown; data?: { message?: unknown } };
-    const m = o.data?.message ?? o.message;
-    if (typeof m === 'string') {
-      return m;
-    }
-  }
-  return String(e);
-}
 
 /**
  * The distribution of one feature: from the panel's own frames when they hold it, else one
@@ -61,56 +40,27 @@ export function useDistribution(
     if (!key || !target || !datasource) {
       return;
     }
-    let cancelled = false;
-    let unsubscribe: (() => void) | undefined;
-    const request: DataQueryRequest<ReturnType<typeof distributionQuery>> = {
-      requestId: `pyflare-drift-distribution-${target.feature}`,
-      app: CoreApp.Dashboard,
-      interval: '1m',
-      intervalMs: 60_000,
-      maxDataPoints: 1000,
-      range: { from: range.from, to: range.to, raw: range.raw },
-      scopedVars: {},
-      targets: [distributionQuery(target, datasource)],
-      timezone: 'browser',
-      startTime: Date.now(),
-    };
-    const finish = (state: DistributionState) => {
-      if (!cancelled) {
-        setAnswer({ key, state });
-      }
-    };
-    const onResponse = (res: DataQueryResponse) => {
-      const found = findDistribution(readDriftData(res.data as DataFrame[]).distributions, target);
-      const err = res.errors?.[0];
-      if (found && found.bins.length) {
-        finish({ status: 'done', distribution: found, fetched: true });
-      } else if (err) {
-        finish({ status: 'error', message: err.message ?? 'The distribution query failed.' });
-      } else if (res.state !== LoadingState.Loading && res.state !== LoadingState.Streaming) {
-        finish({ status: 'missing', message: `No distribution of ${target.feature} in this time range.` });
-      }
-    };
-    const onError = (e: unknown) => finish({ status: 'error', message: errorText(e) });
-    Promise.resolve()
-      .then(() => getDataSourceSrv().get(datasource))
-      .then((ds) => {
-        if (cancelled) {
-          return;
+    const finish = (state: DistributionState) => setAnswer({ key, state });
+    const request = panelQueryRequest(
+      `pyflare-drift-distribution-${target.feature}`,
+      distributionQuery(target, datasource),
+      range,
+      60_000
+    );
+    return runPanelQuery(datasource, request, {
+      response: (res) => {
+        const found = findDistribution(readDriftData(res.data as DataFrame[]).distributions, target);
+        const err = res.errors?.[0];
+        if (found && found.bins.length) {
+          finish({ status: 'done', distribution: found, fetched: true });
+        } else if (err) {
+          finish({ status: 'error', message: err.message ?? 'The distribution query failed.' });
+        } else if (res.state !== LoadingState.Loading && res.state !== LoadingState.Streaming) {
+          finish({ status: 'missing', message: `No distribution of ${target.feature} in this time range.` });
         }
-        const result = ds.query(request as never);
-        if ('subscribe' in result) {
-          const sub = result.subscribe({ next: onResponse, error: onError });
-          unsubscribe = () => sub.unsubscribe();
-        } else {
-          result.then(onResponse, onError);
-        }
-      })
-      .catch(onError);
-    return () => {
-      cancelled = true;
-      unsubscribe?.();
-    };
+      },
+      error: (message) => finish({ status: 'error', message }),
+    });
     // The key holds everything the request depends on; range objects change identity on every render.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);

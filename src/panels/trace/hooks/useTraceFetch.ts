@@ -1,16 +1,9 @@
 import { useEffect, useState } from 'react';
-import {
-  CoreApp,
-  LoadingState,
-  type DataFrame,
-  type DataQueryRequest,
-  type DataQueryResponse,
-  type TimeRange,
-} from '@grafana/data';
+import { LoadingState, type DataFrame, type TimeRange } from '@grafana/data';
 import type { DataSourceRef } from '@grafana/schema';
-import { getDataSourceSrv } from '@grafana/runtime';
 
-import { traceByIdQuery, type TraceByIdQuery } from '../data/explore';
+import { panelQueryRequest, runPanelQuery } from '../../../shared/panelQuery';
+import { traceByIdQuery } from '../data/explore';
 import { findTraceFrames } from '../data/traceTree';
 
 export type TraceFetchState =
@@ -18,20 +11,6 @@ export type TraceFetchState =
   | { status: 'loading' }
   | { status: 'done'; frame: DataFrame }
   | { status: 'error'; message: string };
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) {
-    return e.message;
-  }
-  if (e && typeof e === 'object') {
-    const o = e as { message?: unknown; data?: { message?: unknown } };
-    const m = o.data?.message ?? o.message;
-    if (typeof m === 'string') {
-      return m;
-    }
-  }
-  return String(e);
-}
 
 /**
  * Loads one trace through the panel's data source when the panel's own data does not hold
@@ -54,56 +33,25 @@ export function useTraceFetch(
     if (!key || !traceId || !datasource) {
       return;
     }
-    let cancelled = false;
-    let unsubscribe: (() => void) | undefined;
-    const request: DataQueryRequest<TraceByIdQuery> = {
-      requestId: `pyflare-trace-${traceId}`,
-      app: CoreApp.Dashboard,
-      interval: '1s',
-      intervalMs: 1000,
-      maxDataPoints: 1000,
-      range: { from: range.from, to: range.to, raw: range.raw },
-      scopedVars: {},
-      targets: [traceByIdQuery(traceId, datasource)],
-      timezone: 'browser',
-      startTime: Date.now(),
-    };
-    const finish = (state: TraceFetchState) => {
-      if (!cancelled) {
-        setAnswer({ key, state });
+    const finish = (state: TraceFetchState) => setAnswer({ key, state });
+    return runPanelQuery(
+      datasource,
+      panelQueryRequest(`pyflare-trace-${traceId}`, traceByIdQuery(traceId, datasource), range, 1000),
+      {
+        response: (res) => {
+          const frame = findTraceFrames(res.data as DataFrame[]).get(traceId);
+          const err = res.errors?.[0];
+          if (frame) {
+            finish({ status: 'done', frame });
+          } else if (err) {
+            finish({ status: 'error', message: err.message ?? 'The trace query failed.' });
+          } else if (res.state !== LoadingState.Loading && res.state !== LoadingState.Streaming) {
+            finish({ status: 'error', message: `Trace ${traceId} was not found.` });
+          }
+        },
+        error: (message) => finish({ status: 'error', message }),
       }
-    };
-    const onResponse = (res: DataQueryResponse) => {
-      const frame = findTraceFrames(res.data as DataFrame[]).get(traceId);
-      const err = res.errors?.[0];
-      if (frame) {
-        finish({ status: 'done', frame });
-      } else if (err) {
-        finish({ status: 'error', message: err.message ?? 'The trace query failed.' });
-      } else if (res.state !== LoadingState.Loading && res.state !== LoadingState.Streaming) {
-        finish({ status: 'error', message: `Trace ${traceId} was not found.` });
-      }
-    };
-    const onError = (e: unknown) => finish({ status: 'error', message: errorText(e) });
-    Promise.resolve()
-      .then(() => getDataSourceSrv().get(datasource))
-      .then((ds) => {
-        if (cancelled) {
-          return;
-        }
-        const result = ds.query(request as never);
-        if ('subscribe' in result) {
-          const sub = result.subscribe({ next: onResponse, error: onError });
-          unsubscribe = () => sub.unsubscribe();
-        } else {
-          result.then(onResponse, onError);
-        }
-      })
-      .catch(onError);
-    return () => {
-      cancelled = true;
-      unsubscribe?.();
-    };
+    );
     // The key holds everything the answer depends on; the range goes along as context only.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);

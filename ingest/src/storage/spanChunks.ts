@@ -139,17 +139,19 @@ class ShortColumn {
   }
 }
 
-/** One reusable data chunk with its staging arrays. */
-class Chunk {
-  readonly chunk: ddb.DataChunk;
-  vectors: ddb.Vector[] = [];
-  n = 0;
+/**
+ * The typed arrays a chunk is filled through. Chunks are filled one at a time (a batch is
+ * normalized synchronously, start to seal()), so one set serves all of them: a pooled chunk
+ * then costs only its native vectors, not ~0.5 MB of staging too.
+ */
+class Staging {
+  owner: Chunk | null = null;
   readonly start = new BigInt64Array(CHUNK_ROWS);
   readonly end = new BigInt64Array(CHUNK_ROWS);
   readonly duration = new BigInt64Array(CHUNK_ROWS);
   readonly status = new Uint8Array(CHUNK_ROWS);
   readonly truncated = new Uint8Array(CHUNK_ROWS);
-  /** Per nullable BIGINT column: values as uint32 pairs (little-endian int64), and validity. */
+  /** Per nullable BIGINT column: values as uint32 pairs (little-endian int64). */
   readonly ints = INT_COLS.map(() => new Uint32Array(CHUNK_ROWS * 2));
   /** Validity per column number (nullable columns only). */
   readonly valid: Uint8Array[] = [];
@@ -157,42 +159,77 @@ class Chunk {
   /** Per CONST_COLS entry: the value of each row (usually one string shared by all). */
   readonly constVals: string[][] = CONST_COLS.map(() => new Array<string>(CHUNK_ROWS).fill(''));
   readonly constSame: boolean[] = CONST_COLS.map(() => true);
-  /** After seal(): per column number, the value of a column sent as a constant vector. */
-  readonly constants: Array<string | undefined> = [];
   /** finish_reasons: (offset, length) uint64 pairs per row, and the flattened strings. */
   readonly listEntries = new Uint32Array(CHUNK_ROWS * 4);
   listItems: string[] = [];
+  private used = CHUNK_ROWS;
 
-  constructor(types: readonly ddb.LogicalType[]) {
-    this.chunk = ddb.create_data_chunk(types);
+  constructor() {
     for (const c of [...INT_COLS, ...NULLABLE_LONG, ...NULLABLE_SHORT]) {
       this.valid[c] = new Uint8Array(VALIDITY_BYTES);
     }
     for (const c of SHORT_COLS) {
       this.short[c] = new ShortColumn();
     }
-    this.clear();
   }
 
-  /** Ready for new rows (after create or after its rows were appended). */
-  clear(): void {
-    ddb.data_chunk_reset(this.chunk);
-    this.vectors = CHUNK_COLUMNS.map((_, i) => ddb.data_chunk_get_vector(this.chunk, i));
+  begin(owner: Chunk): void {
+    if (this.owner !== null && this.owner !== owner) {
+      throw new Error('span chunks: two chunks are being filled at once');
+    }
+    this.owner = owner;
     for (const v of this.valid) {
       v?.fill(0xff);
     }
     for (const c of SHORT_COLS) {
-      this.short[c]!.clear(this.n || CHUNK_ROWS);
+      this.short[c]!.clear(this.used);
     }
     this.constSame.fill(true);
-    this.n = 0;
     this.listItems = [];
   }
 
+  end_(n: number): void {
+    this.owner = null;
+    this.used = Math.max(n, 1);
+    this.listItems = [];
+    for (const vals of this.constVals) {
+      vals.fill('', 0, n);
+    }
+  }
+}
+const staging = new Staging();
+
+/** One reusable data chunk. */
+class Chunk {
+  readonly chunk: ddb.DataChunk;
+  vectors: ddb.Vector[] = [];
+  n = 0;
+  /** After seal(): per column number, the value of a column sent as a constant vector. */
+  readonly constants: Array<string | undefined> = [];
+
+  constructor(types: readonly ddb.LogicalType[]) {
+    this.chunk = ddb.create_data_chunk(types);
+    this.clear();
+  }
+
+  /** Ready for new rows (after create or after its rows were appended); frees its strings. */
+  clear(): void {
+    ddb.data_chunk_reset(this.chunk);
+    this.vectors = CHUNK_COLUMNS.map((_, i) => ddb.data_chunk_get_vector(this.chunk, i));
+    this.n = 0;
+    this.constants.length = 0;
+  }
+
   add(r: Readonly<SpanRow>): void {
+    if (this.n === 0) {
+      staging.begin(this);
+    } else if (staging.owner !== this) {
+      throw new Error('span chunks: chunk filled after it was sealed');
+    }
+    const st = staging;
     const i = this.n++;
     const v = this.vectors;
-    const sh = this.short;
+    const sh = st.short;
     assign(v[0]!, i, r.traceId);
     assign(v[1]!, i, r.spanId);
     assign(v[2]!, i, r.parentSpanId);
@@ -202,10 +239,10 @@ class Chunk {
     this.constant(0, i, r.service);
     this.constant(1, i, r.scopeName);
     this.constant(2, i, r.scopeVersion);
-    this.start[i] = r.startNs;
-    this.end[i] = r.endNs;
-    this.duration[i] = r.durationNs;
-    this.status[i] = r.statusCode;
+    st.start[i] = r.startNs;
+    st.end[i] = r.endNs;
+    st.duration[i] = r.durationNs;
+    st.status[i] = r.statusCode;
     sh[13]!.set(i, r.statusMessage);
     sh[14]!.set(i, r.spanKind);
     this.shortn(15, i, r.provider);
@@ -225,12 +262,13 @@ class Chunk {
     this.longn(29, i, r.agentName);
     this.longn(30, i, r.toolName);
     const reasons = r.finishReasons;
-    this.listEntries[i * 4] = this.listItems.length;
-    this.listEntries[i * 4 + 1] = 0;
-    this.listEntries[i * 4 + 2] = reasons.length;
-    this.listEntries[i * 4 + 3] = 0;
+    const entries = st.listEntries;
+    entries[i * 4] = st.listItems.length;
+    entries[i * 4 + 1] = 0;
+    entries[i * 4 + 2] = reasons.length;
+    entries[i * 4 + 3] = 0;
     for (let k = 0; k < reasons.length; k++) {
-      this.listItems.push(reasons[k]!);
+      st.listItems.push(reasons[k]!);
     }
     this.longn(32, i, r.inputContent);
     this.longn(33, i, r.outputContent);
@@ -238,11 +276,11 @@ class Chunk {
     this.constant(3, i, r.resourceAttributes);
     sh[36]!.set(i, r.events);
     sh[37]!.set(i, r.links);
-    this.truncated[i] = r.truncated ? 1 : 0;
+    st.truncated[i] = r.truncated ? 1 : 0;
   }
 
   private setNull(col: number, i: number): void {
-    const valid = this.valid[col]!;
+    const valid = staging.valid[col]!;
     valid[i >> 3] = valid[i >> 3]! & ~(1 << (i & 7));
   }
 
@@ -258,20 +296,20 @@ class Chunk {
     if (s === null) {
       this.setNull(col, i);
     } else {
-      this.short[col]!.set(i, s);
+      staging.short[col]!.set(i, s);
     }
   }
 
   private constant(k: number, i: number, s: string): void {
-    const vals = this.constVals[k]!;
+    const vals = staging.constVals[k]!;
     vals[i] = s;
-    if (i > 0 && this.constSame[k] && s !== vals[0]) {
-      this.constSame[k] = false;
+    if (i > 0 && staging.constSame[k] && s !== vals[0]) {
+      staging.constSame[k] = false;
     }
   }
 
   private int(k: number, i: number, x: number | null): void {
-    const words = this.ints[k]!;
+    const words = staging.ints[k]!;
     if (x === null) {
       this.setNull(INT_COLS[k]!, i);
       words[i * 2] = 0;
@@ -287,15 +325,19 @@ class Chunk {
   /** Copies the staged columns into the vectors; the chunk is then ready to append. */
   seal(): void {
     const n = this.n;
+    if (n === 0) {
+      return;
+    }
+    const st = staging;
     const v = this.vectors;
     const copy = (vec: ddb.Vector, a: ArrayBufferView, bytes: number) => ddb.copy_data_to_vector(vec, 0, a.buffer as ArrayBuffer, a.byteOffset, bytes);
     for (const c of SHORT_COLS) {
-      this.short[c]!.seal(v[c]!, n);
+      st.short[c]!.seal(v[c]!, n);
     }
     for (let k = 0; k < CONST_COLS.length; k++) {
       const vec = v[CONST_COLS[k]!]!;
-      const vals = this.constVals[k]!;
-      if (this.constSame[k]) {
+      const vals = st.constVals[k]!;
+      if (st.constSame[k]) {
         ddb.vector_reference_value(vec, ddb.create_varchar(vals[0]!));
         this.constants[CONST_COLS[k]!] = vals[0]!;
       } else {
@@ -304,25 +346,24 @@ class Chunk {
           assign(vec, i, vals[i]!);
         }
       }
-      vals.fill('', 0, n);
     }
-    for (let c = 0; c < this.valid.length; c++) {
-      const valid = this.valid[c];
+    for (let c = 0; c < st.valid.length; c++) {
+      const valid = st.valid[c];
       if (valid) {
         ddb.vector_ensure_validity_writable(v[c]!);
         ddb.copy_data_to_vector_validity(v[c]!, 0, valid.buffer as ArrayBuffer, valid.byteOffset, valid.byteLength);
       }
     }
-    copy(v[START]!, this.start, n * 8);
-    copy(v[END]!, this.end, n * 8);
-    copy(v[DURATION]!, this.duration, n * 8);
-    copy(v[STATUS]!, this.status, n);
-    copy(v[TRUNCATED]!, this.truncated, n);
+    copy(v[START]!, st.start, n * 8);
+    copy(v[END]!, st.end, n * 8);
+    copy(v[DURATION]!, st.duration, n * 8);
+    copy(v[STATUS]!, st.status, n);
+    copy(v[TRUNCATED]!, st.truncated, n);
     for (let k = 0; k < INT_COLS.length; k++) {
-      copy(v[INT_COLS[k]!]!, this.ints[k]!, n * 8);
+      copy(v[INT_COLS[k]!]!, st.ints[k]!, n * 8);
     }
     const list = v[FINISH]!;
-    const items = this.listItems;
+    const items = st.listItems;
     ddb.list_vector_reserve(list, items.length);
     ddb.list_vector_set_size(list, items.length);
     if (items.length > 0) {
@@ -331,19 +372,31 @@ class Chunk {
         assign(child, k, items[k]!);
       }
     }
-    copy(list, this.listEntries, n * 16);
-    this.listItems = [];
+    copy(list, st.listEntries, n * 16);
     ddb.data_chunk_set_size(this.chunk, n);
+    st.end_(n);
+  }
+
+  /** Gives up the rows being filled (the batch failed): the staging is free for others. */
+  abandon(): void {
+    if (staging.owner === this) {
+      staging.end_(this.n);
+    }
   }
 }
 
-/** Reuses chunks: creating one allocates every column's vector (~1 MB). */
+/**
+ * Reuses chunks: creating one allocates every column's vector (~1 MB of address space, of
+ * which only the rows written become resident), and a dropped chunk's native memory is freed
+ * only when V8 collects its small wrapper, which can take long (V8 does not see the native
+ * memory). So chunks are kept rather than dropped; clear() frees their strings.
+ */
 export class ChunkPool {
   private readonly idle: Chunk[] = [];
 
   constructor(
     private readonly types: readonly ddb.LogicalType[],
-    private readonly maxIdle = 8
+    private readonly maxIdle = 1024
   ) {}
 
   take(): Chunk {
@@ -355,7 +408,6 @@ export class ChunkPool {
       c.clear();
       this.idle.push(c);
     }
-    // Beyond maxIdle the chunk is dropped; its finalizer frees the native memory.
   }
 }
 
@@ -415,11 +467,19 @@ export class ChunkScan {
     ddb.table_function_set_init(tf, () => undefined);
     ddb.table_function_set_function(tf, (info, out) => {
       try {
-        const c = this.pending[this.next++];
-        if (c === undefined) {
+        // As many pending chunks as fit in one output chunk: every call is a hop from the
+        // DuckDB thread to the JS thread, which may be busy normalizing a request.
+        const group: Chunk[] = [];
+        let rows = 0;
+        while (this.next < this.pending.length && rows + this.pending[this.next]!.n <= CHUNK_ROWS) {
+          const c = this.pending[this.next++]!;
+          group.push(c);
+          rows += c.n;
+        }
+        if (group.length === 0) {
           ddb.data_chunk_set_size(out, 0);
         } else {
-          this.copy(c, out);
+          this.copy(group, rows, out);
         }
       } catch (e) {
         ddb.function_set_error(info, `pyflare chunk scan: ${(e as Error).message}`);
@@ -440,36 +500,80 @@ export class ChunkScan {
     this.next = 0;
   }
 
-  private copy(c: Chunk, out: ddb.DataChunk): void {
-    const n = c.n;
-    const validityBytes = Math.ceil(n / 64) * 8;
+  private copy(group: readonly Chunk[], rows: number, out: ddb.DataChunk): void {
     for (let col = 0; col < this.widths.length; col++) {
-      const src = c.vectors[col]!;
       const dst = ddb.data_chunk_get_vector(out, col);
-      const constant = c.constants[col];
-      if (constant !== undefined) {
-        ddb.vector_reference_value(dst, ddb.create_varchar(constant));
+      const first = group[0]!.constants[col];
+      if (first !== undefined && group.every((c) => c.constants[col] === first)) {
+        ddb.vector_reference_value(dst, ddb.create_varchar(first));
         continue;
       }
+      const width = this.widths[col]!;
+      let merged: Uint8Array | null = null;
+      let childSize = 0;
+      let entries: Uint32Array | null = null;
       if (this.lists[col]) {
-        const size = ddb.list_vector_get_size(src);
-        ddb.list_vector_reserve(dst, size);
-        ddb.list_vector_set_size(dst, size);
-        if (size > 0) {
-          const items = ddb.vector_get_data(ddb.list_vector_get_child(src), size * 16);
-          ddb.copy_data_to_vector(ddb.list_vector_get_child(dst), 0, items.buffer as ArrayBuffer, items.byteOffset, size * 16);
-        }
+        childSize = group.reduce((n, c) => n + ddb.list_vector_get_size(c.vectors[col]!), 0);
+        ddb.list_vector_reserve(dst, childSize);
+        ddb.list_vector_set_size(dst, childSize);
+        entries = new Uint32Array(rows * 4);
       }
-      const bytes = n * this.widths[col]!;
-      const data = ddb.vector_get_data(src, bytes);
-      ddb.copy_data_to_vector(dst, 0, data.buffer as ArrayBuffer, data.byteOffset, bytes);
-      const valid = ddb.vector_get_validity(src, validityBytes);
-      if (valid) {
+      let row = 0;
+      let child = 0;
+      for (const c of group) {
+        const n = c.n;
+        const src = c.vectors[col]!;
+        const constant = c.constants[col];
+        if (constant !== undefined) {
+          // This chunk holds one value as a constant vector, the others do not: spell it out.
+          for (let i = 0; i < n; i++) {
+            assign(dst, row + i, constant);
+          }
+          row += n;
+          continue;
+        }
+        const data = ddb.vector_get_data(src, n * width);
+        if (entries) {
+          const size = ddb.list_vector_get_size(src);
+          if (size > 0) {
+            const items = ddb.vector_get_data(ddb.list_vector_get_child(src), size * 16);
+            ddb.copy_data_to_vector(ddb.list_vector_get_child(dst), child * 16, items.buffer as ArrayBuffer, items.byteOffset, size * 16);
+          }
+          // list_entry_t: u64 offset, u64 length; offsets move by the children before this chunk.
+          const e = new Uint32Array(data.buffer, data.byteOffset, n * 4);
+          for (let i = 0; i < n; i++) {
+            entries[(row + i) * 4] = e[i * 4]! + child;
+            entries[(row + i) * 4 + 2] = e[i * 4 + 2]!;
+          }
+          child += size;
+        } else {
+          ddb.copy_data_to_vector(dst, row * width, data.buffer as ArrayBuffer, data.byteOffset, n * width);
+        }
+        const valid = ddb.vector_get_validity(src, Math.ceil(n / 64) * 8);
+        if (valid) {
+          if (group.length === 1) {
+            merged = valid;
+          } else {
+            merged ??= new Uint8Array(VALIDITY_BYTES).fill(0xff);
+            for (let i = 0; i < n; i++) {
+              if ((valid[i >> 3]! & (1 << (i & 7))) === 0) {
+                const j = row + i;
+                merged[j >> 3] = merged[j >> 3]! & ~(1 << (j & 7));
+              }
+            }
+          }
+        }
+        row += n;
+      }
+      if (entries) {
+        ddb.copy_data_to_vector(dst, 0, entries.buffer as ArrayBuffer, 0, rows * 16);
+      }
+      if (merged) {
         ddb.vector_ensure_validity_writable(dst);
-        ddb.copy_data_to_vector_validity(dst, 0, valid.buffer as ArrayBuffer, valid.byteOffset, valid.byteLength);
+        ddb.copy_data_to_vector_validity(dst, 0, merged.buffer as ArrayBuffer, merged.byteOffset, Math.ceil(rows / 64) * 8);
       }
     }
-    ddb.data_chunk_set_size(out, n);
+    ddb.data_chunk_set_size(out, rows);
   }
 }
 
@@ -501,6 +605,7 @@ export class SpanChunkBuilder {
 
   /** Gives up the batch (e.g. the request failed). */
   discard(): void {
+    this.cur?.abandon();
     for (const c of this.chunks.splice(0)) {
       this.pool.give(c);
     }

@@ -42,6 +42,10 @@ func TestCallResourceAllowList(t *testing.T) {
 		{"/attribute-keys", "/api/datasources/uid/pf/resources/attribute-keys?from=1&to=2", "/api/v1/catalog/attribute-keys", "from=1&to=2", 200},
 		{"attribute-values", "/api/datasources/uid/pf/resources/attribute-values?key=gen_ai.system", "/api/v1/catalog/attribute-values", "key=gen_ai.system", 200},
 		{"traces/" + id, "/api/datasources/uid/pf/resources/traces/" + id, "/api/v1/traces/" + strings.ToLower(id), "", 200},
+		{"drift/models", "/api/datasources/uid/pf/resources/drift/models?x=1", "/api/v1/drift/models", "", 200},
+		{"drift/heatmap", "/api/datasources/uid/pf/resources/drift/heatmap?driftType=feature&from=1&modelId=fraud&to=2&evil=1", "/api/v1/drift/heatmap", "driftType=feature&from=1&modelId=fraud&to=2", 200},
+		{"alerts", "/api/datasources/uid/pf/resources/alerts?modelId=m&state=all&bogus=1", "/api/v1/alerts", "modelId=m&state=all", 200},
+		{"/costs/budgets/", "/api/datasources/uid/pf/resources/costs/budgets", "/api/v1/costs/budgets", "", 200},
 		{"traces/" + strings.Repeat("f", 32), "", "/api/v1/traces/" + strings.Repeat("f", 32), "", 404},
 	}
 	for i, c := range cases {
@@ -79,6 +83,13 @@ func TestCallResourceRejects(t *testing.T) {
 		{"GET", "traces/" + strings.Repeat("a", 32) + "/spans", "", 400, "trace id must be 32 hex characters"},
 		{"POST", "services", "", 405, "only GET is allowed"},
 		{"GET", "attribute-values", "/resources/attribute-values?key=", 400, "needs a 'key' query parameter"},
+		{"GET", "drift/heatmap", "/resources/drift/heatmap?driftType=feature", 400, "drift/heatmap needs a 'modelId' query parameter"},
+		{"GET", "drift/models/fraud", "", 404, "unknown resource"},
+		{"GET", "drift/reference", "", 404, "unknown resource"},
+		{"POST", "drift/alerts/abc/resolve", "", 404, "unknown resource"},
+		{"POST", "costs/budgets", "", 405, "only GET is allowed"},
+		{"DELETE", "costs/budgets", "", 405, "only GET is allowed"},
+		{"GET", "keys", "", 404, "available: services, models"},
 	}
 	for _, c := range cases {
 		res := callResource(t, ds, c.method, c.path, c.url)

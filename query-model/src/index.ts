@@ -4,3 +4,5 @@
 export * from './query';
 export * from './migrate';
 export * from './wire';
+export * from './search';
+export * from './variables';

@@ -50,7 +50,8 @@ export const dimensionSchema = z.union([
 export const SPAN_SCOPES = ['llm', 'root', 'all'] as const;
 export type SpanScope = (typeof SPAN_SCOPES)[number];
 
-export const COST_VIEWS = ['summary', 'breakdown', 'timeline', 'budgets', 'forecast'] as const;
+/** `breaches`: when each budget crossed its alert threshold or its amount (annotations). */
+export const COST_VIEWS = ['summary', 'breakdown', 'timeline', 'budgets', 'forecast', 'breaches'] as const;
 export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly'] as const;
 export const DRIFT_TYPES = ['feature', 'prediction', 'embedding', 'concept', 'llm', 'all'] as const;
 export const DRIFT_VIEWS = ['scores', 'features', 'distribution'] as const;
@@ -108,6 +109,8 @@ export const costsQuerySchema = z.object({
   /** Rows of the breakdown view (largest cost first). */
   limit: z.number().int().min(1).max(1000).default(50),
   format: z.enum(RESULT_FORMATS).default('time_series'),
+  /** budgets and breaches views: only the budget with this id or name (omitted = every budget). */
+  budget: text.optional(),
 });
 
 /** A cost budget as created or replaced over REST (`/api/v1/costs/budgets`). */

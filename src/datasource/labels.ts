@@ -75,6 +75,7 @@ export const COST_VIEW_LABELS: Record<(typeof COST_VIEWS)[number], string> = {
   timeline: 'Timeline',
   budgets: 'Budgets',
   forecast: 'Forecast',
+  breaches: 'Budget breaches',
 };
 
 export const DRIFT_TYPE_LABELS: Record<(typeof DRIFT_TYPES)[number], string> = {

@@ -1,4 +1,4 @@
-import type { ScopedVars } from '@grafana/data';
+import type { AdHocVariableFilter, ScopedVars } from '@grafana/data';
 import {
   DEFAULT_QUERY,
   QUERY_MODEL_VERSION,
@@ -7,14 +7,12 @@ import {
   type SavedQuery,
 } from '@pyflare/query-model';
 
+import { interpolateFields, type Replace } from './interpolate';
 import { QUERY_TYPE_LABELS } from './labels';
 import type { PyflareQuery } from './types';
 
 /** Grafana's own fields of a query, which the model does not know about and must survive migration. */
 const GRAFANA_KEYS = ['datasource', 'key', 'hide', 'refId'] as const;
-
-/** Fields that are identifiers of the query itself and never interpolated. */
-const NOT_INTERPOLATED = new Set(['refId', 'queryType', 'pluginVersion', 'key', 'datasource']);
 
 export function needsMigration(query: { pluginVersion?: string }): boolean {
   return query.pluginVersion !== QUERY_MODEL_VERSION;
@@ -44,30 +42,24 @@ export function defaultQuery(): Partial<PyflareQuery> {
   return { ...DEFAULT_QUERY };
 }
 
-type Replace = (value: string, scopedVars?: ScopedVars) => string;
-
 /**
  * Interpolates every string (and string-array) field of a query with the dashboard's
- * template variables. Returns a new object: the saved query is never touched.
+ * template variables (multi-value variables formatted per field, see interpolate.ts) and
+ * applies ad hoc filters. Returns a new object: the saved query is never touched.
  */
-export function interpolateQuery(query: PyflareQuery, replace: Replace, scopedVars?: ScopedVars): PyflareQuery {
-  const migrated = migratePyflareQuery(query);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(migrated)) {
-    if (NOT_INTERPOLATED.has(k)) {
-      out[k] = v;
-    } else if (typeof v === 'string') {
-      out[k] = replace(v, scopedVars);
-    } else if (Array.isArray(v)) {
-      out[k] = v.map((item) => (typeof item === 'string' ? replace(item, scopedVars) : item));
-    } else {
-      out[k] = v;
-    }
-  }
-  return out as unknown as PyflareQuery;
+export function interpolateQuery(
+  query: PyflareQuery,
+  replace: Replace,
+  scopedVars?: ScopedVars,
+  filters?: AdHocVariableFilter[]
+): PyflareQuery {
+  return interpolateFields(migratePyflareQuery(query), replace, scopedVars, filters);
 }
 
-/** Whether a query should be sent at all: hidden queries and trace lookups without an id are skipped. */
+/**
+ * Whether a query should be sent at all: hidden queries are skipped, and so are empty ones
+ * that could only fail: a trace lookup without an id, a drift distribution without a feature.
+ */
 export function isRunnable(query: PyflareQuery): boolean {
   if (query.hide) {
     return false;
@@ -75,6 +67,9 @@ export function isRunnable(query: PyflareQuery): boolean {
   const q = migratePyflareQuery(query);
   if (q.queryType === 'trace') {
     return typeof q.traceId === 'string' && q.traceId.trim() !== '';
+  }
+  if (q.queryType === 'drift' && q.view === 'distribution') {
+    return typeof q.feature === 'string' && q.feature.trim() !== '' && q.feature.trim() !== '*';
   }
   return true;
 }

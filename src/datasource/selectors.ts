@@ -9,6 +9,7 @@ export const selectors = {
     tlsCACert: 'pyflare-config-tls-ca-cert',
     tlsAuth: 'pyflare-config-tls-client-auth',
     serverName: 'pyflare-config-tls-server-name',
+    healthDetails: 'pyflare-config-health-details',
     tlsClientCert: 'pyflare-config-tls-client-cert',
     tlsClientKey: 'pyflare-config-tls-client-key',
   },
@@ -16,6 +17,9 @@ export const selectors = {
     editor: 'pyflare-query-editor',
     queryType: 'pyflare-query-type',
     issues: 'pyflare-query-issues',
+    searchError: 'pyflare-search-error',
+    searchHelpToggle: 'pyflare-search-help-toggle',
+    searchHelp: 'pyflare-search-help',
     traces: {
       search: 'pyflare-traces-search',
       service: 'pyflare-traces-service',
@@ -41,6 +45,7 @@ export const selectors = {
       groupBy: 'pyflare-costs-group-by',
       filter: 'pyflare-costs-filter',
       horizonDays: 'pyflare-costs-horizon',
+      budget: 'pyflare-costs-budget',
       format: 'pyflare-costs-format',
     },
     drift: {
@@ -54,5 +59,21 @@ export const selectors = {
       state: 'pyflare-alerts-state',
       modelId: 'pyflare-alerts-model',
     },
+  },
+  variable: {
+    editor: 'pyflare-variable-editor',
+    kind: 'pyflare-variable-kind',
+    model: 'pyflare-variable-model',
+    attributeKey: 'pyflare-variable-attribute-key',
+    timeScoped: 'pyflare-variable-time-scoped',
+    problem: 'pyflare-variable-problem',
+  },
+  annotation: {
+    editor: 'pyflare-annotation-editor',
+    source: 'pyflare-annotation-source',
+    state: 'pyflare-annotation-state',
+    model: 'pyflare-annotation-model',
+    driftType: 'pyflare-annotation-drift-type',
+    budget: 'pyflare-annotation-budget',
   },
 } as const;

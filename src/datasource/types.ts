@@ -1,6 +1,6 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
-import type { PyflareQueryInput, QueryType } from '@pyflare/query-model';
+import type { PyflareQueryInput, QueryType, VariableQueryInput } from '@pyflare/query-model';
 
 /**
  * A query as Grafana stores it in a dashboard: the query model's input form (defaults
@@ -33,3 +33,6 @@ export interface PyflareSecureOptions {
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const MAX_TIMEOUT_SECONDS = 600;
+
+/** The saved query of a dashboard query variable (see docs/contracts.md, "Template variables"). */
+export type PyflareVariableQuery = VariableQueryInput & DataQuery;

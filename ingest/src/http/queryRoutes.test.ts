@@ -255,4 +255,44 @@ describe('costs REST', () => {
     assert.equal((await getJson(`${svc.apiUrl}/api/v1/costs/budgets/${b.id}`)).status, 404);
     assert.equal((await getJson(`${svc.apiUrl}/api/v1/costs/summary`, {})).status, 401);
   });
+
+  it('answers budget breaches (costs view breaches) as annotation-shaped frames', async () => {
+    const create = await postJson(`${svc.apiUrl}/api/v1/costs/budgets`, { name: 'tiny daily', period: 'daily', amountUsd: 0.0001, alertThreshold: 0.5 });
+    assert.equal(create.status, 201);
+    const b = api.budgetResponse.parse(await create.json());
+    const q = (refId: string, query: Record<string, unknown>) => ({ refId, timeRange: RANGE, intervalMs: 60_000, maxDataPoints: 500, query: { pluginVersion: '1', ...query } });
+    const res = await postJson(`${svc.apiUrl}/api/v1/query`, {
+      queries: [
+        q('A', { queryType: 'costs', view: 'breaches' }),
+        q('B', { queryType: 'costs', view: 'breaches', budget: 'no such budget' }),
+        q('C', { queryType: 'costs', view: 'budgets', budget: 'tiny daily' }),
+      ],
+    });
+    const r = ((await res.json()) as QueryResponseJSON).results;
+    assert.equal(r.A!.status, 200, r.A!.error);
+    const frame = r.A!.frames![0]!;
+    assert.equal(frame.schema.name, 'budget-breaches');
+    assert.deepEqual(frame.schema.fields.slice(0, 5).map((f) => [f.name, f.type]), [
+      ['time', 'time'],
+      ['timeEnd', 'time'],
+      ['title', 'string'],
+      ['text', 'string'],
+      ['tags', 'string'],
+    ]);
+    const f = dataFrameFromJSON(frame);
+    const col = (name: string) => f.fields.find((x) => x.name === name)!.values as unknown[];
+    assert.deepEqual(col('level'), ['warning', 'exceeded']);
+    const [warnAt, exceededAt] = col('time') as number[];
+    assert.ok(warnAt! <= exceededAt!, 'the threshold is reached first');
+    assert.ok(warnAt! >= RANGE.from && exceededAt! <= RANGE.to);
+    assert.deepEqual(col('timeEnd'), [Date.parse('2026-01-16T00:00:00Z'), Date.parse('2026-01-16T00:00:00Z')]);
+    assert.deepEqual(col('budgetId'), [b.id, b.id]);
+    assert.ok((col('spentUsd') as number[])[1]! >= 0.0001);
+    assert.equal(col('tags')[1], 'pyflare,budget,exceeded,daily,tiny daily');
+    assert.match(String(col('title')[1]), /^Budget exceeded: tiny daily$/);
+    assert.equal(r.B!.frames![0]!.data.values[0]!.length, 0, 'budget filter');
+    assert.deepEqual(dataFrameFromJSON(r.C!.frames![0]!).fields.find((x) => x.name === 'name')!.values, ['tiny daily']);
+    const del = await fetch(`${svc.apiUrl}/api/v1/costs/budgets/${b.id}`, { method: 'DELETE', headers: auth() });
+    assert.equal(del.status, 204);
+  });
 });

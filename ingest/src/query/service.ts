@@ -2,6 +2,7 @@
 // own, so one bad query never fails its neighbours. The answer is the JSON of the Go SDK's
 // backend.QueryDataResponse.
 import type { z } from 'zod';
+import { budgetBreaches, breachesFrame } from '../costs/breaches.js';
 import { listBudgetViews } from '../costs/budgets.js';
 import { costBreakdown, costForecast, costSummary, costTimeline } from '../costs/costs.js';
 import { runDriftQuery } from '../drift/index.js';
@@ -37,6 +38,11 @@ export interface QueryContext {
   datasourceUid?: string;
   /** Clock for budgets (tests). */
   nowMs?: number;
+}
+
+/** The costs query's optional `budget` (id or name) selects one budget. */
+function matchesBudget(q: CostsQuery, b: { id: string; name: string }): boolean {
+  return !q.budget || b.id === q.budget || b.name === q.budget;
 }
 
 export class QueryService {
@@ -131,8 +137,15 @@ export class QueryService {
         const r = await costTimeline(this.storage, { ...range, groupBy: [q.groupBy], intervalMs: item.intervalMs, maxDataPoints: item.maxDataPoints });
         return metricsFrames(r, item.refId, { format: q.format, valueName: 'costUsd', pyflareFrame: 'cost-timeline' });
       }
-      case 'budgets':
-        return [budgetsFrame(await listBudgetViews(this.storage, ctx.nowMs ?? Date.now()), item.refId)];
+      case 'budgets': {
+        const views = await listBudgetViews(this.storage, ctx.nowMs ?? Date.now());
+        return [budgetsFrame(views.filter((b) => matchesBudget(q, b)), item.refId)];
+      }
+      case 'breaches': {
+        const budgets = (await this.storage.listBudgets()).filter((b) => matchesBudget(q, b));
+        const breaches = await budgetBreaches(this.storage, budgets, item.timeRange, ctx.nowMs ?? Date.now());
+        return [breachesFrame(breaches, item.refId)];
+      }
       case 'forecast':
         return [forecastFrame(await costForecast(this.storage, { anchorMs: item.timeRange.to, horizonDays: q.horizonDays, filter: q.filter }), item.refId)];
     }

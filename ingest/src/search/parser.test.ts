@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Params, compileSearch, rollupCanFilter } from '../storage/searchSql.js';
-import { formatSearch, parseDurationNs, parseSearch, parseUsdMicros, SearchError, tokenize, type SearchExpr } from './parser.js';
+import { LLM_SPAN_KINDS } from '../storage/types.js';
+import { formatSearch, parseDurationNs, parseSearch, parseUsdMicros, SEARCH_SPAN_KINDS, SearchError, searchValueList, tokenize, validateSearch, type SearchExpr } from './parser.js';
 
 const fmt = (s: string) => formatSearch(parseSearch(s));
 
@@ -106,6 +107,28 @@ describe('search parser', () => {
       }
     })();
     assert.equal(e!.message, 'search: missing ")" at offset 7 (expected ")", AND, OR, term, "(", NOT)');
+  });
+});
+
+describe('search value lists and the shared parser', () => {
+  it('reads key:(a OR b) as the same key ORed, as multi-value variables expand', () => {
+    assert.equal(fmt('model:(gpt-4o OR "claude 3")'), '(model:gpt-4o OR model:"claude 3")');
+    assert.equal(fmt('-service:(a OR b) status:error'), '(NOT (service:a OR service:b) AND status:error)');
+    assert.equal(fmt('duration:>(1s OR 2s)'), '(duration:>1000000000ns OR duration:>2000000000ns)');
+    assert.equal(fmt('attr.tier=(gold)'), 'attr.tier=gold');
+    assert.equal(fmt(`model:${searchValueList(['a b', 'OR', '-x', 'q"'])}`), '(model:"a b" OR model:"OR" OR model:"-x" OR model:"q\\"")');
+    fails('model:(a b)', 9, /unexpected "b"/, 'OR');
+    fails('model:(a OR', 11, /unexpected end of input/, 'value');
+    fails('model:(a', 8, /missing "\)"/);
+    fails('status:(ok OR maybe)', 14, /status must be ok or error/);
+  });
+
+  it('is the query model parser, with the storage span kinds', () => {
+    assert.deepEqual([...SEARCH_SPAN_KINDS], [...LLM_SPAN_KINDS]);
+    assert.equal(validateSearch('service:checkout'), null);
+    assert.deepEqual(validateSearch('service:checkout (a'), { message: 'missing ")"', offset: 19, expected: ['")"', 'AND', 'OR', 'term', '"("', 'NOT'] });
+    assert.equal(validateSearch('service:$service duration:>${min}'), null);
+    assert.ok(new SearchError('x', 0, []) instanceof Error);
   });
 });
 

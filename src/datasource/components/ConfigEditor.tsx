@@ -15,6 +15,7 @@ import {
 
 import { DEFAULT_SERVICE_URL } from '../../constants';
 import { selectors } from '../selectors';
+import { ServiceStatus } from './ServiceStatus';
 import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, type PyflareOptions, type PyflareSecureOptions } from '../types';
 
 export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<PyflareOptions, PyflareSecureOptions>;
@@ -93,6 +94,8 @@ export function ConfigEditor(props: ConfigEditorProps) {
         </TextLink>
         .
       </p>
+
+      <ServiceStatus uid={options.uid} version={options.version} />
 
       <FieldSet label="Connection">
         <Field

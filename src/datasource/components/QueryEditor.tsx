@@ -16,6 +16,7 @@ import { DriftEditor } from './query/DriftEditor';
 import { MetricsEditor } from './query/MetricsEditor';
 import { TraceEditor } from './query/TraceEditor';
 import { TracesEditor } from './query/TracesEditor';
+import type { BudgetLoader, CatalogLoader } from './query/types';
 
 export type Props = QueryEditorProps<DataSource, PyflareQuery, PyflareOptions>;
 
@@ -53,6 +54,7 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
   }, [saved, onChange]);
 
   const catalog = useCallback((kind: CatalogKind, key?: string) => datasource.getCatalog(kind, key), [datasource]);
+  const budgets = useCallback(() => datasource.getBudgets(), [datasource]);
 
   const change = (next: PyflareQuery) => {
     onChange(next);
@@ -94,7 +96,7 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
             </div>
           </InlineField>
         </InlineFieldRow>
-        {renderTypeEditor(query, change, catalog)}
+        {renderTypeEditor(query, change, { catalog, budgets })}
         {issues.length > 0 && (
           <ul data-testid={selectors.query.issues} className={styles.issues} aria-label="Query problems">
             {issues.map((m) => (
@@ -110,21 +112,21 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
 function renderTypeEditor(
   query: PyflareQuery,
   change: (q: PyflareQuery) => void,
-  catalog: (kind: CatalogKind, key?: string) => Promise<string[]>
+  loaders: { catalog: CatalogLoader; budgets: BudgetLoader }
 ) {
   switch (query.queryType) {
     case 'traces':
-      return <TracesEditor query={query as PyflareQueryOf<'traces'>} onChange={change} catalog={catalog} />;
+      return <TracesEditor query={query as PyflareQueryOf<'traces'>} onChange={change} {...loaders} />;
     case 'trace':
-      return <TraceEditor query={query as PyflareQueryOf<'trace'>} onChange={change} catalog={catalog} />;
+      return <TraceEditor query={query as PyflareQueryOf<'trace'>} onChange={change} {...loaders} />;
     case 'metrics':
-      return <MetricsEditor query={query as PyflareQueryOf<'metrics'>} onChange={change} catalog={catalog} />;
+      return <MetricsEditor query={query as PyflareQueryOf<'metrics'>} onChange={change} {...loaders} />;
     case 'costs':
-      return <CostsEditor query={query as PyflareQueryOf<'costs'>} onChange={change} catalog={catalog} />;
+      return <CostsEditor query={query as PyflareQueryOf<'costs'>} onChange={change} {...loaders} />;
     case 'drift':
-      return <DriftEditor query={query as PyflareQueryOf<'drift'>} onChange={change} catalog={catalog} />;
+      return <DriftEditor query={query as PyflareQueryOf<'drift'>} onChange={change} {...loaders} />;
     case 'alerts':
-      return <AlertsEditor query={query as PyflareQueryOf<'alerts'>} onChange={change} catalog={catalog} />;
+      return <AlertsEditor query={query as PyflareQueryOf<'alerts'>} onChange={change} {...loaders} />;
   }
 }
 

@@ -1,22 +1,32 @@
-import React, { useMemo } from 'react';
+import React, { useCallback, useMemo } from 'react';
 import { Combobox, InlineField, InlineFieldRow } from '@grafana/ui';
 import { COST_VIEWS, RESULT_FORMATS } from '@pyflare/query-model';
 
 import { COST_VIEW_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
 import { catalogOptions } from './catalogOptions';
-import { CommitInput, EnumRadio, NumberInput } from './fields';
+import { EnumRadio, NumberInput } from './fields';
+import { SearchInput } from './SearchInput';
 import { FORMAT_LABELS, dimensionOptions } from './MetricsEditor';
 import type { TypeEditorProps } from './types';
 
 const ids = selectors.query.costs;
 const LABEL_WIDTH = 14;
 
-export function CostsEditor({ query, onChange, catalog }: TypeEditorProps<'costs'>) {
+export function CostsEditor({ query, onChange, catalog, budgets }: TypeEditorProps<'costs'>) {
   const view = query.view ?? 'summary';
   const groupByOptions = useMemo(
     () => catalogOptions(catalog, 'attribute-keys', { extra: dimensionOptions, prefix: 'attr.' }),
     [catalog]
+  );
+  const budgetOptions = useCallback(
+    async (input: string) => {
+      const needle = input.trim().toLowerCase();
+      return (await budgets())
+        .map((b) => ({ value: b.id, label: b.name, description: b.id }))
+        .filter((o) => needle === '' || `${o.label} ${o.value}`.toLowerCase().includes(needle));
+    },
+    [budgets]
   );
   return (
     <>
@@ -43,7 +53,7 @@ export function CostsEditor({ query, onChange, catalog }: TypeEditorProps<'costs
         </InlineField>
       </InlineFieldRow>
       <InlineFieldRow>
-        {view !== 'summary' && view !== 'budgets' && (
+        {view !== 'summary' && view !== 'budgets' && view !== 'breaches' && (
           <InlineField label="Group by" labelWidth={LABEL_WIDTH}>
             <Combobox<string>
               id="pyflare-costs-group-by"
@@ -53,6 +63,21 @@ export function CostsEditor({ query, onChange, catalog }: TypeEditorProps<'costs
               options={groupByOptions}
               value={query.groupBy ?? 'model'}
               onChange={(o) => onChange({ ...query, groupBy: o.value })}
+            />
+          </InlineField>
+        )}
+        {(view === 'budgets' || view === 'breaches') && (
+          <InlineField label="Budget" labelWidth={LABEL_WIDTH} tooltip="Only this budget (id or name)">
+            <Combobox<string>
+              id="pyflare-costs-budget"
+              data-testid={ids.budget}
+              width={32}
+              placeholder="All budgets"
+              isClearable
+              createCustomValue
+              options={budgetOptions}
+              value={query.budget || null}
+              onChange={(o) => onChange({ ...query, budget: o?.value || undefined })}
             />
           </InlineField>
         )}
@@ -73,9 +98,10 @@ export function CostsEditor({ query, onChange, catalog }: TypeEditorProps<'costs
       </InlineFieldRow>
       <InlineFieldRow>
         <InlineField label="Filter" labelWidth={LABEL_WIDTH} grow>
-          <CommitInput
+          <SearchInput
             id="pyflare-costs-filter"
             testId={ids.filter}
+            ariaLabel="Filter"
             placeholder="service:checkout provider:openai"
             value={query.filter}
             onCommit={(filter) => onChange({ ...query, filter })}

@@ -5,7 +5,8 @@ import { AGGREGATIONS, DIMENSIONS, METRICS, RESULT_FORMATS } from '@pyflare/quer
 import { AGGREGATION_LABELS, DIMENSION_LABELS, METRIC_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
 import { catalogOptions } from './catalogOptions';
-import { CommitInput, EnumRadio, enumOptions } from './fields';
+import { EnumRadio, enumOptions } from './fields';
+import { SearchInput } from './SearchInput';
 import type { TypeEditorProps } from './types';
 
 const ids = selectors.query.metrics;
@@ -88,9 +89,10 @@ export function MetricsEditor({ query, onChange, catalog }: TypeEditorProps<'met
           grow
           tooltip="Same language as trace search, e.g. service:checkout model:gpt-4o*"
         >
-          <CommitInput
+          <SearchInput
             id="pyflare-metrics-filter"
             testId={ids.filter}
+            ariaLabel="Filter"
             placeholder="service:checkout model:gpt-4o*"
             value={query.filter}
             onCommit={(filter) => onChange({ ...query, filter })}

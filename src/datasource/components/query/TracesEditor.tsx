@@ -5,7 +5,8 @@ import { TRACE_SORTS, TRACE_STATUSES } from '@pyflare/query-model';
 import { TRACE_SORT_LABELS, TRACE_STATUS_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
 import { catalogOptions } from './catalogOptions';
-import { CommitInput, EnumRadio, NumberInput } from './fields';
+import { EnumRadio, NumberInput } from './fields';
+import { SearchInput } from './SearchInput';
 import type { TypeEditorProps } from './types';
 
 const ids = selectors.query.traces;
@@ -23,9 +24,10 @@ export function TracesEditor({ query, onChange, catalog }: TypeEditorProps<'trac
           grow
           tooltip="Search language: free text matches span names, plus service:checkout model:gpt-4o* status:error duration:>2s cost:>0.01 attr.user.id:42"
         >
-          <CommitInput
+          <SearchInput
             id="pyflare-traces-search"
             testId={ids.search}
+            ariaLabel="Search"
             placeholder="service:checkout model:gpt-4o* status:error duration:>2s"
             value={query.search}
             onCommit={(search) => onChange({ ...query, search })}

@@ -20,7 +20,8 @@ mkdir -p "$PYFLARE_DATA_DIR"
 
 node --enable-source-maps ingest/dist/server.js &
 svc=$!
-trap 'kill -TERM $svc 2>/dev/null; wait $svc 2>/dev/null' EXIT INT TERM
+demo=''
+trap 'if [ -n "$demo" ]; then kill -TERM $demo 2>/dev/null; fi; kill -TERM $svc 2>/dev/null; wait $svc 2>/dev/null' EXIT INT TERM
 
 for _ in $(seq 1 100); do
   if curl -fsS "http://127.0.0.1:$PYFLARE_HTTP_PORT/readyz" >/dev/null 2>&1; then break; fi
@@ -28,7 +29,21 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-npx tsx ingest/src/demo/seed.ts --url "http://127.0.0.1:$PYFLARE_OTLP_HTTP_PORT" --api-key "$PYFLARE_API_KEY"
+# Demo traffic (ingest/src/demo/README.md): PYFLARE_DEMO_BACKFILL of history at once, then
+# live traffic at PYFLARE_DEMO_RATE traces/s for as long as the service runs. PYFLARE_DEMO=0: none.
+if [ "${PYFLARE_DEMO:-1}" != "0" ]; then
+  ready="$PYFLARE_DATA_DIR/.demo-backfilled"
+  rm -f "$ready"
+  node_modules/.bin/tsx ingest/src/demo/cli.ts --url "http://127.0.0.1:$PYFLARE_OTLP_HTTP_PORT" \
+    --api-url "http://127.0.0.1:$PYFLARE_HTTP_PORT" --api-key "$PYFLARE_API_KEY" \
+    --backfill "${PYFLARE_DEMO_BACKFILL:-6h}" --rate "${PYFLARE_DEMO_RATE:-0.2}" --seed "${PYFLARE_DEMO_SEED:-42}" \
+    --ready-file "$ready" &
+  demo=$!
+  until [ -f "$ready" ]; do
+    if ! kill -0 $demo 2>/dev/null; then echo "the demo generator exited; see its output above" >&2; exit 1; fi
+    sleep 0.5
+  done
+fi
 
 cat <<MSG
 
@@ -40,6 +55,8 @@ PyFlare is running.
   Data directory        $PYFLARE_DATA_DIR
   Built plugins         $PWD/dist   (mount as <grafana>/plugins/pyflare-observability-app)
   Health / metrics      http://127.0.0.1:$PYFLARE_HTTP_PORT/healthz  /metrics
+
+  Demo traffic          ${PYFLARE_DEMO_RATE:-0.2} traces/s (PYFLARE_DEMO=0 turns it off); dashboards: docs/dashboards.md
 
 Try: curl -H "Authorization: Bearer $PYFLARE_API_KEY" "http://127.0.0.1:$PYFLARE_HTTP_PORT/api/v1/traces?limit=5"
 Ctrl-C stops the service.

@@ -96,6 +96,20 @@ func needBuild(what string) error {
 }
 
 func startService() (*service, error) {
+	s, err := launchService()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ingestFixture(); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%w; service output:\n%s", err, s.output.String())
+	}
+	return s, nil
+}
+
+// launchService starts `node ingest/dist/server.js` on a fresh data dir with free ports and
+// waits for its ready line; extraEnv entries (KEY=value) are added to its environment.
+func launchService(extraEnv ...string) (*service, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return nil, err
@@ -127,6 +141,7 @@ func startService() (*service, error) {
 		"PYFLARE_LOG_LEVEL=info",
 		"TZ=UTC",
 	)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	// Stop with SIGTERM so the service flushes and closes DuckDB; kill after 10s.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
@@ -180,10 +195,6 @@ func startService() (*service, error) {
 		return nil, fmt.Errorf("the PyFlare service printed no \"pyflare ready\" line within 90s; its output:\n%s", out.String())
 	}
 
-	if err := s.ingestFixture(); err != nil {
-		s.stop()
-		return nil, fmt.Errorf("%w; service output:\n%s", err, out.String())
-	}
 	return s, nil
 }
 

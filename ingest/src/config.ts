@@ -2,6 +2,10 @@
 // service with a message naming the variable rather than failing later in some odd way.
 import path from 'node:path';
 import { z } from 'zod';
+import type { PrivacySettings } from './privacy/index.js';
+import type { LimitSettings } from './limits/index.js';
+import type { TlsFiles } from './limits/tls.js';
+import type { SamplingSettings } from './sampling/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -75,7 +79,49 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)')
     .optional(),
+  /** PII redaction at ingest (src/privacy): detectors + per-attribute rules, before the WAL and storage. */
+  PYFLARE_REDACTION: bool(false),
+  /** Default mode of the detectors: mask ([REDACTED:email]), hash (keyed HMAC token) or drop. */
+  PYFLARE_REDACTION_MODE: z.enum(['mask', 'hash', 'drop'], { message: 'must be mask, hash or drop' }).default('mask'),
+  /** YAML/JSON policy: per-detector modes, per-attribute rules, user regexes (src/privacy/redactor.ts). */
+  PYFLARE_REDACTION_POLICY_FILE: z.string().min(1).optional(),
+  /** HMAC key of hash mode and key of the WAL body encryption; required with redaction or content dropping. */
+  PYFLARE_REDACTION_KEY: z.string().min(16, 'must be at least 16 characters').max(1024).optional(),
+  /** Drop prompt/completion content entirely (content columns, content attributes and events). */
+  PYFLARE_DROP_CONTENT: bool(false),
+  /** Abuse limits (src/limits): per-client (API key, else IP) request and span rates; 0 = unlimited. */
+  PYFLARE_KEY_REQUESTS_PER_SECOND: int(1000, 0, 10_000_000),
+  PYFLARE_KEY_SPANS_PER_SECOND: int(0, 0, 1_000_000_000),
+  /** Requests in progress across all listeners; beyond it 503 + Retry-After. 0 = unlimited. */
+  PYFLARE_MAX_CONCURRENT_REQUESTS: int(512, 0, 1_000_000),
+  /** Slow-client timeouts of the HTTP listeners (and the gRPC idle timeout = keep-alive). */
+  PYFLARE_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  PYFLARE_REQUEST_TIMEOUT_MS: int(60_000, 100, 3_600_000),
+  PYFLARE_KEEPALIVE_TIMEOUT_MS: int(5_000, 100, 3_600_000),
+  /** Body cap of the REST routes (queries, keys, budgets, drift); OTLP/HTTP has PYFLARE_MAX_BODY_BYTES. */
+  PYFLARE_MAX_REST_BODY_BYTES: int(8 * MiB, 1024, 1024 * MiB),
+  /** PEM certificate + key: every listener (REST, OTLP/HTTP, gRPC) speaks TLS. */
+  PYFLARE_TLS_CERT_FILE: z.string().min(1).optional(),
+  PYFLARE_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** PEM CA: clients must present a certificate it signed (mutual TLS). */
+  PYFLARE_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Fraction of traces stored (by trace-id hash, the same on every replica); 1 = all. */
+  PYFLARE_SAMPLING_RATE: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0-1').max(1, 'must be 0-1').default(1),
+  /** Always-keep rules: a trace with an error / a slow / an expensive span, or of these services / models. */
+  PYFLARE_SAMPLING_KEEP_ERRORS: bool(true),
+  PYFLARE_SAMPLING_KEEP_SLOW_MS: int(0, 0, 86_400_000),
+  PYFLARE_SAMPLING_KEEP_COST_USD: z.coerce.number({ message: 'must be a number' }).min(0, 'must be >= 0').default(0),
+  PYFLARE_SAMPLING_KEEP_SERVICES: z.string().default(''),
+  PYFLARE_SAMPLING_KEEP_MODELS: z.string().default(''),
+  /** Days kept per data kind (0 = forever); each defaults to PYFLARE_RETENTION_DAYS. */
+  PYFLARE_RETENTION_SPANS_DAYS: int(-1, -1, 36500),
+  PYFLARE_RETENTION_INFERENCES_DAYS: int(-1, -1, 36500),
+  /** Deletion audit records (GDPR requests) are kept this long; default 5 years. */
+  PYFLARE_RETENTION_AUDIT_DAYS: int(1826, 0, 36500),
 });
+
+/** Variables whose values never appear in messages or logs. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['PYFLARE_API_KEY', 'PYFLARE_CLICKHOUSE_PASSWORD', 'PYFLARE_REDACTION_KEY']);
 
 export interface Config {
   dataDir: string;
@@ -98,6 +144,13 @@ export interface Config {
   checkpointIntervalMs: number;
   storage: 'duckdb' | 'clickhouse';
   clickhouse: ClickHouseSettings;
+  privacy: PrivacySettings;
+  limits: LimitSettings;
+  /** undefined = plain TCP. */
+  tls: TlsFiles | undefined;
+  sampling: SamplingSettings;
+  /** Days per data kind (0 = keep forever). */
+  retention: { spansDays: number; inferencesDays: number; auditDays: number };
 }
 
 export interface ClickHouseSettings {
@@ -115,6 +168,17 @@ export class ConfigError extends Error {
   }
 }
 
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+/** A value as echoed in messages: URL credentials (`//user:pass@`) are masked. */
+export function withoutCredentials(v: string): string {
+  return v.replace(/\/\/[^/@\s]*@/g, '//***@');
+}
+
 /** Reads the PYFLARE_* variables; empty strings count as unset. Throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw: Record<string, string> = {};
@@ -130,12 +194,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? '(env)');
         const got = raw[name];
-        const secret = name === 'PYFLARE_API_KEY' || name === 'PYFLARE_CLICKHOUSE_PASSWORD';
-        return `${name}: ${i.message}${got !== undefined && !secret ? ` (got "${got}")` : ''}`;
+        const secret = SECRET_VARIABLES.has(name);
+        return `${name}: ${i.message}${got !== undefined && !secret ? ` (got "${withoutCredentials(got)}")` : ''}`;
       })
     );
   }
   const c = parsed.data;
+  const problems: string[] = [];
+  if ((c.PYFLARE_REDACTION || c.PYFLARE_DROP_CONTENT) && c.PYFLARE_REDACTION_KEY === undefined) {
+    problems.push('PYFLARE_REDACTION_KEY: required when PYFLARE_REDACTION or PYFLARE_DROP_CONTENT is on (HMAC key of hash mode and WAL encryption key)');
+  }
+  if ((c.PYFLARE_TLS_CERT_FILE === undefined) !== (c.PYFLARE_TLS_KEY_FILE === undefined)) {
+    problems.push('PYFLARE_TLS_CERT_FILE: set together with PYFLARE_TLS_KEY_FILE (both or neither)');
+  }
+  if (c.PYFLARE_TLS_CA_FILE !== undefined && c.PYFLARE_TLS_CERT_FILE === undefined) {
+    problems.push('PYFLARE_TLS_CA_FILE: needs PYFLARE_TLS_CERT_FILE and PYFLARE_TLS_KEY_FILE');
+  }
+  if (c.PYFLARE_HEADERS_TIMEOUT_MS > c.PYFLARE_REQUEST_TIMEOUT_MS) {
+    problems.push('PYFLARE_HEADERS_TIMEOUT_MS: must not exceed PYFLARE_REQUEST_TIMEOUT_MS');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
   return {
     dataDir: path.resolve(c.PYFLARE_DATA_DIR),
     host: c.PYFLARE_HOST,
@@ -162,5 +242,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       database: c.PYFLARE_CLICKHOUSE_DATABASE,
       cluster: c.PYFLARE_CLICKHOUSE_CLUSTER,
     },
+    privacy: {
+      enabled: c.PYFLARE_REDACTION,
+      mode: c.PYFLARE_REDACTION_MODE,
+      policyFile: c.PYFLARE_REDACTION_POLICY_FILE,
+      key: c.PYFLARE_REDACTION_KEY,
+      dropContent: c.PYFLARE_DROP_CONTENT,
+    },
+    limits: {
+      keyRequestsPerSecond: c.PYFLARE_KEY_REQUESTS_PER_SECOND,
+      keySpansPerSecond: c.PYFLARE_KEY_SPANS_PER_SECOND,
+      maxConcurrentRequests: c.PYFLARE_MAX_CONCURRENT_REQUESTS,
+      headersTimeoutMs: c.PYFLARE_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.PYFLARE_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: c.PYFLARE_KEEPALIVE_TIMEOUT_MS,
+      maxRestBodyBytes: c.PYFLARE_MAX_REST_BODY_BYTES,
+    },
+    sampling: {
+      rate: c.PYFLARE_SAMPLING_RATE,
+      keepErrors: c.PYFLARE_SAMPLING_KEEP_ERRORS,
+      keepSlowMs: c.PYFLARE_SAMPLING_KEEP_SLOW_MS,
+      keepCostUsd: c.PYFLARE_SAMPLING_KEEP_COST_USD,
+      keepServices: list(c.PYFLARE_SAMPLING_KEEP_SERVICES),
+      keepModels: list(c.PYFLARE_SAMPLING_KEEP_MODELS),
+    },
+    retention: {
+      spansDays: c.PYFLARE_RETENTION_SPANS_DAYS < 0 ? c.PYFLARE_RETENTION_DAYS : c.PYFLARE_RETENTION_SPANS_DAYS,
+      inferencesDays: c.PYFLARE_RETENTION_INFERENCES_DAYS < 0 ? c.PYFLARE_RETENTION_DAYS : c.PYFLARE_RETENTION_INFERENCES_DAYS,
+      auditDays: c.PYFLARE_RETENTION_AUDIT_DAYS,
+    },
+    tls:
+      c.PYFLARE_TLS_CERT_FILE !== undefined && c.PYFLARE_TLS_KEY_FILE !== undefined
+        ? { certFile: c.PYFLARE_TLS_CERT_FILE, keyFile: c.PYFLARE_TLS_KEY_FILE, caFile: c.PYFLARE_TLS_CA_FILE }
+        : undefined,
   };
 }

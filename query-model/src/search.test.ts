@@ -1,4 +1,14 @@
-import { joinSearch, parseSearch, quoteSearchValue, searchTerm, searchValueList, validateSearch } from './search';
+import {
+  formatSearch,
+  joinSearch,
+  MAX_SEARCH_DEPTH,
+  parseSearch,
+  quoteSearchValue,
+  SearchError,
+  searchTerm,
+  searchValueList,
+  validateSearch,
+} from './search';
 
 describe('validateSearch', () => {
   it('accepts valid searches and reports the first problem with its offset', () => {
@@ -49,5 +59,28 @@ describe('search text helpers', () => {
     );
     expect(joinSearch(['  only '])).toBe('only');
     expect(joinSearch([])).toBe('');
+  });
+});
+
+describe('parser limits and canonical text', () => {
+  it('refuses deeper nesting than MAX_SEARCH_DEPTH with a position, and accepts it up to the limit', () => {
+    const deep = (n: number) => `${'('.repeat(n)}a${')'.repeat(n)}`;
+    expect(parseSearch(deep(MAX_SEARCH_DEPTH))).toMatchObject({ type: 'term' });
+    expect(() => parseSearch(deep(100_000))).toThrow(SearchError);
+    try {
+      parseSearch(`x ${'NOT '.repeat(MAX_SEARCH_DEPTH + 1)}a`);
+      throw new Error('no error');
+    } catch (e) {
+      expect(e).toBeInstanceOf(SearchError);
+      expect((e as SearchError).message).toContain('nested');
+      expect((e as SearchError).offset).toBe(2 + 4 * MAX_SEARCH_DEPTH);
+    }
+  });
+
+  it('formats values with quotes, backslashes and control characters so they parse back', () => {
+    for (const v of ['a"b', 'back\\slash', 'tab\there', 'nul\u0000x', 'line\nbreak', 'é 😀']) {
+      const ast = parseSearch(`model:${quoteSearchValue(v)}`);
+      expect(parseSearch(formatSearch(ast))).toEqual(ast);
+    }
   });
 });

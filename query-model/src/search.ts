@@ -219,9 +219,25 @@ const KEY_FIELDS: Record<string, StringField> = {
   name: 'name',
 };
 
+/** Deeper nesting is refused: the recursive descent would otherwise run out of stack. */
+export const MAX_SEARCH_DEPTH = 64;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
+
+  /** Runs one nested level (a parenthesis or a NOT), refusing more than MAX_SEARCH_DEPTH. */
+  private nested<T>(at: Token, fn: () => T): T {
+    if (++this.depth > MAX_SEARCH_DEPTH) {
+      throw new SearchError(`nested more than ${MAX_SEARCH_DEPTH} levels deep`, at.start, []);
+    }
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private peek(): Token {
     return this.toks[this.pos]!;
@@ -278,7 +294,7 @@ class Parser {
     const t = this.peek();
     if (t.type === 'not' || t.type === 'minus') {
       this.next();
-      return { type: 'not', item: this.parseUnary() };
+      return this.nested(t, () => ({ type: 'not', item: this.parseUnary() }));
     }
     return this.parsePrimary();
   }
@@ -287,7 +303,7 @@ class Parser {
     const t = this.next();
     switch (t.type) {
       case 'lparen': {
-        const e = this.parseOr();
+        const e = this.nested(t, () => this.parseOr());
         const close = this.peek();
         if (close.type !== 'rparen') {
           throw new SearchError(close.type === 'eof' ? 'missing ")"' : `unexpected "${close.value}"`, close.start, [
@@ -481,8 +497,11 @@ export function formatSearch(e: SearchExpr | null): string {
   if (e === null) {
     return '';
   }
+  // Quoted the way the tokenizer reads back (only \" and \\ are escapes), so text round-trips.
   const q = (s: string) =>
-    /^[^\s()":=<>]+$/.test(s) && !['AND', 'OR', 'NOT'].includes(s) && !s.startsWith('-') ? s : JSON.stringify(s);
+    /^[^\s()":=<>]+$/.test(s) && !['AND', 'OR', 'NOT'].includes(s) && !s.startsWith('-')
+      ? s
+      : `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
   switch (e.type) {
     case 'and':
       return `(${e.items.map(formatSearch).join(' AND ')})`;

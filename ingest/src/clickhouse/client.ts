@@ -30,6 +30,26 @@ function targetKey(s: ClickHouseSettings): string {
   return s.url.startsWith('chdb:') ? `chdb:${path.resolve(s.url.slice(5) || '.')}` : `${s.url}|${s.username}`;
 }
 
+/**
+ * Over HTTP every request's settings are its own; chdb applies them with SET on its one session,
+ * so they outlive the statement. A leftover insert_deduplication_token would make the next,
+ * unrelated insert look like a retry and drop it silently: every write names the token (empty
+ * when it has none).
+ */
+function resetSessionSettings(client: ClickHouseClient): ClickHouseClient {
+  const insert = client.insert.bind(client);
+  const command = client.command.bind(client);
+  const exec = client.exec.bind(client);
+  const fresh = <T extends { clickhouse_settings?: object }>(p: T): T => ({
+    ...p,
+    clickhouse_settings: { insert_deduplication_token: '', ...p.clickhouse_settings },
+  });
+  client.insert = ((p: Parameters<typeof insert>[0]) => insert(fresh(p))) as typeof client.insert;
+  client.command = (p) => command(fresh(p));
+  client.exec = (p) => exec(fresh(p));
+  return client;
+}
+
 /** Opens (or shares) a client and makes sure the database exists. */
 export async function openClickHouse(s: ClickHouseSettings): Promise<ClickHouseHandle> {
   const key = targetKey(s);
@@ -40,9 +60,9 @@ export async function openClickHouse(s: ClickHouseSettings): Promise<ClickHouseH
     if (transport === 'chdb') {
       // Loaded only when asked for: the native engine is large and optional in production.
       const { createChdbConnection } = await import('chdb/connection');
-      client = createClient({ connection: createChdbConnection({ path: key.slice(5) }) } as Parameters<
-        typeof createClient
-      >[0]);
+      client = resetSessionSettings(
+        createClient({ connection: createChdbConnection({ path: key.slice(5) }) } as Parameters<typeof createClient>[0])
+      );
     } else {
       client = createClient({
         url: s.url,

@@ -1,5 +1,6 @@
 // Drift engine settings: service-wide ones from PYFLARE_DRIFT_* variables, per-model ones
 // stored in drift_models (set over REST). Both validated with zod.
+import os from 'node:os';
 import { z } from 'zod';
 import { columnDriftOptionsSchema, STAT_TEST_NAMES } from './stats/index.js';
 
@@ -43,6 +44,10 @@ export interface DriftConfig {
   maxBodyBytes: number;
   /** Clock (tests inject one). */
   now: () => number;
+  /** This replica's name in evaluation leases (PYFLARE_DRIFT_REPLICA_ID, default host:pid). */
+  replicaId: string;
+  /** Evaluation lease length (PYFLARE_DRIFT_LEASE_MS, default 120 s): how long a dead replica's buckets wait. */
+  leaseMs: number;
 }
 
 const intEnv = (def: number, min: number, max: number) =>
@@ -71,6 +76,8 @@ const envSchema = z.object({
   PYFLARE_DRIFT_MIN_ROWS: intEnv(30, 2, 100_000),
   PYFLARE_DRIFT_ALERT_BUCKETS: intEnv(2, 1, 1000),
   PYFLARE_DRIFT_MAX_BODY_BYTES: intEnv(64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  PYFLARE_DRIFT_REPLICA_ID: z.string().min(1).max(200).optional(),
+  PYFLARE_DRIFT_LEASE_MS: intEnv(120_000, 1000, 86_400_000),
 });
 
 /** Reads PYFLARE_DRIFT_*; throws naming the bad variable. */
@@ -107,6 +114,10 @@ export function loadDriftConfig(
     retentionDays,
     maxBodyBytes: e.PYFLARE_DRIFT_MAX_BODY_BYTES,
     now: Date.now,
+    // host:pid survives a container restart (same host name, pid 1), so a restarted replica takes
+    // its own lease back at once; two processes on one host still differ.
+    replicaId: e.PYFLARE_DRIFT_REPLICA_ID ?? `${os.hostname()}:${process.pid}`,
+    leaseMs: e.PYFLARE_DRIFT_LEASE_MS,
     ...overrides,
   };
 }

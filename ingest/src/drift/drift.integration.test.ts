@@ -18,6 +18,9 @@ const NOW = T0 + 24 * H + 1;
 const hour = (i: number) => T0 + i * H;
 const SHIFTED = (i: number) => i >= 12 && i < 18;
 
+// drift.clickhouse.integration.test.ts runs this same file with the service on ClickHouse (chdb).
+const BACKEND = process.env.PYFLARE_TEST_DRIFT_STORAGE === 'clickhouse' ? { storage: 'clickhouse' as const } : {};
+
 let svc: TestService;
 const shiftLabels: GeneratedLabel[] = [];
 
@@ -70,7 +73,7 @@ async function timeline(
 
 before(async () => {
   svc = await startTestService(
-    {},
+    BACKEND,
     { drift: { intervalMs: 0, graceMs: 0, now: () => NOW, minRows: 30, alertBuckets: 2 } }
   );
 });
@@ -484,7 +487,7 @@ describe('restart', () => {
     const dir = svc.dir;
     await svc.stop({ keepDir: true });
     svc = await startTestService(
-      {},
+      BACKEND,
       { dir, drift: { intervalMs: 0, graceMs: 0, now: () => NOW, minRows: 30, alertBuckets: 2 } }
     );
     const models = await get('/api/v1/drift/models');

@@ -8,6 +8,10 @@
 // Samples: a bucket's records are sampled deterministically (smallest hash(id)) and the sample
 // kept in drift_samples; rolling references read those samples instead of re-scanning days of
 // records. Concept drift uses exact per-bucket quality counts (drift_bucket_stats).
+//
+// Replicas sharing one store: each source's bucket loop runs only while this engine holds the
+// lease `eval:<source>:<bucket size>` (DriftStorage.acquireLease), renewed before each bucket, so
+// one replica evaluates a bucket and another takes over when the holder's lease expires.
 import { replaySeries, INITIAL_STATE, type SeriesState } from './alerts.js';
 import type { DriftConfig, ModelConfig, ReferenceSpec } from './config.js';
 import {
@@ -22,7 +26,7 @@ import {
   type StoredDriftType,
 } from './evaluate.js';
 import type { InferenceRow, LabelRow } from './records.js';
-import type { DriftStore, LlmSampleRow, QualityStats, ResultBatch, ResultRow, SampleRow } from './store.js';
+import type { DriftStorage, Lease, LlmSampleRow, QualityStats, ResultBatch, ResultRow, SampleRow } from './storage.js';
 
 const DAY = 86_400_000;
 
@@ -38,6 +42,8 @@ export interface TickSummary {
   recomputed: number;
   /** More buckets are due than one tick handles; the next tick continues. */
   behind: boolean;
+  /** Sources skipped because another replica holds their evaluation lease. */
+  leasedElsewhere: number;
   ms: number;
 }
 
@@ -69,9 +75,11 @@ export class DriftEngine {
   private readonly llmRefCache = new Map<string, LlmSampleRow[]>();
   /** Buckets one tick evaluates at most per source (then it yields to the next tick). */
   maxBucketsPerTick = 500;
+  /** Leases this engine believes it holds (renewed before each bucket, released on stop). */
+  private readonly held = new Map<string, Lease>();
 
   constructor(
-    readonly store: DriftStore,
+    readonly store: DriftStorage,
     readonly cfg: DriftConfig,
     private readonly log: DriftLogger
   ) {}
@@ -137,6 +145,30 @@ export class DriftEngine {
     if (this.running) {
       await this.running.catch(() => undefined);
     }
+    // Hand the leases over at once instead of letting the other replicas wait for expiry.
+    for (const key of this.held.keys()) {
+      await this.store.releaseLease(key, this.cfg.replicaId, this.cfg.now()).catch(() => undefined);
+    }
+    this.held.clear();
+  }
+
+  /**
+   * Holds (claims or renews) the evaluation lease `key`: renewed when less than half of it is
+   * left, so the holder keeps it across ticks and a dead holder's lease runs out.
+   */
+  private async holdLease(key: string): Promise<boolean> {
+    const now = this.cfg.now();
+    const have = this.held.get(key);
+    if (have && have.expiresMs - now > this.cfg.leaseMs / 2) {
+      return true;
+    }
+    const lease = await this.store.acquireLease(key, this.cfg.replicaId, now, this.cfg.leaseMs);
+    if (lease.owned) {
+      this.held.set(key, lease);
+    } else {
+      this.held.delete(key);
+    }
+    return lease.owned;
   }
 
   /** Evaluates every due bucket (single flight: concurrent callers share one run). */
@@ -164,9 +196,17 @@ export class DriftEngine {
     const now = this.cfg.now();
     const size = this.cfg.bucketMs;
     const lastClosed = this.lastClosedBucket(now);
-    const summary: TickSummary = { buckets: 0, evaluations: 0, recomputed: 0, behind: false, ms: 0 };
+    const summary: TickSummary = { buckets: 0, evaluations: 0, recomputed: 0, behind: false, leasedElsewhere: 0, ms: 0 };
+    const owned = new Set<string>();
     for (const source of ['inference', 'llm'] as const) {
       const key = this.cursorKey(source);
+      const leaseKey = `eval:${key}`;
+      if (!(await this.holdLease(leaseKey))) {
+        summary.leasedElsewhere++;
+        continue;
+      }
+      owned.add(source);
+      // Read after taking the lease: the previous holder may have advanced it.
       let cursor = await this.store.cursor(key);
       if (cursor === null) {
         const earliest =
@@ -182,14 +222,21 @@ export class DriftEngine {
           summary.behind = true;
           break;
         }
+        if (!(await this.holdLease(leaseKey))) {
+          // Lost (expired while we were slow): the new holder continues from the cursor.
+          summary.leasedElsewhere++;
+          break;
+        }
         summary.evaluations +=
           source === 'inference' ? await this.evaluateInferenceBucket(b) : await this.evaluateLlmBucket(b);
         summary.buckets++;
         await this.store.setCursor(key, b);
       }
     }
+    // Recomputation and retention belong to the holder of the inference lease (one replica).
+    const dirty = owned.has('inference') ? await this.store.dirtyBuckets(size, 200) : [];
     // Buckets whose labels arrived after they were evaluated: recompute concept drift.
-    for (const d of await this.store.dirtyBuckets(size, 200)) {
+    for (const d of dirty) {
       if (this.stopped) {
         break;
       }
@@ -197,7 +244,7 @@ export class DriftEngine {
       await this.store.clearDirty(d.modelId, size, d.bucketMs);
       summary.recomputed++;
     }
-    if (this.cfg.retentionDays > 0 && now - this.lastRetentionMs > 3_600_000) {
+    if (owned.has('inference') && this.cfg.retentionDays > 0 && now - this.lastRetentionMs > 3_600_000) {
       this.lastRetentionMs = now;
       const deleted = await this.store.deleteBefore(now - this.cfg.retentionDays * DAY);
       if (deleted > 0) {

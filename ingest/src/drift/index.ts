@@ -5,6 +5,8 @@
 // `drift.wrapExporter(exportFn)` so OTLP spans carrying pyflare.* attributes become inference
 // records, and `registerDriftRoutes(app, drift)` after the REST routes. The query dispatch
 // calls `runDriftQuery(storage, query, item)`, which finds the engine of that storage.
+// Backend: the drift DuckDB file next to the spans (default), or ClickHouse when `clickhouse`
+// settings are given (PYFLARE_STORAGE=clickhouse), shared by every ingest replica.
 import type { AlertsQuery, DriftQuery } from '@pyflare/query-model';
 import { OverloadedError } from '../errors.js';
 import type { ExportFn } from '../intake/exporter.js';
@@ -15,7 +17,11 @@ import { DRIFT_TYPES_STORED, type StoredDriftType } from './evaluate.js';
 import { alertsFrame, distributionFrame, featuresFrame, scoresFrames, seriesKeyOf } from './frames.js';
 import { withInferenceExtraction } from './otlp.js';
 import type { InferenceRow } from './records.js';
-import { DriftStore, type DriftDatabase, type ResultRow } from './store.js';
+import type { ClickHouseSettings } from '../config.js';
+import { openClickHouse } from '../clickhouse/client.js';
+import { ClickHouseDriftStore } from './clickhouse/store.js';
+import type { DriftStorage, ResultRow } from './storage.js';
+import { DriftStore, type DriftDatabase } from './store.js';
 
 export { registerDriftRoutes } from './rest.js';
 export { inferencesFromOtlp, withInferenceExtraction } from './otlp.js';
@@ -25,7 +31,7 @@ export type DriftOptions = Partial<DriftConfig>;
 
 export interface DriftService {
   readonly cfg: DriftConfig;
-  readonly store: DriftStore;
+  readonly store: DriftStorage;
   readonly engine: DriftEngine;
   /** Stores inference records durably (one DuckDB transaction); returns how many were new. */
   ingest(rows: readonly InferenceRow[]): Promise<number>;
@@ -44,16 +50,19 @@ export function driftFor(storage: object): DriftService | undefined {
 }
 
 export async function startDrift(opts: {
-  storage: DriftDatabase;
+  /** The span storage: the query dispatch finds the engine by it; DuckDB drift attaches to its instance. */
+  storage: object;
   /** The service's data directory (drift.duckdb goes there). */
   dataDir: string;
+  /** Store drift in ClickHouse (through the process's shared client) instead of DuckDB. */
+  clickhouse?: ClickHouseSettings;
   log: DriftLogger;
   retentionDays?: number;
   options?: DriftOptions;
   env?: NodeJS.ProcessEnv;
 }): Promise<DriftService> {
   const cfg = loadDriftConfig(opts.env ?? process.env, opts.options ?? {}, opts.retentionDays ?? 30);
-  const store = await DriftStore.open(opts.storage, opts.dataDir);
+  const store = await openDriftStorage(opts.storage, opts.dataDir, opts.clickhouse, cfg.retentionDays);
   const engine = new DriftEngine(store, cfg, opts.log);
   const ingest = async (rows: readonly InferenceRow[]): Promise<number> => {
     try {
@@ -88,6 +97,31 @@ export async function startDrift(opts: {
   registry.set(opts.storage, service);
   engine.start();
   return service;
+}
+
+function isDriftDatabase(s: object): s is DriftDatabase {
+  return typeof (s as Partial<DriftDatabase>).connect === 'function';
+}
+
+async function openDriftStorage(
+  storage: object,
+  dataDir: string,
+  clickhouse: ClickHouseSettings | undefined,
+  retentionDays: number
+): Promise<DriftStorage> {
+  if (clickhouse) {
+    const handle = await openClickHouse(clickhouse);
+    try {
+      return await ClickHouseDriftStore.open(handle, { retentionDays });
+    } catch (e) {
+      await handle.release();
+      throw e;
+    }
+  }
+  if (!isDriftDatabase(storage)) {
+    throw new Error('drift on DuckDB needs the DuckDB span storage (or PYFLARE_STORAGE=clickhouse)');
+  }
+  return DriftStore.open(storage, dataDir);
 }
 
 interface QueryItem {

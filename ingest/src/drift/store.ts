@@ -10,8 +10,33 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { Mutex } from '../util/mutex.js';
 import { DEFAULT_MODEL_CONFIG, modelConfigSchema, type ModelConfig } from './config.js';
-import type { FeatureValue, InferenceRow, LabelRow } from './records.js';
+import type { InferenceRow, LabelRow } from './records.js';
+import { alertFrom, llmFrom, num, numOrNull, resultFrom, sampleFrom, strOrNull, type Row } from './rows.js';
 import { DRIFT_DDL } from './schema.js';
+import type {
+  AlertFilter,
+  AlertRow,
+  DriftModelInfo,
+  DriftStorage,
+  Lease,
+  LlmSampleRow,
+  QualityStats,
+  ResultBatch,
+  ResultFilter,
+  ResultRow,
+  SampleRow,
+} from './storage.js';
+
+export type {
+  AlertRow,
+  DriftStorage,
+  LlmSampleRow,
+  QualityStats,
+  ResultBatch,
+  ResultRow,
+  SampleRow,
+  SeriesKey,
+} from './storage.js';
 
 export interface DriftDatabase {
   /** A new connection on the service's DuckDB instance, its default catalog the one holding `spans`. */
@@ -28,12 +53,6 @@ const CATALOG = 'pyflare_drift';
 const CHECKPOINT_EVERY = 500;
 const CHECKPOINT_ROWS = 200_000;
 
-type Row = Record<string, unknown>;
-
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
 /** Float32 little-endian bytes <-> numbers (embeddings are stored as BLOB: compact and fast to append). */
 export function encodeEmbedding(v: readonly number[]): Uint8Array {
   const f = Float32Array.from(v);
@@ -46,154 +65,6 @@ export function decodeEmbedding(b: unknown): Float32Array | null {
   const copy = new Uint8Array(b.length);
   copy.set(b);
   return new Float32Array(copy.buffer);
-}
-
-/** One sampled record as the statistics need it. */
-export interface SampleRow {
-  features: Record<string, FeatureValue>;
-  predClass: string | null;
-  predValue: number | null;
-  predProb: number | null;
-  embedding: Float32Array | null;
-}
-
-/** One sampled LLM call. */
-export interface LlmSampleRow {
-  inputTokens: number | null;
-  outputTokens: number | null;
-  latencyMs: number;
-  costUsd: number | null;
-  error: boolean;
-  finishReason: string;
-  toolCall: boolean;
-}
-
-/** Counts for model quality: classification confusion or regression error sums. */
-export interface QualityStats {
-  n: number;
-  /** [predicted, actual, count] (classification). */
-  confusion: Array<[string, string, number]>;
-  /** Regression sums over rows with numeric prediction and label. */
-  reg: { n: number; sse: number; sae: number };
-}
-
-export interface ResultRow {
-  modelId: string;
-  service: string;
-  driftType: string;
-  feature: string;
-  bucketSizeMs: number;
-  bucketMs: number;
-  test: string;
-  statistic: number | null;
-  pValue: number | null;
-  threshold: number | null;
-  score: number;
-  scoreThreshold: number;
-  drift: boolean;
-  referenceCount: number;
-  currentCount: number;
-  details: Record<string, unknown>;
-  alertable: boolean;
-  hysAbove: number;
-  hysBelow: number;
-  alertId: string | null;
-  computedMs: number;
-}
-
-export interface AlertRow {
-  id: string;
-  modelId: string;
-  service: string;
-  driftType: string;
-  feature: string;
-  bucketSizeMs: number;
-  state: 'active' | 'resolved';
-  openedMs: number;
-  openBucketMs: number;
-  resolvedMs: number | null;
-  resolveBucketMs: number | null;
-  resolvedBy: 'auto' | 'manual' | null;
-  score: number;
-  peakScore: number;
-  threshold: number;
-  updatedMs: number;
-}
-
-export interface ResultBatch {
-  key: { modelId: string; service: string; driftType: string; bucketSizeMs: number; fromMs: number; toMs: number };
-  rows: readonly ResultRow[];
-  alerts: { upsert: readonly AlertRow[]; deleteIds: readonly string[] };
-}
-
-export interface SeriesKey {
-  modelId: string;
-  service: string;
-  driftType: string;
-  feature: string;
-}
-
-function resultFrom(r: Row): ResultRow {
-  return {
-    modelId: String(r.model_id),
-    service: String(r.service),
-    driftType: String(r.drift_type),
-    feature: String(r.feature),
-    bucketSizeMs: num(r.bucket_size_ms),
-    bucketMs: num(r.bucket_ms),
-    test: String(r.test),
-    statistic: numOrNull(r.statistic),
-    pValue: numOrNull(r.p_value),
-    threshold: numOrNull(r.threshold),
-    score: num(r.score),
-    scoreThreshold: num(r.score_threshold),
-    drift: r.drift === true,
-    referenceCount: num(r.reference_count),
-    currentCount: num(r.current_count),
-    details: typeof r.details === 'string' ? (JSON.parse(r.details) as Record<string, unknown>) : {},
-    alertable: r.alertable === true,
-    hysAbove: num(r.hys_above),
-    hysBelow: num(r.hys_below),
-    alertId: strOrNull(r.alert_id),
-    computedMs: num(r.computed_ms),
-  };
-}
-
-function alertFrom(r: Row): AlertRow {
-  return {
-    id: String(r.id),
-    modelId: String(r.model_id),
-    service: String(r.service),
-    driftType: String(r.drift_type),
-    feature: String(r.feature),
-    bucketSizeMs: num(r.bucket_size_ms),
-    state: r.state === 'active' ? 'active' : 'resolved',
-    openedMs: num(r.opened_ms),
-    openBucketMs: num(r.open_bucket_ms),
-    resolvedMs: numOrNull(r.resolved_ms),
-    resolveBucketMs: numOrNull(r.resolve_bucket_ms),
-    resolvedBy: r.resolved_by === 'auto' || r.resolved_by === 'manual' ? r.resolved_by : null,
-    score: num(r.score),
-    peakScore: num(r.peak_score),
-    threshold: num(r.threshold),
-    updatedMs: num(r.updated_ms),
-  };
-}
-
-function sampleFrom(r: Row): SampleRow {
-  let features: Record<string, FeatureValue> = {};
-  try {
-    features = JSON.parse(String(r.features)) as Record<string, FeatureValue>;
-  } catch {
-    // stored by us as JSON; a broken row counts as having no features
-  }
-  return {
-    features,
-    predClass: strOrNull(r.pred_class),
-    predValue: numOrNull(r.pred_value),
-    predProb: numOrNull(r.pred_prob),
-    embedding: decodeEmbedding(r.embedding),
-  };
 }
 
 function appendStr(a: DuckDBAppender, v: string | null): void {
@@ -219,8 +90,16 @@ function appendBlob(a: DuckDBAppender, v: Uint8Array | null): void {
 }
 
 const SAMPLE_COLS = 'features, pred_class, pred_value, pred_prob';
+/** The sampling hash both engines compute identically (see storage.ts). */
+const sampleHash = (key: string) => `('0x' || md5(${key})[1:16])::UBIGINT`;
 
-export class DriftStore {
+export class DriftStore implements DriftStorage {
+  readonly kind = 'duckdb';
+  /**
+   * One process owns the DuckDB file, so leases only arbitrate between engines of this process
+   * (and must not outlive it: a restarted process would wait for its own stale lease).
+   */
+  private readonly leases = new Map<string, { owner: string; epoch: number; expiresMs: number }>();
   private readonly wLock = new Mutex();
   private readonly eLock = new Mutex();
   private readonly qLock = new Mutex();
@@ -274,11 +153,11 @@ export class DriftStore {
     return r.getRowObjectsJS() as Row[];
   }
   /** Reads for evaluation. */
-  evalRows(sql: string, values: DuckDBValue[] = []): Promise<Row[]> {
+  private evalRows(sql: string, values: DuckDBValue[] = []): Promise<Row[]> {
     return this.eLock.run(() => DriftStore.rowsOn(this.e, sql, values));
   }
   /** Reads for the API (frames, REST). */
-  apiRows(sql: string, values: DuckDBValue[] = []): Promise<Row[]> {
+  private apiRows(sql: string, values: DuckDBValue[] = []): Promise<Row[]> {
     return this.qLock.run(() => DriftStore.rowsOn(this.q, sql, values));
   }
   private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -439,9 +318,7 @@ export class DriftStore {
     });
   }
 
-  async models(): Promise<
-    Array<{ modelId: string; firstMs: number | null; lastMs: number | null; records: number; configured: boolean }>
-  > {
+  async models(): Promise<DriftModelInfo[]> {
     const rows = await this.apiRows(
       `SELECT coalesce(s.model_id, m.model_id) AS model_id, s.first_ms, s.last_ms, coalesce(s.records, 0) AS records,
               m.model_id IS NOT NULL AS configured
@@ -505,20 +382,20 @@ export class DriftStore {
     embeddingLimit: number
   ): Promise<SampleRow[]> {
     const rows = await this.evalRows(
-      `SELECT ${SAMPLE_COLS}, CASE WHEN embedding IS NOT NULL AND row_number() OVER (PARTITION BY embedding IS NULL ORDER BY h) <= $4 THEN embedding END AS embedding FROM (
-         SELECT ${SAMPLE_COLS}, embedding, hash(id) AS h FROM inferences
-         WHERE model_id = $1 AND ts_ms >= $2 AND ts_ms < $3 ORDER BY h LIMIT $5)
-       ORDER BY h`,
+      `SELECT ${SAMPLE_COLS}, CASE WHEN embedding IS NOT NULL AND row_number() OVER (PARTITION BY embedding IS NULL ORDER BY h, id) <= $4 THEN embedding END AS embedding FROM (
+         SELECT ${SAMPLE_COLS}, embedding, id, ${sampleHash('id')} AS h FROM inferences
+         WHERE model_id = $1 AND ts_ms >= $2 AND ts_ms < $3 ORDER BY h, id LIMIT $5)
+       ORDER BY h, id`,
       [modelId, fromMs, toMs, embeddingLimit, limit]
     );
-    return rows.map(sampleFrom);
+    return rows.map((r) => sampleFrom(r, decodeEmbedding(r.embedding)));
   }
 
   /** Up to `limit` embeddings of a model's records in [from, to) (deterministic). */
   async sampleEmbeddings(modelId: string, fromMs: number, toMs: number, limit: number): Promise<Float32Array[]> {
     const rows = await this.evalRows(
       `SELECT embedding FROM inferences WHERE model_id = $1 AND ts_ms >= $2 AND ts_ms < $3 AND embedding IS NOT NULL
-       ORDER BY hash(id) LIMIT $4`,
+       ORDER BY ${sampleHash('id')}, id LIMIT $4`,
       [modelId, fromMs, toMs, limit]
     );
     return rows.map((r) => decodeEmbedding(r.embedding)).filter((e): e is Float32Array => e !== null);
@@ -590,13 +467,13 @@ export class DriftStore {
         key
       );
       const r = await c.run(
-        `INSERT INTO drift_samples SELECT model_id, $2, $3, hash(id) AS h, ${SAMPLE_COLS} FROM inferences
-         WHERE model_id = $1 AND ts_ms >= $3 AND ts_ms < $3 + $2 ORDER BY h LIMIT $4`,
+        `INSERT INTO drift_samples SELECT model_id, $2, $3, ${sampleHash('id')} AS h, ${SAMPLE_COLS} FROM inferences
+         WHERE model_id = $1 AND ts_ms >= $3 AND ts_ms < $3 + $2 ORDER BY h, id LIMIT $4`,
         [...key, limit]
       );
       await c.run(
-        `INSERT INTO drift_embedding_samples SELECT model_id, $2, $3, hash(id) AS h, embedding FROM inferences
-         WHERE model_id = $1 AND ts_ms >= $3 AND ts_ms < $3 + $2 AND embedding IS NOT NULL ORDER BY h LIMIT $4`,
+        `INSERT INTO drift_embedding_samples SELECT model_id, $2, $3, ${sampleHash('id')} AS h, embedding FROM inferences
+         WHERE model_id = $1 AND ts_ms >= $3 AND ts_ms < $3 + $2 AND embedding IS NOT NULL ORDER BY h, id LIMIT $4`,
         [...key, embeddingLimit]
       );
       const n = Number(r.rowsChanged);
@@ -665,7 +542,7 @@ export class DriftStore {
        WHERE model_id = $1 AND bucket_size_ms = $2 AND bucket_ms >= $3 AND bucket_ms < $4 ORDER BY h LIMIT $5`,
       [modelId, bucketSizeMs, fromMs, toMs, limit]
     );
-    return rows.map(sampleFrom);
+    return rows.map((r) => sampleFrom(r, decodeEmbedding(r.embedding)));
   }
 
   async storedSampleEmbeddings(
@@ -770,12 +647,12 @@ export class DriftStore {
 
   async datasetSample(datasetId: string, limit: number, embeddingLimit: number): Promise<SampleRow[]> {
     const rows = await this.evalRows(
-      `SELECT ${SAMPLE_COLS}, CASE WHEN embedding IS NOT NULL AND row_number() OVER (PARTITION BY embedding IS NULL ORDER BY h) <= $3 THEN embedding END AS embedding FROM (
-         SELECT ${SAMPLE_COLS}, embedding, hash(row_no) AS h FROM drift_dataset_rows WHERE dataset_id = $1 ORDER BY h LIMIT $2)
-       ORDER BY h`,
+      `SELECT ${SAMPLE_COLS}, CASE WHEN embedding IS NOT NULL AND row_number() OVER (PARTITION BY embedding IS NULL ORDER BY h, row_no) <= $3 THEN embedding END AS embedding FROM (
+         SELECT ${SAMPLE_COLS}, embedding, row_no, ${sampleHash('row_no::VARCHAR')} AS h FROM drift_dataset_rows WHERE dataset_id = $1 ORDER BY h, row_no LIMIT $2)
+       ORDER BY h, row_no`,
       [datasetId, limit, embeddingLimit]
     );
-    return rows.map(sampleFrom);
+    return rows.map((r) => sampleFrom(r, decodeEmbedding(r.embedding)));
   }
 
   async datasetQuality(datasetId: string): Promise<QualityStats> {
@@ -787,7 +664,7 @@ export class DriftStore {
   private async qualityFrom(where: string, values: DuckDBValue[]): Promise<QualityStats> {
     const conf = await this.evalRows(
       `SELECT pred_class, label_class, count(*) AS n FROM ${where} AND pred_class IS NOT NULL AND label_class IS NOT NULL
-       GROUP BY ALL ORDER BY n DESC LIMIT 10000`,
+       GROUP BY ALL ORDER BY n DESC, pred_class, label_class LIMIT 10000`,
       values
     );
     const reg = await this.evalRows(
@@ -823,7 +700,7 @@ export class DriftStore {
     const values = [modelId, fromMs, toMs, bucketSizeMs];
     const conf = await this.evalRows(
       `SELECT ts_ms // $4 * $4 AS b, pred_class, label_class, count(*) AS n FROM ${where}
-         AND pred_class IS NOT NULL AND label_class IS NOT NULL GROUP BY ALL`,
+         AND pred_class IS NOT NULL AND label_class IS NOT NULL GROUP BY ALL ORDER BY b, pred_class, label_class`,
       values
     );
     const reg = await this.evalRows(
@@ -975,6 +852,25 @@ export class DriftStore {
     });
   }
 
+  // ---- leases --------------------------------------------------------------------------------
+
+  async acquireLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<Lease> {
+    const cur = this.leases.get(key);
+    if (cur && cur.owner !== owner && cur.owner !== '' && cur.expiresMs > nowMs) {
+      return { owned: false, ...cur };
+    }
+    const next = { owner, epoch: (cur?.epoch ?? 0) + 1, expiresMs: nowMs + ttlMs };
+    this.leases.set(key, next);
+    return { owned: true, ...next };
+  }
+
+  async releaseLease(key: string, owner: string, nowMs: number): Promise<void> {
+    const cur = this.leases.get(key);
+    if (cur && cur.owner === owner) {
+      this.leases.set(key, { owner: '', epoch: cur.epoch + 1, expiresMs: nowMs });
+    }
+  }
+
   // ---- results and alerts --------------------------------------------------------------------
 
   /** Results of one (model, service, type) at buckets >= fromMs, oldest first. */
@@ -1012,7 +908,7 @@ export class DriftStore {
 
   async alertsOfSeries(modelId: string, service: string, driftType: string, bucketSizeMs: number): Promise<AlertRow[]> {
     const rows = await this.evalRows(
-      `SELECT * FROM drift_alerts WHERE model_id = $1 AND service = $2 AND drift_type = $3 AND bucket_size_ms = $4 ORDER BY opened_ms`,
+      `SELECT * FROM drift_alerts WHERE model_id = $1 AND service = $2 AND drift_type = $3 AND bucket_size_ms = $4 ORDER BY opened_ms, id`,
       [modelId, service, driftType, bucketSizeMs]
     );
     return rows.map(alertFrom);
@@ -1100,14 +996,7 @@ export class DriftStore {
     });
   }
 
-  async alerts(f: {
-    state?: 'active' | 'resolved' | 'all';
-    modelId?: string;
-    driftType?: string;
-    fromMs?: number;
-    toMs?: number;
-    limit?: number;
-  }): Promise<AlertRow[]> {
+  async alerts(f: AlertFilter): Promise<AlertRow[]> {
     const conds: string[] = ['true'];
     const values: DuckDBValue[] = [];
     const add = (v: DuckDBValue) => {
@@ -1155,16 +1044,7 @@ export class DriftStore {
   }
 
   /** Results for frames and REST: filters, time range on bucket start. */
-  async results(f: {
-    modelId?: string;
-    service?: string;
-    driftTypes?: readonly string[];
-    feature?: string | null;
-    bucketSizeMs: number;
-    fromMs: number;
-    toMs: number;
-    latestOnly?: boolean;
-  }): Promise<ResultRow[]> {
+  async results(f: ResultFilter): Promise<ResultRow[]> {
     const conds: string[] = ['bucket_size_ms = $1', 'bucket_ms >= $2', 'bucket_ms <= $3'];
     const values: DuckDBValue[] = [f.bucketSizeMs, f.fromMs, f.toMs];
     const add = (v: DuckDBValue) => {
@@ -1229,18 +1109,7 @@ export class DriftStore {
 }
 
 const TOOL_FINISH = `['tool_calls', 'tool_call', 'tool_use', 'function_call']`;
-const LLM_SAMPLE_SELECT = `hash(trace_id || span_id) AS h, input_tokens::DOUBLE AS input_tokens, output_tokens::DOUBLE AS output_tokens,
+const LLM_SAMPLE_SELECT = `${sampleHash('trace_id || span_id')} AS h, input_tokens::DOUBLE AS input_tokens, output_tokens::DOUBLE AS output_tokens,
   duration_ns / 1e6 AS latency_ms, cost_micros / 1e6 AS cost_usd, status_code = 2 AS error,
   coalesce(lower(finish_reasons[1]), 'none') AS finish_reason, list_has_any(list_transform(finish_reasons, x -> lower(x)), ${TOOL_FINISH}) AS tool_call`;
 
-function llmFrom(r: Row): LlmSampleRow {
-  return {
-    inputTokens: numOrNull(r.input_tokens),
-    outputTokens: numOrNull(r.output_tokens),
-    latencyMs: num(r.latency_ms),
-    costUsd: numOrNull(r.cost_usd),
-    error: r.error === true,
-    finishReason: String(r.finish_reason ?? 'none'),
-    toolCall: r.tool_call === true,
-  };
-}

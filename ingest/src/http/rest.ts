@@ -3,9 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { keyFromHeaders, type Auth } from '../auth/keys.js';
-import { AuthError } from '../errors.js';
+import { AuthError, OverloadedError } from '../errors.js';
 import { nsToMs } from '../frames/frame.js';
-import type { Intake } from '../intake/pipeline.js';
+import type { SpanIntake } from '../intake/types.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { QueryError } from '../query/errors.js';
 import { QueryService } from '../query/service.js';
@@ -22,7 +22,7 @@ export { SERVICE_VERSION };
 
 export interface RestDeps {
   storage: Storage;
-  intake: Intake;
+  intake: SpanIntake;
   auth: Auth;
   metrics: ServiceMetrics;
   isReady: () => boolean;
@@ -127,6 +127,9 @@ export async function registerRest(app: FastifyInstance, deps: RestDeps): Promis
     }
     if (err instanceof HttpError) {
       return reply.code(err.statusCode).send({ error: err.message });
+    }
+    if (err instanceof OverloadedError) {
+      return reply.code(err.status).header('retry-after', String(err.retryAfterSeconds ?? 1)).send({ error: err.message });
     }
     if (err instanceof SearchError) {
       // The search string is `search` on trace routes and `filter` elsewhere.

@@ -1,13 +1,15 @@
 // One OTLP export, whatever the transport: normalize straight into storage chunks, make the
 // request durable, count.
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { normalizeRequestTo, SpanStream, type Limits, type NormalizeSummary, type Pricer, type SpanSink } from '../normalize/index.js';
+import { copyRow, normalizeRequestTo, SpanStream, type Limits, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
 import { decodeTraceRequestJson } from '../otlp/json.js';
 import { decodeTraceRequestProto, visitTraceRequestProto } from '../otlp/protobuf.js';
 import type { ExportResult, ExportTraceServiceRequest } from '../otlp/types.js';
 import type { PreparedSpans, SpanBatchBuilder } from '../storage/duckdb.js';
 import type { SpanRow } from '../storage/types.js';
 import type { BodyFormat } from '../wal/wal.js';
+import { openLoggedBody, type WalCipher } from '../privacy/walCipher.js';
+import type { Sampler } from '../sampling/index.js';
 import type { Intake, IntakeRequest, PrepareLogged } from './pipeline.js';
 
 /** The request body as received (after decompression): what the WAL logs. */
@@ -45,10 +47,16 @@ export interface ExporterDeps {
   metrics: ServiceMetrics;
   pricer: Pricer | null;
   limits?: Limits;
+  /** PII redaction inside normalization (privacy/). */
+  redactor?: RowRedactor | null;
+  /** With redaction on: logged bodies are sealed (the WAL holds raw, unredacted requests). */
+  walCipher?: WalCipher | null;
+  /** Trace sampling (sampling/): sampled-out spans feed the time rollups and metrics only. */
+  sampler?: Sampler | null;
 }
 
 /** Per-request sums of the LLM metrics (incremented once per key, not once per span). */
-class LlmCounts {
+export class LlmCounts {
   private readonly byKey = new Map<string, { provider: string; model: string; service: string; n: number; tokens: number[]; cost: number }>();
 
   add(r: Readonly<SpanRow>): void {
@@ -105,14 +113,30 @@ function normalizeAny(req: ExportTraceServiceRequest, opts: Parameters<typeof no
 
 /** Normalizes a decoded request into a storage batch. */
 function prepare(
-  deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits'>,
+  deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits' | 'redactor' | 'sampler'>,
   req: ExportTraceServiceRequest,
   nowNs: bigint,
   counts: LlmCounts | null
 ): { prepared: PreparedSpans; summary: NormalizeSummary } {
   const batch = deps.storage.newSpanBatch();
+  const sampler = deps.sampler?.active ? deps.sampler : null;
+  if (sampler) {
+    // Whole traces: the request's rows are decided together, then stored or only counted.
+    try {
+      const rows: SpanRow[] = [];
+      const summary = normalizeAny(req, { pricer: deps.pricer, limits: deps.limits, redactor: deps.redactor, nowNs }, (r) => {
+        rows.push(copyRow(r));
+        counts?.add(r);
+      });
+      sampler.route(rows, { keep: (r) => batch.add(r), drop: (r) => batch.addCountedOnly(r) });
+      return { prepared: batch.finish(), summary };
+    } catch (e) {
+      batch.discard();
+      throw e;
+    }
+  }
   try {
-    const summary = normalizeAny(req, { pricer: deps.pricer, limits: deps.limits, nowNs }, (r) => {
+    const summary = normalizeAny(req, { pricer: deps.pricer, limits: deps.limits, redactor: deps.redactor, nowNs }, (r) => {
       batch.add(r);
       counts?.add(r);
     });
@@ -124,10 +148,11 @@ function prepare(
 }
 
 /** WAL replay: the same normalization, against the time the request was received. */
-export function createReplayPreparer(deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits'>): PrepareLogged {
+export function createReplayPreparer(deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits' | 'redactor' | 'walCipher' | 'sampler'>): PrepareLogged {
   return (r) => {
-    const { prepared } = prepare(deps, decodeBody(r.format, r.body), r.receivedNs, null);
-    if (prepared.spans.rows === 0) {
+    const body = openLoggedBody(r.body, deps.walCipher ?? null);
+    const { prepared } = prepare(deps, decodeBody(r.format, body), r.receivedNs, null);
+    if (prepared.spans.rows === 0 && prepared.rollup.time.length === 0) {
       prepared.spans.release();
       return null;
     }
@@ -161,7 +186,12 @@ export function createExporter(deps: ExporterDeps): ExportFn {
       deps.intake.release(bytes);
       return Promise.reject(e as Error);
     }
-    return submit(deps, { format: raw.format, receivedNs, body: raw.body, prepared }, summary, counts, protocol);
+    let body = raw.body;
+    if (deps.walCipher) {
+      body = deps.walCipher.seal(raw.body);
+      deps.intake.adjustReservation(body.byteLength - bytes);
+    }
+    return submit(deps, { format: raw.format, receivedNs, body, prepared }, summary, counts, protocol);
   };
 }
 
@@ -183,5 +213,5 @@ async function submit(
   }
   deps.metrics.spansAccepted.inc({ protocol }, summary.accepted);
   counts.record(deps.metrics);
-  return { rejectedSpans: summary.rejected, errorMessage: summary.errorMessage };
+  return { rejectedSpans: summary.rejected, errorMessage: summary.errorMessage, acceptedSpans: summary.accepted };
 }

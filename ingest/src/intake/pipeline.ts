@@ -308,10 +308,12 @@ export class Intake {
   async submit(req: IntakeRequest): Promise<void> {
     const spans = req.prepared.spans.rows;
     const bytes = req.body.byteLength;
-    if (spans === 0 || this.closing) {
+    // A request whose traces were all sampled out still carries rollup counts: it is logged too.
+    const empty = spans === 0 && req.prepared.rollup.time.length === 0;
+    if (empty || this.closing) {
       req.prepared.spans.release();
       this.release(bytes);
-      if (spans === 0) {
+      if (empty) {
         return;
       }
       throw new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 });

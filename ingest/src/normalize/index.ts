@@ -65,6 +65,13 @@ export interface NormalizeOptions {
   /** Receiver clock in ns (tests pass a fixed one). */
   nowNs?: bigint;
   limits?: Limits;
+  /** Applied to each accepted row before the sink sees it (privacy/redactor.ts). */
+  redactor?: RowRedactor | null;
+}
+
+/** Rewrites a normalized row in place (PII redaction) before it leaves normalization. */
+export interface RowRedactor {
+  redactRow(row: SpanRow): void;
 }
 
 /**
@@ -579,6 +586,7 @@ function serviceOf(resource: Record<string, Json>): string {
 export class SpanStream {
   private readonly n: Normalizer;
   private readonly limits: Limits;
+  private readonly redactor: RowRedactor | null;
   private ctx: ScopeContext = { resourceJson: '{}', service: 'unknown_service', scopeName: '', scopeVersion: '' };
   private resourceJson = '{}';
   private service = 'unknown_service';
@@ -594,6 +602,7 @@ export class SpanStream {
     private readonly sink: SpanSink
   ) {
     this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.redactor = opts.redactor ?? null;
     this.n = new Normalizer(this.limits, opts.pricer ?? null, opts.nowNs ?? BigInt(Date.now()) * 1_000_000n);
   }
 
@@ -629,6 +638,8 @@ export class SpanStream {
       return;
     }
     this.accepted++;
+    // Before the sink: nothing unredacted reaches a storage batch, the metrics or the drift scan.
+    this.redactor?.redactRow(this.n.row);
     this.sink(this.n.row);
   }
 

@@ -154,7 +154,8 @@ describe('OTLP/gRPC receiver', () => {
     }
     assert.equal(received.length, 1);
     const { req, md } = received[0]!;
-    assert.deepStrictEqual(md, { apiKey: 'pf_secret_123' });
+    assert.deepStrictEqual({ apiKey: md.apiKey }, { apiKey: 'pf_secret_123' });
+    assert.match(md.peer ?? '', /^(ipv4:)?127\.0\.0\.1:\d+$/, 'the peer address, for per-client limits');
     const spans = req.resourceSpans[0]!.scopeSpans[0]!.spans;
     assert.equal(req.resourceSpans[0]!.scopeSpans[0]!.scope.name, 'pyflare.grpc.test');
     assert.equal(spans.length, 2);
@@ -191,7 +192,7 @@ describe('OTLP/gRPC receiver', () => {
       await exporter.shutdown();
     }
     assert.equal(received.length, 1);
-    assert.deepStrictEqual(received[0]!.md, { apiKey: 'pf_other' });
+    assert.equal(received[0]!.md.apiKey, 'pf_other');
     assert.equal(received[0]!.req.resourceSpans[0]!.scopeSpans[0]!.spans.length, 2);
   });
 

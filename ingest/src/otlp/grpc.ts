@@ -15,6 +15,15 @@ const SHUTDOWN_GRACE_MS = 5_000;
 export interface ExportMetadata {
   /** From `authorization: Bearer <key>` or `x-api-key: <key>`; undefined when neither is sent. */
   apiKey: string | undefined;
+  /** The client's address (grpc-js peer, `ip:port`), for per-client limits without a key. */
+  peer?: string;
+}
+
+/** TLS for the listener (PEM); with `ca`, clients must present a certificate it signed. */
+export interface GrpcTlsOptions {
+  cert: Buffer;
+  key: Buffer;
+  ca?: Buffer;
 }
 
 export interface GrpcReceiverOptions {
@@ -30,6 +39,14 @@ export interface GrpcReceiverOptions {
   authorize?: (metadata: ExportMetadata) => void | Promise<void>;
   /** Receives errors that were answered with INTERNAL (bugs), for logging. */
   onInternalError?: (err: unknown) => void;
+  /**
+   * Abuse limits, checked first: throws (OverloadedError -> RESOURCE_EXHAUSTED/UNAVAILABLE) to
+   * refuse, else returns the release of the call's concurrency slot.
+   */
+  admit?: (metadata: ExportMetadata) => () => void;
+  tls?: GrpcTlsOptions;
+  /** Idle connections (no call in flight) are closed after this; slow or silent clients too. */
+  idleTimeoutMs?: number;
 }
 
 export interface GrpcReceiver {
@@ -152,6 +169,8 @@ function isExportResult(r: unknown): r is ExportResult {
 export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<GrpcReceiver> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES,
+    'grpc.max_concurrent_streams': 100,
+    ...(opts.idleTimeoutMs ? { 'grpc.max_connection_idle_ms': opts.idleTimeoutMs } : {}),
   });
 
   const fail = (callback: grpc.sendUnaryData<ExportResult>, err: unknown) => {
@@ -161,12 +180,14 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
   };
 
   const handleExport: grpc.handleUnaryCall<Buffer, ExportResult> = (call, callback) => {
-    const metadata: ExportMetadata = { apiKey: apiKeyFromMetadata(call.metadata) };
+    const metadata: ExportMetadata = { apiKey: apiKeyFromMetadata(call.metadata), peer: call.getPeer() };
+    let release: (() => void) | undefined;
     void (async () => {
+      release = opts.admit?.(metadata);
       if (opts.authorize) {await opts.authorize(metadata);}
       const req = decodeTraceRequestProto(call.request);
       return opts.export(req, metadata, call.request);
-    })().then(
+    })().finally(() => release?.()).then(
       (result) => {
         if (isExportResult(result)) {callback(null, result);}
         else {fail(callback, new TypeError('export callback returned an invalid ExportResult'));}
@@ -195,9 +216,12 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
   };
   server.addService(definition, { Export: handleExport as grpc.UntypedHandleCall });
 
+  const credentials = opts.tls
+    ? grpc.ServerCredentials.createSsl(opts.tls.ca ?? null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], opts.tls.ca !== undefined)
+    : grpc.ServerCredentials.createInsecure();
   const host = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    server.bindAsync(`${host}:${opts.port}`, credentials, (err, bound) => {
       if (err) {reject(err);}
       else {resolve(bound);}
     });

@@ -13,6 +13,8 @@ import { AuthError, OverloadedError } from '../errors.js';
 import { HttpError } from '../http/errors.js';
 import { ProtoRequest, type ExportFn } from '../intake/exporter.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
+import type { AbuseGuard } from '../limits/index.js';
+import { chargeSpans } from '../limits/http.js';
 import { encodeTraceResponseProto } from './protobuf.js';
 import { decodeTraceRequestJson, encodeTraceResponseJson } from './json.js';
 import { encodeStatusJson, encodeStatusProto, GRPC } from './rpcStatus.js';
@@ -41,6 +43,8 @@ export interface OtlpHttpOptions {
   auth: Auth;
   maxBodyBytes: number;
   metrics: ServiceMetrics;
+  /** Per-client span rate: accepted spans are charged after each export. */
+  guard?: AbuseGuard;
 }
 
 declare module 'fastify' {
@@ -257,6 +261,7 @@ export async function registerOtlpHttp(app: FastifyInstance, opts: OtlpHttpOptio
           body,
           reservation: req.otlpReservation,
         });
+        chargeSpans(opts.guard, req, result.acceptedSpans ?? 0);
         opts.metrics.requests.inc({ protocol: 'http', code: '200' });
         if (enc === 'protobuf') {
           return reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeTraceResponseProto(result)));

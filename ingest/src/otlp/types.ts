@@ -86,6 +86,8 @@ export interface ExportTraceServiceRequest {
 export interface ExportResult {
   rejectedSpans: number;
   errorMessage: string;
+  /** Spans kept (for per-client span rate limits); not part of the OTLP response. */
+  acceptedSpans?: number;
 }
 
 /** Thrown by a decoder for a body it cannot decode; the receivers answer 400 / INVALID_ARGUMENT. */

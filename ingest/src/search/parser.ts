@@ -10,6 +10,7 @@ const qm: QueryModel = (Reflect.get(ns, 'default') as QueryModel | undefined) ??
 
 export const {
   SearchError,
+  parseSearch,
   tokenize,
   parseDurationNs,
   parseUsdMicros,
@@ -24,23 +25,10 @@ export const {
   TRACE_FIELDS,
   FIELDS,
   SEARCH_SPAN_KINDS,
+  MAX_SEARCH_DEPTH,
 } = qm;
 export type { Cmp, SearchExpr, SearchProblem, StringField, Term } from '@pyflare/query-model';
-// A class used as a type (catch clauses, `instanceof` narrowing) needs its instance type too.
+// A class used as a type (catch clauses, `instanceof` narrowing) needs its instance type too,
+// under the same name, as a class declaration would give it.
+// eslint-disable-next-line no-redeclare
 export type SearchError = InstanceType<typeof qm.SearchError>;
-
-/**
- * qm.parseSearch, with deep nesting (`((((…a…))))`, `NOT NOT …`) answered as a SearchError:
- * the recursive-descent parser would otherwise overflow the stack (found by fuzzing), which a
- * route reports as a 500.
- */
-export function parseSearch(input: string): ReturnType<typeof qm.parseSearch> {
-  try {
-    return qm.parseSearch(input);
-  } catch (e) {
-    if (e instanceof RangeError) {
-      throw new qm.SearchError('query is nested too deeply', 0, []);
-    }
-    throw e;
-  }
-}

@@ -15,10 +15,10 @@ import ddb from '@duckdb/node-bindings';
 import { DuckDBInstance, LIST, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { Mutex } from '../util/mutex.js';
 import * as queries from './queries.js';
-import { prepareRollup, Rollups, type PreparedRollup } from './rollups.js';
+import { coarsen, prepareRollup, ROLLUP_LEVELS, Rollups, rollupRows, type PreparedRollup } from './rollups.js';
 import { CHUNK_COLUMNS, ChunkPool, ChunkScan, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
 import { attrPath, Params } from './searchSql.js';
-import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from './types.js';
+import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanDeleteFilter, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from './types.js';
 
 export { attrPath, globToLike } from './searchSql.js';
 
@@ -171,9 +171,19 @@ export class SpanBatchBuilder {
     this.chunks.add(r);
     this.rows.push(rollupRow(r));
   }
+  private readonly countedOnly: SpanRow[] = [];
+  /** A sampled-out span: it feeds the time rollups (counts, tokens, cost) but is not stored. */
+  addCountedOnly(r: Readonly<SpanRow>): void {
+    this.countedOnly.push(rollupRow(r));
+  }
   /** The rows die here (young); what the rollups keep of them is a few accumulators. */
   finish(): PreparedSpans {
     const rollup = prepareRollup(this.rows);
+    if (this.countedOnly.length > 0) {
+      const fine = ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]!.ms;
+      rollup.time = coarsen([...rollup.time, ...rollupRows(this.countedOnly, fine)], fine);
+      this.countedOnly.length = 0;
+    }
     this.rows.length = 0;
     return { spans: this.chunks.finish(), rollup };
   }
@@ -520,6 +530,33 @@ export class DuckDbStorage implements Storage {
         await this.rollups.onDeletedBefore(c, cutoffNs);
         await c.run('COMMIT');
         return Number(r.rowsChanged);
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async deleteSpans(filter: SpanDeleteFilter): Promise<number> {
+    const conds: string[] = [];
+    const params: string[] = [];
+    if (filter.userId !== undefined) {
+      params.push(filter.userId);
+      conds.push(`user_id = $${params.length}`);
+    }
+    if (filter.sessionId !== undefined) {
+      params.push(filter.sessionId);
+      conds.push(`session_id = $${params.length}`);
+    }
+    if (conds.length === 0) {
+      throw new Error('deleteSpans needs a userId or a sessionId');
+    }
+    return this.write(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const n = await this.rollups.deleteSpansWhere(c, `(${conds.join(' OR ')})`, params);
+        await c.run('COMMIT');
+        return n;
       } catch (e) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw e;

@@ -532,6 +532,32 @@ export class Rollups {
     }
   }
 
+  /**
+   * Deletes the spans matching `where` (GDPR erasure) and corrects the rollups in the same
+   * transaction: the deleted spans' contributions are appended as negative partial rows (so
+   * counts and sums stay exact, and counts of sampled-out spans, which live only in the
+   * rollups, are kept), and the affected traces are recomputed from their remaining spans.
+   * min/max of a bucket may still reflect a deleted span. Returns the deleted span count.
+   */
+  async deleteSpansWhere(c: DuckDBConnection, where: string, params: string[]): Promise<number> {
+    for (const l of ROLLUP_LEVELS) {
+      await c.run(
+        `INSERT INTO ${l.table} SELECT bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root,
+          ${COUNTS.map((x) => `-${x.col}`).join(', ')},
+          ${ROLLUP_VALUES.map((v) => `-${v.prefix}_sum, -${v.prefix}_n, NULL, NULL`).join(', ')}
+        FROM (${aggregateSpansSql(l.ms, where)})`,
+        params
+      );
+    }
+    await c.run(`CREATE TEMP TABLE IF NOT EXISTS trace_del AS SELECT trace_id FROM ${TRACE_ROLLUP} LIMIT 0`);
+    await c.run(`INSERT INTO trace_del SELECT DISTINCT trace_id FROM spans WHERE ${where}`, params);
+    const r = await c.run(`DELETE FROM spans WHERE ${where}`, params);
+    await c.run(`DELETE FROM ${TRACE_ROLLUP} WHERE trace_id IN (SELECT trace_id FROM trace_del)`);
+    await c.run(`INSERT INTO ${TRACE_ROLLUP} ${traceSpansSql('trace_id IN (SELECT trace_id FROM trace_del)')}`);
+    await c.run('DELETE FROM trace_del');
+    return Number(r.rowsChanged);
+  }
+
   /** After spans before `cutoffNs` were deleted: drops older rollup rows and recomputes cut ones. */
   async onDeletedBefore(c: DuckDBConnection, cutoffNs: bigint): Promise<void> {
     // Finest level first: the coarser levels are recomputed from it.

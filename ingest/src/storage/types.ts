@@ -205,6 +205,11 @@ export interface ApiKeyRecord {
   createdAt: Date;
 }
 
+export interface SpanDeleteFilter {
+  userId?: string;
+  sessionId?: string;
+}
+
 export interface CatalogRange {
   fromNs?: bigint;
   toNs?: bigint;
@@ -236,6 +241,11 @@ export interface Storage {
   sizeBytes(): Promise<number>;
   /** Deletes spans that started before `cutoffNs`; returns how many. */
   deleteBefore(cutoffNs: bigint): Promise<number>;
+  /**
+   * Erasure (GDPR): deletes every span whose user_id equals `userId` OR whose session_id equals
+   * `sessionId` (at least one given), correcting the rollups; returns how many spans went.
+   */
+  deleteSpans(filter: SpanDeleteFilter): Promise<number>;
 
   listApiKeys(): Promise<ApiKeyRecord[]>;
   putApiKey(rec: ApiKeyRecord): Promise<void>;

@@ -3,6 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { DEFAULT_LIMITS } from '../limits/index.js';
+import { SAMPLING_OFF } from '../sampling/index.js';
 import { startService, type Service, type StartOptions } from '../server.js';
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef0123';
@@ -41,6 +43,11 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
     checkpointIntervalMs: 10_000,
     storage: 'duckdb',
     clickhouse: { url: `chdb:${path.join(dir, 'clickhouse')}`, username: 'default', password: '', database: 'pyflare', cluster: undefined },
+    privacy: { enabled: false, mode: 'mask', policyFile: undefined, key: undefined, dropContent: false },
+    limits: { ...DEFAULT_LIMITS },
+    tls: undefined,
+    sampling: { ...SAMPLING_OFF },
+    retention: { spansDays: 30, inferencesDays: 30, auditDays: 1826 },
     ...overrides,
   };
 }

@@ -1,0 +1,312 @@
+// The intake path on ClickHouse: no local WAL; a request is acknowledged only after ClickHouse
+// confirmed the insert holding its spans.
+//
+// - Batching: requests that arrive while an insert is in flight (or within `lingerMs`) go into
+//   the next insert together, so many small exports make few ClickHouse parts.
+// - Idempotent retries: each insert carries an insert_deduplication_token derived from the
+//   content of its requests (order-independent), and a failed insert is retried with the same
+//   rows and token, so an insert that did land before its connection failed is not stored twice.
+//   A client's retry of a request that was its own insert gets the same token too.
+// - Backpressure: when an insert keeps failing for `retryForMs`, its requests fail with
+//   OverloadedError 503 + Retry-After (OTLP/gRPC UNAVAILABLE) and the intake is "down": new
+//   requests are refused at once until a probe (SELECT 1) succeeds again. The queue is bounded in
+//   bytes and spans; beyond it requests wait briefly, then get 503 too.
+import { OverloadedError } from '../errors.js';
+import type { ServiceMetrics } from '../metrics/registry.js';
+import { copyRow, normalizeRequestTo, SpanStream, type Limits, type NormalizeOptions, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
+import { visitTraceRequestProto } from '../otlp/protobuf.js';
+import type { ExportTraceServiceRequest } from '../otlp/types.js';
+import { dedupToken, rowsDigest } from '../storage/clickhouse/storage.js';
+import type { SpanRow } from '../storage/types.js';
+import { LlmCounts, ProtoRequest, type ExportFn } from './exporter.js';
+import type { IntakeLogger } from './pipeline.js';
+import type { SpanIntake } from './types.js';
+
+/** What the intake needs of the storage (ClickHouseStorage). */
+export interface ClickHouseSink {
+  insertSpans(rows: ReadonlyArray<Readonly<SpanRow>>, token: string): Promise<void>;
+  /** Cheap round trip used to notice that ClickHouse is back. */
+  ping(): Promise<void>;
+}
+
+export interface ClickHouseIntakeOptions {
+  sink: ClickHouseSink;
+  log: IntakeLogger;
+  queueMaxSpans: number;
+  queueMaxBytes: number;
+  /** How long a batch waits for more requests when no insert is in flight. */
+  lingerMs?: number;
+  /** Most spans per insert. */
+  maxBatchSpans?: number;
+  /** How long one batch is retried before its requests get 503. */
+  retryForMs?: number;
+  /** Retry-After given to clients while ClickHouse is unreachable. */
+  retryAfterSeconds?: number;
+  onInsert?: (spans: number, seconds: number) => void;
+}
+
+interface Pending {
+  rows: SpanRow[];
+  digest: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+interface Batch {
+  requests: Pending[];
+  spans: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** For the background probe: must not keep an idle process alive. */
+const idleSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export class ClickHouseIntake implements SpanIntake {
+  private next: Batch = { requests: [], spans: 0 };
+  private inFlight: Promise<void> | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private reservedBytes = 0;
+  private queuedSpans = 0;
+  private down = false;
+  private probing: Promise<void> | null = null;
+  private closed = false;
+  private readonly idle = new Set<() => void>();
+
+  constructor(private readonly o: ClickHouseIntakeOptions) {}
+
+  get queueDepth(): number {
+    return this.queuedSpans;
+  }
+  get walSizeBytes(): Promise<number> {
+    return Promise.resolve(0);
+  }
+  /** True while ClickHouse is considered unreachable (requests get 503 at once). */
+  get unavailable(): boolean {
+    return this.down;
+  }
+
+  private unavailableError(msg = 'ClickHouse is unavailable'): OverloadedError {
+    return new OverloadedError(msg, { status: 503, retryAfterSeconds: this.o.retryAfterSeconds ?? 2 });
+  }
+
+  private admitCheck(bytes: number): void {
+    if (this.closed) {
+      throw new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 });
+    }
+    if (this.down) {
+      this.probe();
+      throw this.unavailableError();
+    }
+    if (this.reservedBytes > 0 && this.reservedBytes + bytes > this.o.queueMaxBytes) {
+      throw this.unavailableError('ClickHouse is not keeping up: intake queue full');
+    }
+  }
+
+  async reserve(bytes: number, waitMs = 0): Promise<void> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      try {
+        this.admitCheck(bytes);
+        this.reservedBytes += bytes;
+        return;
+      } catch (e) {
+        // Only a full queue is worth waiting for; down or closing answers at once.
+        if (this.down || this.closed || Date.now() + 10 > until) {
+          throw e;
+        }
+        await sleep(10);
+      }
+    }
+  }
+
+  release(bytes: number): void {
+    this.reservedBytes = Math.max(0, this.reservedBytes - bytes);
+  }
+
+  /** Queues the rows of one request; resolves once ClickHouse confirmed the insert holding them. */
+  submit(rows: SpanRow[]): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 }));
+    }
+    if (this.down) {
+      this.probe();
+      return Promise.reject(this.unavailableError());
+    }
+    if (this.queuedSpans > 0 && this.queuedSpans + rows.length > this.o.queueMaxSpans) {
+      return Promise.reject(this.unavailableError('ClickHouse is not keeping up: intake queue full'));
+    }
+    if (rows.length === 0) {
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.next.requests.push({ rows, digest: rowsDigest(rows), resolve, reject });
+      this.next.spans += rows.length;
+      this.queuedSpans += rows.length;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.inFlight) {
+      return; // the in-flight insert starts the next batch when it ends
+    }
+    if (this.next.spans >= (this.o.maxBatchSpans ?? 100_000)) {
+      this.startInsert();
+      return;
+    }
+    if (!this.lingerTimer) {
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = null;
+        this.startInsert();
+      }, this.o.lingerMs ?? 5);
+    }
+  }
+
+  private startInsert(): void {
+    if (this.inFlight || this.next.requests.length === 0) {
+      return;
+    }
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
+    const batch = this.next;
+    this.next = { requests: [], spans: 0 };
+    this.inFlight = this.insert(batch).finally(() => {
+      this.inFlight = null;
+      this.queuedSpans -= batch.spans;
+      if (this.next.requests.length > 0) {
+        this.startInsert();
+      } else {
+        for (const f of this.idle) {
+          f();
+        }
+        this.idle.clear();
+      }
+    });
+  }
+
+  private async insert(batch: Batch): Promise<void> {
+    const rows = batch.requests.length === 1 ? batch.requests[0]!.rows : batch.requests.flatMap((r) => r.rows);
+    const token = dedupToken(batch.requests.map((r) => r.digest));
+    const deadline = Date.now() + (this.o.retryForMs ?? 5_000);
+    let delay = 100;
+    for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
+      try {
+        await this.o.sink.insertSpans(rows, token);
+        this.o.onInsert?.(rows.length, (performance.now() - t0) / 1000);
+        for (const r of batch.requests) {
+          r.resolve();
+        }
+        return;
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (Date.now() + delay > deadline || this.closed) {
+          this.o.log.error({ err: msg, attempts: attempt, spans: rows.length }, 'ClickHouse insert failed; answering 503 until it is back');
+          this.markDown();
+          const err = this.unavailableError(`ClickHouse insert failed: ${msg}`);
+          for (const r of batch.requests) {
+            r.reject(err);
+          }
+          return;
+        }
+        this.o.log.warn({ err: msg, attempt, spans: rows.length }, 'ClickHouse insert failed; retrying with the same deduplication token');
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2_000);
+      }
+    }
+  }
+
+  private markDown(): void {
+    if (!this.down) {
+      this.down = true;
+      // Queued requests would meet the same fate: fail them now so clients back off.
+      const queued = this.next.requests;
+      this.next = { requests: [], spans: 0 };
+      for (const r of queued) {
+        this.queuedSpans -= r.rows.length;
+        r.reject(this.unavailableError());
+      }
+    }
+    this.probe();
+  }
+
+  /** Pings ClickHouse until it answers, then accepts requests again. */
+  private probe(): void {
+    if (this.probing || this.closed) {
+      return;
+    }
+    this.probing = (async () => {
+      while (this.down && !this.closed) {
+        try {
+          await this.o.sink.ping();
+          this.down = false;
+          this.o.log.info({}, 'ClickHouse reachable again; accepting spans');
+        } catch {
+          await idleSleep(500);
+        }
+      }
+    })().finally(() => {
+      this.probing = null;
+    });
+  }
+
+  async flush(): Promise<void> {
+    if (this.lingerTimer) {
+      this.startInsert();
+    }
+    while (this.inFlight || this.next.requests.length > 0) {
+      await new Promise<void>((r) => this.idle.add(r));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    await this.probing;
+  }
+}
+
+export interface ClickHouseExporterDeps {
+  intake: ClickHouseIntake;
+  metrics: ServiceMetrics;
+  pricer: Pricer | null;
+  limits?: Limits;
+  redactor?: RowRedactor | null;
+}
+
+function normalizeAny(req: ExportTraceServiceRequest, opts: NormalizeOptions, sink: SpanSink): NormalizeSummary {
+  if (req instanceof ProtoRequest) {
+    const stream = new SpanStream(opts, sink);
+    visitTraceRequestProto(req.body, stream);
+    return stream.summary();
+  }
+  return normalizeRequestTo(req, opts, sink);
+}
+
+/** One OTLP export on ClickHouse: normalize, insert (batched with concurrent requests), then acknowledge. */
+export function createClickHouseExporter(deps: ClickHouseExporterDeps): ExportFn {
+  return async (req, protocol) => {
+    const rows: SpanRow[] = [];
+    const counts = new LlmCounts();
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    // The sink may see one reused row object: keep copies.
+    const summary = normalizeAny(req, { pricer: deps.pricer, limits: deps.limits, redactor: deps.redactor, nowNs }, (r) => {
+      rows.push(copyRow(r));
+      counts.add(r);
+    });
+    for (const [reason, n] of Object.entries(summary.rejectedByReason)) {
+      deps.metrics.spansRejected.inc({ reason }, n);
+    }
+    try {
+      await deps.intake.submit(rows);
+    } catch (e) {
+      deps.metrics.spansRejected.inc({ reason: 'overloaded' }, summary.accepted);
+      throw e;
+    }
+    deps.metrics.spansAccepted.inc({ protocol }, summary.accepted);
+    counts.record(deps.metrics);
+    return { rejectedSpans: summary.rejected, errorMessage: summary.errorMessage, acceptedSpans: summary.accepted };
+  };
+}

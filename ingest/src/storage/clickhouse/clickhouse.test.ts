@@ -1,0 +1,118 @@
+// ClickHouse-only storage details: the generated DDL of both layouts (no cluster runs here, so
+// the cluster variant is checked as text), and on the real engine (chdb) the deduplication of
+// retried inserts, exact ns values, migrations, TTL and deletes by user/session.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { randomTraces } from '../../testing/spans.js';
+import { allStatements } from './schema.js';
+import { ClickHouseStorage, dedupToken, rowsDigest } from './storage.js';
+
+describe('ClickHouse DDL', () => {
+  it('creates plain MergeTree tables on a single node', () => {
+    const sql = allStatements({ database: 'pf' });
+    assert.ok(sql.every((s) => !s.includes('ON CLUSTER') && !s.includes('Replicated') && !s.includes('Distributed')));
+    const spans = sql.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS pf.spans '))!;
+    assert.match(spans, /ENGINE = MergeTree\(\) PARTITION BY toDate\(toDateTime\(intDiv\(start_ns, 1000000000\), 'UTC'\)\)/);
+    assert.match(spans, /ORDER BY \(intDiv\(start_ns, 3600000000000\), service, start_ns\)/);
+    assert.match(spans, /INDEX idx_trace_id trace_id TYPE bloom_filter\(0\.001\) GRANULARITY 1/);
+    assert.match(spans, /non_replicated_deduplication_window = \d+/);
+    assert.match(spans, /start_ns Int64/);
+    assert.ok(sql.some((s) => /^CREATE MATERIALIZED VIEW IF NOT EXISTS pf\.rollup_1m_mv TO pf\.rollup_1m AS SELECT/.test(s)));
+    assert.ok(sql.some((s) => /pf\.rollup_1m .*ENGINE = AggregatingMergeTree\(\)/s.test(s)));
+    assert.ok(sql.some((s) => /pf\.budgets .*ENGINE = ReplacingMergeTree\(version, deleted\)/s.test(s)));
+    assert.ok(!sql.some((s) => s.includes('MODIFY TTL')), 'no TTL without retention');
+  });
+
+  it('creates Replicated local tables and Distributed tables ON CLUSTER for a cluster', () => {
+    const sql = allStatements({ database: 'pf', cluster: 'two_shards', retentionDays: 30 });
+    assert.ok(sql.every((s) => s.includes(' ON CLUSTER two_shards')), 'every statement runs on the whole cluster');
+    const local = sql.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS pf.spans_local '))!;
+    assert.match(local, /ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}\/pf\/spans', '\{replica\}'\)/);
+    assert.match(local, /bloom_filter/);
+    const dist = sql.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS pf.spans '))!;
+    assert.equal(dist, 'CREATE TABLE IF NOT EXISTS pf.spans ON CLUSTER two_shards AS pf.spans_local ENGINE = Distributed(two_shards, pf, spans_local, cityHash64(trace_id))');
+    for (const r of ['rollup_1m', 'rollup_1h']) {
+      assert.ok(sql.some((s) => s.includes(`pf.${r}_local ON CLUSTER two_shards (`) && s.includes(`ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/pf/${r}', '{replica}')`)), r);
+      assert.ok(sql.some((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS pf.${r} ON CLUSTER two_shards AS pf.${r}_local ENGINE = Distributed(two_shards, pf, ${r}_local, rand())`)), r);
+      // The view runs on each node over the rows inserted there.
+      assert.ok(sql.some((s) => s.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS pf.${r}_local_mv ON CLUSTER two_shards TO pf.${r}_local AS SELECT`) && s.includes('FROM pf.spans_local')), r);
+    }
+    // Small tables: one replica set over the whole cluster, read directly (no Distributed).
+    const budgets = sql.find((s) => s.includes('pf.budgets ON CLUSTER'))!;
+    assert.match(budgets, /ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/all\/pf\/budgets', '\{replica\}', version, deleted\)/);
+    assert.ok(!sql.some((s) => s.includes('budgets_local') || s.includes('api_keys_local')));
+    assert.ok(sql.some((s) => s === "ALTER TABLE pf.spans_local ON CLUSTER two_shards MODIFY TTL toDateTime(intDiv(start_ns, 1000000000), 'UTC') + toIntervalDay(30)"));
+  });
+});
+
+describe('ClickHouseStorage on chdb', () => {
+  // Recent times: the 7-day TTL drops older rows as they are inserted.
+  const HOUR0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 24 * 3_600_000;
+  let dir: string;
+  let db: ClickHouseStorage;
+  const settings = () => ({ url: `chdb:${dir}`, username: 'default', password: '', database: 'pf_ch', cluster: undefined });
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pyflare-ch-'));
+    db = await ClickHouseStorage.open({ settings: settings(), retentionDays: 7 });
+  });
+  after(async () => {
+    await db.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('records its migrations once and sets the retention TTL', async () => {
+    const again = await ClickHouseStorage.open({ settings: settings(), retentionDays: 7 });
+    await again.close();
+    const m = await db.rows('SELECT version, count() AS n FROM pf_ch.schema_migrations GROUP BY version');
+    assert.deepEqual(m, [{ version: 1, n: '1' }]);
+    const t = await db.rows("SELECT engine_full FROM system.tables WHERE database = 'pf_ch' AND name = 'spans'");
+    assert.match(String(t[0]!.engine_full), /TTL toDateTime\(intDiv\(start_ns, 1000000000\), 'UTC'\) \+ toIntervalDay\(7\)/);
+  });
+
+  it('stores a retried insert once, in the spans and in the rollups', async () => {
+    const rows = randomTraces(3, 20, HOUR0, 600_000);
+    const token = dedupToken([rowsDigest(rows.slice(0, 50)), rowsDigest(rows.slice(50))]);
+    await db.insertSpans(rows, token);
+    await db.insertSpans(rows, token);
+    // The same rows batched with the request parts in another order: same token.
+    await db.insertSpans(rows, dedupToken([rowsDigest(rows.slice(50)), rowsDigest(rows.slice(0, 50))]));
+    assert.equal((await db.status()).spanCount, rows.length);
+    const agg = await db.aggregate({
+      fromNs: BigInt(HOUR0) * 1_000_000n,
+      toNs: BigInt(HOUR0 + 3_600_000) * 1_000_000n,
+      groupBy: [],
+      filter: null,
+      spans: 'all',
+      measures: [{ metric: 'requests' }],
+    });
+    assert.equal(agg.source, 'rollup');
+    assert.equal(agg.rows[0]!.values[0], rows.length);
+    // Different rows are not mistaken for a retry.
+    const more = randomTraces(4, 5, HOUR0, 600_000);
+    await db.insertSpans(more);
+    assert.equal((await db.status()).spanCount, rows.length + more.length);
+  });
+
+  it('keeps ns timestamps exact beyond 2^53', async () => {
+    const [r] = randomTraces(9, 1, HOUR0, 1000);
+    const startNs = BigInt(HOUR0) * 1_000_000n + 123_456_789n; // sub-µs digits, > 2^53
+    await db.insertSpans([{ ...r!, startNs, endNs: startNs + 1n, durationNs: 1n }]);
+    const back = await db.getTrace(r!.traceId);
+    assert.equal(back[0]!.startNs, startNs);
+    assert.equal(back[0]!.endNs, startNs + 1n);
+  });
+
+  it('deletes the spans of a user or session', async () => {
+    const rows = randomTraces(21, 30, HOUR0, 600_000).map((r, i) => ({ ...r, userId: i % 3 === 0 ? 'gone' : r.userId }));
+    await db.insertSpans(rows);
+    const before = (await db.status()).spanCount;
+    const n = await db.deleteSpans({ userId: 'gone' });
+    assert.equal(n, rows.filter((r) => r.userId === 'gone').length);
+    assert.equal((await db.status()).spanCount, before - n);
+    assert.equal(await db.deleteSpans({ userId: 'gone' }), 0);
+    await assert.rejects(db.deleteSpans({}), /userId or a sessionId/);
+  });
+});

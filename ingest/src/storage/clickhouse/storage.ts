@@ -1,0 +1,477 @@
+// Span storage on ClickHouse (a server, a cluster, or the engine in-process via chdb), behind the
+// Storage interface with the DuckDB implementation's semantics. Spans are inserted as
+// JSONEachRow with Int64 values as decimal text (exact), read back with 64-bit integers
+// quoted (output_format_json_quote_64bit_integers), so no ns value passes through a JS number.
+//
+// Inserts carry an insert_deduplication_token derived from their content: a retried insert of
+// the same rows is stored once (non_replicated_deduplication_window on the tables makes that
+// work without replication; the rollup views are deduplicated with them).
+import { createHash } from 'node:crypto';
+import type { ClickHouseSettings as ClientSettings } from '@clickhouse/client';
+import { openClickHouse, type ClickHouseHandle } from '../../clickhouse/client.js';
+import type { ClickHouseSettings } from '../../config.js';
+import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from '../types.js';
+import * as q from './queries.js';
+import { CH_ROLLUPS, Ddl, migrationsTableDdl, MIGRATIONS, rollupSelect, SPAN_COLUMNS_CH, ttlStatements } from './schema.js';
+import { attrText, CHParams } from './searchSql.js';
+
+/** SpanRow field of each spans column, in column order. */
+const FIELD: Record<string, keyof SpanRow> = {
+  trace_id: 'traceId',
+  span_id: 'spanId',
+  parent_span_id: 'parentSpanId',
+  trace_state: 'traceState',
+  name: 'name',
+  kind: 'kind',
+  service: 'service',
+  scope_name: 'scopeName',
+  scope_version: 'scopeVersion',
+  start_ns: 'startNs',
+  end_ns: 'endNs',
+  duration_ns: 'durationNs',
+  status_code: 'statusCode',
+  status_message: 'statusMessage',
+  span_kind: 'spanKind',
+  provider: 'provider',
+  request_model: 'requestModel',
+  response_model: 'responseModel',
+  operation: 'operation',
+  input_tokens: 'inputTokens',
+  output_tokens: 'outputTokens',
+  cache_read_tokens: 'cacheReadTokens',
+  cache_write_tokens: 'cacheWriteTokens',
+  reasoning_tokens: 'reasoningTokens',
+  cost_micros: 'costMicros',
+  cost_source: 'costSource',
+  price_key: 'priceKey',
+  session_id: 'sessionId',
+  user_id: 'userId',
+  agent_name: 'agentName',
+  tool_name: 'toolName',
+  finish_reasons: 'finishReasons',
+  input_content: 'inputContent',
+  output_content: 'outputContent',
+  attributes: 'attributes',
+  resource_attributes: 'resourceAttributes',
+  events: 'events',
+  links: 'links',
+  truncated: 'truncated',
+};
+const INT_FIELDS = new Set<keyof SpanRow>(['startNs', 'endNs', 'durationNs']);
+const INTN_FIELDS = new Set<keyof SpanRow>(['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'costMicros']);
+
+type JsonValue = string | number | boolean | null | string[];
+
+/** One span as a JSONEachRow object (Int64 as text). */
+export function spanToJson(r: Readonly<SpanRow>): Record<string, JsonValue> {
+  const o: Record<string, JsonValue> = {};
+  for (const c of SPAN_COLUMNS_CH) {
+    const k = FIELD[c.name]!;
+    const v = r[k];
+    if (typeof v === 'bigint') {
+      o[c.name] = v.toString();
+    } else if (INTN_FIELDS.has(k)) {
+      o[c.name] = v === null ? null : String(v);
+    } else {
+      o[c.name] = v as JsonValue;
+    }
+  }
+  return o;
+}
+
+function spanFromJson(o: Record<string, unknown>): SpanRow {
+  const out: Record<string, unknown> = {};
+  for (const c of SPAN_COLUMNS_CH) {
+    const k = FIELD[c.name]!;
+    const v = o[c.name];
+    if (INT_FIELDS.has(k)) {
+      out[k] = BigInt(String(v));
+    } else if (INTN_FIELDS.has(k)) {
+      out[k] = v === null || v === undefined ? null : Number(v);
+    } else if (k === 'statusCode') {
+      out[k] = Number(v);
+    } else if (k === 'truncated') {
+      out[k] = v === true || v === 1;
+    } else if (k === 'finishReasons') {
+      out[k] = Array.isArray(v) ? v.map(String) : [];
+    } else {
+      out[k] = v === undefined ? null : v;
+    }
+  }
+  const row = out as unknown as SpanRow;
+  if (!(SPAN_KINDS as readonly string[]).includes(row.kind)) {
+    row.kind = 'unspecified';
+  }
+  if (!(LLM_SPAN_KINDS as readonly string[]).includes(row.spanKind)) {
+    row.spanKind = 'span';
+  }
+  return row;
+}
+
+/**
+ * The deduplication token of a set of rows: the same rows give the same token whatever the
+ * order or batching of the requests they came from.
+ */
+export function dedupToken(parts: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const p of [...parts].sort()) {
+    h.update(p);
+    h.update('\u0000');
+  }
+  return h.digest('hex');
+}
+
+/** A content hash of some rows (the part of a dedup token one request contributes). */
+export function rowsDigest(rows: ReadonlyArray<Readonly<SpanRow>>): string {
+  const h = createHash('sha256');
+  for (const r of rows) {
+    h.update(`${r.traceId}/${r.spanId}/${r.startNs}/${r.endNs}/${r.name}\u0000`);
+    h.update(r.attributes);
+  }
+  return h.digest('hex');
+}
+
+export interface ClickHouseStorageOptions {
+  settings: ClickHouseSettings;
+  /** Retention in days for the TTLs (0 or absent: none; deleteBefore still works). */
+  retentionDays?: number;
+  /** Names this process's row in applied_seq (Storage.appliedSeq). */
+  writerId?: string;
+}
+
+const READ_SETTINGS: ClientSettings = {
+  output_format_json_quote_64bit_integers: 1,
+};
+const INSERT_SETTINGS: ClientSettings = {
+  // Retried inserts (same token) are dropped by the table and by the rollup views.
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+  // A Distributed insert returns once the shards have the rows (the ack means stored).
+  distributed_foreground_insert: 1,
+  date_time_input_format: 'best_effort',
+};
+
+const ts = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+const date = (v: unknown) => (v instanceof Date ? v : new Date(`${String(v).replace(' ', 'T')}Z`));
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+export class ClickHouseStorage implements Storage {
+  readonly kind = 'clickhouse';
+  private closed = false;
+  private readonly reader: q.CHReader;
+  private versionSeq = 0n;
+
+  private constructor(
+    private readonly h: ClickHouseHandle,
+    readonly ddl: Ddl,
+    private readonly writerId: string
+  ) {
+    this.reader = { rows: (sql, params) => this.rows(sql, params), t: (n) => this.ddl.table(n) };
+  }
+
+  static async open(opts: ClickHouseStorageOptions): Promise<ClickHouseStorage> {
+    const h = await openClickHouse(opts.settings);
+    try {
+      const ddl = new Ddl({ database: h.database, cluster: h.cluster, retentionDays: opts.retentionDays });
+      const s = new ClickHouseStorage(h, ddl, opts.writerId ?? 'default');
+      await s.migrate();
+      return s;
+    } catch (e) {
+      await h.release();
+      throw e;
+    }
+  }
+
+  get client(): ClickHouseHandle['client'] {
+    return this.h.client;
+  }
+
+  /** Applies the migrations not yet recorded; every statement is idempotent (IF NOT EXISTS), so replicas may race. */
+  private async migrate(): Promise<void> {
+    for (const sql of migrationsTableDdl(this.ddl)) {
+      await this.h.client.command({ query: sql });
+    }
+    const r = await this.rows(`SELECT max(version) AS v FROM ${this.ddl.table('schema_migrations')} FINAL`);
+    const current = Number(r[0]?.v ?? 0);
+    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+      for (const sql of MIGRATIONS[v - 1]!(this.ddl)) {
+        await this.h.client.command({ query: sql });
+      }
+      await this.h.client.command({ query: `INSERT INTO ${this.ddl.table('schema_migrations')} (version) VALUES (${v})` });
+    }
+    for (const sql of ttlStatements(this.ddl)) {
+      await this.h.client.command({ query: sql, clickhouse_settings: { materialize_ttl_after_modify: 0 } });
+    }
+  }
+
+  async rows(sql: string, params?: Record<string, string | number>): Promise<Array<Record<string, unknown>>> {
+    const rs = await this.h.client.query({ query: sql, format: 'JSONEachRow', query_params: params, clickhouse_settings: READ_SETTINGS });
+    return rs.json<Record<string, unknown>>();
+  }
+
+  private async command(sql: string, params?: Record<string, string | number>, settings?: ClientSettings): Promise<void> {
+    await this.h.client.command({ query: sql, query_params: params, clickhouse_settings: settings });
+  }
+
+  /** Monotonic row versions for the ReplacingMergeTree tables (µs clock, never repeating here). */
+  private nextVersion(): string {
+    const now = BigInt(Date.now()) * 1000n;
+    this.versionSeq = now > this.versionSeq ? now : this.versionSeq + 1n;
+    return this.versionSeq.toString();
+  }
+
+  /**
+   * Inserts spans, acknowledged once ClickHouse confirmed them. `token` makes a retry of the same
+   * insert a no-op (default: a digest of the rows).
+   */
+  async insertSpans(rows: ReadonlyArray<Readonly<SpanRow>>, token = dedupToken([rowsDigest(rows)])): Promise<void> {
+    if (rows.length === 0) {
+      return;
+    }
+    await this.h.client.insert({
+      table: this.ddl.table('spans'),
+      values: rows.map(spanToJson),
+      format: 'JSONEachRow',
+      clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: token },
+    });
+  }
+
+  /** One round trip to ClickHouse (the intake's availability probe). */
+  async ping(): Promise<void> {
+    await this.h.client.command({ query: 'SELECT 1' });
+  }
+
+  async appliedSeq(): Promise<bigint> {
+    const r = await this.rows(`SELECT max(seq) AS s FROM ${this.ddl.table('applied_seq')} FINAL WHERE writer = {w:String}`, { w: this.writerId });
+    return r.length && r[0]!.s !== null ? BigInt(String(r[0]!.s)) : 0n;
+  }
+
+  /** Inserts then records the seq; a replay of the same batch is deduplicated by its token. */
+  async applyBatch(rows: readonly SpanRow[], seq: bigint): Promise<void> {
+    await this.insertSpans(rows);
+    await this.command(`INSERT INTO ${this.ddl.table('applied_seq')} (writer, seq) VALUES ({w:String}, {s:Int64})`, { w: this.writerId, s: seq.toString() });
+  }
+
+  /** A confirmed ClickHouse insert is already as durable as ClickHouse makes it. */
+  async checkpoint(): Promise<void> {}
+
+  searchTraces(x: TraceSearch): Promise<TraceSummary[]> {
+    return q.searchTraces(this.reader, x);
+  }
+  traceStats(x: Omit<TraceSearch, 'limit' | 'sortBy' | 'after'>): Promise<TraceStats> {
+    return q.traceStats(this.reader, x);
+  }
+  aggregate(x: AggregateQuery): Promise<AggregateResult> {
+    return q.aggregate(this.reader, x);
+  }
+
+  async listBudgets(): Promise<BudgetRecord[]> {
+    const rows = await this.rows(`SELECT * FROM ${this.ddl.table('budgets')} FINAL WHERE deleted = 0 ORDER BY created_at, id`);
+    return rows.map((r) => ({
+      id: str(r.id),
+      name: str(r.name),
+      scope: r.scope_dimension === null || r.scope_dimension === undefined ? null : { dimension: str(r.scope_dimension), value: str(r.scope_value) },
+      period: str(r.period) as BudgetRecord['period'],
+      amountMicros: BigInt(String(r.amount_micros)),
+      alertThreshold: Number(r.alert_threshold),
+      createdAt: date(r.created_at),
+      updatedAt: date(r.updated_at),
+    }));
+  }
+
+  async putBudget(b: BudgetRecord): Promise<void> {
+    await this.h.client.insert({
+      table: this.ddl.table('budgets'),
+      format: 'JSONEachRow',
+      values: [
+        {
+          id: b.id,
+          name: b.name,
+          scope_dimension: b.scope?.dimension ?? null,
+          scope_value: b.scope?.value ?? null,
+          period: b.period,
+          amount_micros: b.amountMicros.toString(),
+          alert_threshold: b.alertThreshold,
+          created_at: ts(b.createdAt),
+          updated_at: ts(b.updatedAt),
+          version: this.nextVersion(),
+          deleted: 0,
+        },
+      ],
+      clickhouse_settings: { insert_deduplicate: 0 },
+    });
+  }
+
+  /** A tombstone row (deleted = 1) with a newer version; FINAL hides both. */
+  private async tombstone(table: 'budgets' | 'api_keys', id: string): Promise<boolean> {
+    const r = await this.rows(`SELECT count() AS n FROM ${this.ddl.table(table)} FINAL WHERE id = {id:String} AND deleted = 0`, { id });
+    if (Number(r[0]?.n ?? 0) === 0) {
+      return false;
+    }
+    await this.command(
+      `INSERT INTO ${this.ddl.table(table)} SELECT * REPLACE ({v:UInt64} AS version, 1 AS deleted) FROM ${this.ddl.table(table)} FINAL WHERE id = {id:String}`,
+      { id, v: this.nextVersion() },
+      { insert_deduplicate: 0 }
+    );
+    return true;
+  }
+
+  deleteBudget(id: string): Promise<boolean> {
+    return this.tombstone('budgets', id);
+  }
+
+  async getTrace(traceId: string, limit = 10_000): Promise<SpanRow[]> {
+    const rows = await this.rows(
+      `SELECT ${SPAN_COLUMNS_CH.map((c) => c.name).join(', ')} FROM ${this.ddl.table('spans')} WHERE trace_id = {id:String} ORDER BY start_ns, span_id LIMIT ${Math.floor(limit)}`,
+      { id: traceId.toLowerCase() }
+    );
+    return rows.map(spanFromJson);
+  }
+
+  private rangeWhere(range: CatalogRange | undefined, p: CHParams): string {
+    const conds: string[] = [];
+    if (range?.fromNs !== undefined) {
+      conds.push(`start_ns >= ${p.int(range.fromNs)}`);
+    }
+    if (range?.toNs !== undefined) {
+      conds.push(`start_ns <= ${p.int(range.toNs)}`);
+    }
+    return conds.length ? conds.join(' AND ') : '1';
+  }
+
+  async services(range?: CatalogRange): Promise<string[]> {
+    const p = new CHParams();
+    const rows = await this.rows(`SELECT DISTINCT service AS v FROM ${this.ddl.table('spans')} WHERE ${this.rangeWhere(range, p)} ORDER BY v LIMIT 1000`, p.values);
+    return rows.map((r) => str(r.v));
+  }
+
+  async models(range?: CatalogRange): Promise<string[]> {
+    const p = new CHParams();
+    const rows = await this.rows(
+      `SELECT DISTINCT assumeNotNull(coalesce(response_model, request_model)) AS v FROM ${this.ddl.table('spans')}
+       WHERE ${this.rangeWhere(range, p)} AND coalesce(response_model, request_model) IS NOT NULL ORDER BY v LIMIT 1000`,
+      p.values
+    );
+    return rows.map((r) => str(r.v));
+  }
+
+  async attributeKeys(range?: CatalogRange): Promise<string[]> {
+    const p = new CHParams();
+    // The most recent spans, as in DuckDB.
+    const rows = await this.rows(
+      `SELECT DISTINCT arrayJoin(JSONExtractKeys(attributes)) AS v
+       FROM (SELECT attributes FROM ${this.ddl.table('spans')} WHERE ${this.rangeWhere(range, p)} ORDER BY start_ns DESC LIMIT 10000)
+       ORDER BY v LIMIT 2000`,
+      p.values
+    );
+    return rows.map((r) => str(r.v));
+  }
+
+  async attributeValues(key: string, range?: CatalogRange): Promise<string[]> {
+    const p = new CHParams();
+    const where = this.rangeWhere(range, p);
+    const rows = await this.rows(
+      `SELECT DISTINCT assumeNotNull(x) AS v FROM (
+         SELECT ${attrText(key, p)} AS x
+         FROM (SELECT attributes FROM ${this.ddl.table('spans')} WHERE ${where} ORDER BY start_ns DESC LIMIT 10000)
+       ) WHERE x IS NOT NULL ORDER BY v LIMIT 1000`,
+      p.values
+    );
+    return rows.map((r) => str(r.v));
+  }
+
+  async status(): Promise<StorageStatus> {
+    const rows = await this.rows(`SELECT count() AS n, maxOrNull(start_ns) AS last FROM ${this.ddl.table('spans')}`);
+    const r = rows[0] ?? {};
+    return { spanCount: Number(r.n ?? 0), lastSpanNs: r.last === null || r.last === undefined ? null : BigInt(String(r.last)) };
+  }
+
+  async sizeBytes(): Promise<number> {
+    const rows = await this.rows(
+      `SELECT sum(bytes_on_disk) AS b FROM ${this.ddl.t.cluster ? `clusterAllReplicas('${this.ddl.t.cluster}', system.parts)` : 'system.parts'} WHERE database = {db:String} AND active`,
+      { db: this.ddl.t.database }
+    );
+    return Number(rows[0]?.b ?? 0);
+  }
+
+  /**
+   * Deletes spans before the cutoff (lightweight DELETE; the TTL drops whole old days on its
+   * own), then the rollup rows of whole buckets before it, and recomputes the cut bucket.
+   */
+  async deleteBefore(cutoffNs: bigint): Promise<number> {
+    const p = new CHParams();
+    const cut = p.int(cutoffNs);
+    const n = Number((await this.rows(`SELECT count() AS n FROM ${this.ddl.table('spans')} WHERE start_ns < ${cut}`, p.values))[0]?.n ?? 0);
+    if (n === 0) {
+      return 0;
+    }
+    const sync: ClientSettings = { mutations_sync: '2', lightweight_deletes_sync: '2' };
+    await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE start_ns < ${cut}`, p.values, sync);
+    for (const r of CH_ROLLUPS) {
+      const b = (cutoffNs / r.ns) * (r.ns / 1_000_000n);
+      await this.command(`DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE bucket_ms <= ${b}`, undefined, sync);
+      const lo = b * 1_000_000n;
+      await this.command(
+        `INSERT INTO ${this.ddl.table(r.table)} ${rollupSelect(this.ddl.table('spans'), r.ns, `start_ns >= ${lo} AND start_ns < ${lo + r.ns}`)}`,
+        undefined,
+        { insert_deduplicate: 0 }
+      );
+    }
+    return n;
+  }
+
+  /**
+   * Deletes the spans of a user and/or session (privacy requests). The rollups keep their
+   * counts: they hold no user or session values.
+   */
+  async deleteSpans(sel: { userId?: string; sessionId?: string }): Promise<number> {
+    const p = new CHParams();
+    const conds: string[] = [];
+    if (sel.userId !== undefined) {
+      conds.push(`user_id = ${p.str(sel.userId)}`);
+    }
+    if (sel.sessionId !== undefined) {
+      conds.push(`session_id = ${p.str(sel.sessionId)}`);
+    }
+    if (conds.length === 0) {
+      throw new Error('deleteSpans needs a userId or a sessionId');
+    }
+    const where = conds.join(' AND ');
+    const n = Number((await this.rows(`SELECT count() AS n FROM ${this.ddl.table('spans')} WHERE ${where}`, p.values))[0]?.n ?? 0);
+    if (n > 0) {
+      await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE ${where}`, p.values, { mutations_sync: '2', lightweight_deletes_sync: '2' });
+    }
+    return n;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const rows = await this.rows(`SELECT id, name, key_hash, scopes, created_at FROM ${this.ddl.table('api_keys')} FINAL WHERE deleted = 0 ORDER BY created_at, id`);
+    return rows.map((r) => ({
+      id: str(r.id),
+      name: str(r.name),
+      keyHash: str(r.key_hash),
+      scopes: (Array.isArray(r.scopes) ? r.scopes.map(String) : []).filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
+      createdAt: date(r.created_at),
+    }));
+  }
+
+  async putApiKey(rec: ApiKeyRecord): Promise<void> {
+    await this.h.client.insert({
+      table: this.ddl.table('api_keys'),
+      format: 'JSONEachRow',
+      values: [{ id: rec.id, name: rec.name, key_hash: rec.keyHash, scopes: rec.scopes, created_at: ts(rec.createdAt), version: this.nextVersion(), deleted: 0 }],
+      clickhouse_settings: { insert_deduplicate: 0 },
+    });
+  }
+
+  deleteApiKey(id: string): Promise<boolean> {
+    return this.tombstone('api_keys', id);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    await this.h.release();
+  }
+}

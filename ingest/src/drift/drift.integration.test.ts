@@ -149,6 +149,7 @@ describe('continuous drift evaluation', () => {
           startMs: hour(i),
           spanMs: H,
           n,
+          idPrefix: `${modelId}-h${i}`,
           shifted: modelId === 'shift' && SHIFTED(i),
           embeddingDim: 8,
         });
@@ -239,7 +240,11 @@ describe('continuous drift evaluation', () => {
       assert.equal(p.drift, SHIFTED(i), `embedding H${i}: score ${p.score}`);
     }
     const stableEmb = await timeline('stable', 'embedding');
-    assert.ok([...stableEmb.values()].filter((p) => p.drift).length <= 1, 'stable embeddings');
+    // Calm buckets still cross the embedding threshold now and then: 8 of 144 (5.6%) over six
+    // time offsets when measured. The ids are fixed, so this is deterministic; the bound keeps the
+    // test sound if the data changes (P(>5 of 24) < 1% at that rate).
+    const falseAlarms = [...stableEmb.values()].filter((p) => p.drift).length;
+    assert.ok(falseAlarms <= 5, `stable embeddings: ${falseAlarms} of ${stableEmb.size} buckets flagged`);
   });
 
   it('opens a drift alert after K drifting buckets and resolves it after K calm ones', async () => {

@@ -65,7 +65,8 @@ export function generateRecords(opts: {
     const s = opts.shifted;
     const fraud = rng.uniform() < (s ? 0.6 : 0.3);
     const prob = Math.min(0.999, Math.max(0.001, (fraud ? 0.75 : 0.25) + 0.1 * rng.normal()));
-    const id = `${opts.idPrefix ?? opts.modelId}-${opts.startMs}-${i}`;
+    // With idPrefix the ids (and so the hash-based samples) do not depend on the wall clock.
+    const id = opts.idPrefix !== undefined ? `${opts.idPrefix}-${i}` : `${opts.modelId}-${opts.startMs}-${i}`;
     const words = 3 + rng.int(6);
     const rec: GeneratedRecord = {
       id,

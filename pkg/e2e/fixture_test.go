@@ -29,6 +29,10 @@ const (
 	errorTraceID = "0af7651916cd43dd8448eb211c80319c"
 	toolSpanID   = "53995c3f42cd8ad8"
 	fixtureSpans = 3
+	// Cost budgets of the fixture: the tiny one is crossed (warning and exceeded) by the
+	// priced gpt-4o call, the roomy one never is.
+	tinyBudget  = "e2e-tiny"
+	roomyBudget = "e2e-roomy"
 )
 
 func TestMain(m *testing.M) {
@@ -57,6 +61,7 @@ type service struct {
 	t0       time.Time // start of the fixture's first span
 	dataDir  string
 	stopOnce sync.Once
+	budgets  map[string]string // fixture budget name -> id
 }
 
 // startedService returns the shared service, starting it on first use.
@@ -101,6 +106,10 @@ func startService() (*service, error) {
 		return nil, err
 	}
 	if err := s.ingestFixture(); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%w; service output:\n%s", err, s.output.String())
+	}
+	if err := s.createBudgets(); err != nil {
 		s.stop()
 		return nil, fmt.Errorf("%w; service output:\n%s", err, s.output.String())
 	}
@@ -266,6 +275,34 @@ func (s *service) ingestFixture() error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// createBudgets adds the fixture's daily budgets over REST (admin scope).
+func (s *service) createBudgets() error {
+	s.budgets = map[string]string{}
+	for _, b := range []map[string]any{
+		{"name": tinyBudget, "period": "daily", "amountUsd": 0.000001, "alertThreshold": 0.5},
+		{"name": roomyBudget, "period": "daily", "amountUsd": 1000},
+	} {
+		body, _ := json.Marshal(b)
+		req, _ := http.NewRequest(http.MethodPost, s.httpURL+"/api/v1/costs/budgets", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("create budget: %w", err)
+		}
+		answer, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var created struct {
+			ID string `json:"id"`
+		}
+		if res.StatusCode != http.StatusCreated || json.Unmarshal(answer, &created) != nil || created.ID == "" {
+			return fmt.Errorf("create budget %v: %d %s", b["name"], res.StatusCode, answer)
+		}
+		s.budgets[b["name"].(string)] = created.ID
+	}
+	return nil
 }
 
 func (s *service) spanCount() (int, error) {

@@ -238,6 +238,112 @@ func exercise(t *testing.T, s *service, c pluginClient) {
 		})
 	})
 
+	t.Run("Budgets", func(t *testing.T) {
+		tr := backend.TimeRange{From: s.t0.Add(-time.Hour), To: time.Now().Add(time.Minute)}
+		q := func(refID, js string) backend.DataQuery {
+			return backend.DataQuery{RefID: refID, TimeRange: tr, Interval: time.Minute, MaxDataPoints: 500, JSON: json.RawMessage(js)}
+		}
+		tinyID := s.budgets[tinyBudget]
+		resp, err := c.QueryData(ctx, &backend.QueryDataRequest{PluginContext: pCtx, Queries: []backend.DataQuery{
+			q("BR", `{"refId":"BR","queryType":"costs","view":"breaches","pluginVersion":"1"}`),
+			q("BI", `{"refId":"BI","queryType":"costs","view":"breaches","budget":"`+tinyID+`"}`),
+			q("BN", `{"refId":"BN","queryType":"costs","view":"breaches","budget":"`+roomyBudget+`"}`),
+			q("UN", `{"refId":"UN","queryType":"costs","view":"budgets","budget":"`+tinyBudget+`"}`),
+			q("UA", `{"refId":"UA","queryType":"costs","view":"budgets"}`),
+			q("UX", `{"refId":"UX","queryType":"costs","view":"budgets","budget":"no-such-budget"}`),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("breaches", func(t *testing.T) {
+			f := oneFrame(t, resp.Responses["BR"])
+			assertBreachesFrame(t, f)
+			// Only the tiny budget is crossed: its warning, then (same step) its amount.
+			if f.Rows() != 2 {
+				t.Fatalf("want 2 breaches (warning, exceeded of %s), got %d", tinyBudget, f.Rows())
+			}
+			levels := map[string]bool{}
+			for i := range f.Rows() {
+				levels[value(t, f, "level", i).(string)] = true
+				if b := value(t, f, "budget", i); b != tinyBudget {
+					t.Errorf("row %d budget %v, want %s", i, b, tinyBudget)
+				}
+				if id := value(t, f, "budgetId", i); id != tinyID {
+					t.Errorf("row %d budgetId %v, want %s", i, id, tinyID)
+				}
+				at := value(t, f, "time", i).(time.Time)
+				end := value(t, f, "timeEnd", i).(time.Time)
+				// The crossing is placed at the end of the 5 min step of the gpt-4o call.
+				if at.Before(s.t0) || at.After(s.t0.Add(5*time.Minute)) || !end.After(at) {
+					t.Errorf("row %d time %v timeEnd %v (t0 %v)", i, at, end, s.t0)
+				}
+				lvl := value(t, f, "level", i).(string)
+				tags := value(t, f, "tags", i).(string)
+				if tags != "pyflare,budget,"+lvl+",daily,"+tinyBudget {
+					t.Errorf("row %d tags %q", i, tags)
+				}
+				if title := value(t, f, "title", i).(string); !strings.Contains(title, tinyBudget) {
+					t.Errorf("row %d title %q", i, title)
+				}
+				if text := value(t, f, "text", i).(string); !strings.Contains(text, "daily budget") {
+					t.Errorf("row %d text %q", i, text)
+				}
+				spent, amount := value(t, f, "spentUsd", i).(float64), value(t, f, "amountUsd", i).(float64)
+				if amount != 0.000001 || spent < amount {
+					t.Errorf("row %d spentUsd %v amountUsd %v", i, spent, amount)
+				}
+				if !strings.HasPrefix(value(t, f, "id", i).(string), tinyID+":") {
+					t.Errorf("row %d id %v", i, value(t, f, "id", i))
+				}
+			}
+			if !levels["warning"] || !levels["exceeded"] {
+				t.Errorf("levels %v, want warning and exceeded", levels)
+			}
+		})
+		t.Run("breaches of one budget by id", func(t *testing.T) {
+			f := oneFrame(t, resp.Responses["BI"])
+			assertBreachesFrame(t, f)
+			if f.Rows() != 2 {
+				t.Errorf("want 2 breaches of %s, got %d", tinyID, f.Rows())
+			}
+		})
+		t.Run("breaches of an uncrossed budget by name", func(t *testing.T) {
+			f := oneFrame(t, resp.Responses["BN"])
+			// Empty, but still the typed annotation frame.
+			assertBreachesFrame(t, f)
+			if f.Rows() != 0 {
+				t.Errorf("want no breaches of %s, got %d", roomyBudget, f.Rows())
+			}
+		})
+		t.Run("budgets filtered", func(t *testing.T) {
+			all := oneFrame(t, resp.Responses["UA"])
+			if all.Name != "budgets" || all.Rows() != 2 {
+				t.Fatalf("budgets: name %q, %d rows, want 2", all.Name, all.Rows())
+			}
+			f := oneFrame(t, resp.Responses["UN"])
+			assertFields(t, f, []fieldSpec{{"id", str}, {"name", str}, {"scope", str}, {"period", str},
+				{"amountUsd", num}, {"spentUsd", num}, {"usedShare", num}, {"projectedUsd", num},
+				{"projectedOverageUsd", num}, {"alertThreshold", num}, {"state", str}, {"periodStart", tim},
+				{"periodEnd", tim}}, true)
+			if f.Rows() != 1 {
+				t.Fatalf("want 1 budget named %s, got %d", tinyBudget, f.Rows())
+			}
+			checks := map[string]any{"id": tinyID, "name": tinyBudget, "scope": "all", "period": "daily",
+				"amountUsd": 0.000001, "alertThreshold": 0.5}
+			for name, want := range checks {
+				if got := value(t, f, name, 0); got != want {
+					t.Errorf("budget %s = %v, want %v", name, got, want)
+				}
+			}
+			if st := value(t, f, "state", 0); st != "exceeded" {
+				t.Errorf("budget state %v, want exceeded", st)
+			}
+			if none := oneFrame(t, resp.Responses["UX"]); none.Rows() != 0 {
+				t.Errorf("unknown budget: %d rows", none.Rows())
+			}
+		})
+	})
+
 	t.Run("CallResource", func(t *testing.T) {
 		call := func(path, query string) (int, string) {
 			t.Helper()
@@ -266,6 +372,15 @@ func exercise(t *testing.T, s *service, c pluginClient) {
 		}
 		if st, body := call("traces/"+llmTraceID, ""); st != 200 || !strings.Contains(body, llmSpanID) {
 			t.Errorf("trace by id: %d %.300s", st, body)
+		}
+		if st, body := call("costs/budgets", ""); st != 200 || !strings.Contains(body, `"`+tinyBudget+`"`) {
+			t.Errorf("costs/budgets: %d %.300s", st, body)
+		}
+		if st, body := call("drift/heatmap", "?modelId=e2e-none&driftType=feature"); st != 200 || !strings.Contains(body, `"features":[]`) {
+			t.Errorf("drift/heatmap: %d %.300s", st, body)
+		}
+		if st, body := call("drift/heatmap", ""); st != 400 || !strings.Contains(body, "modelId") {
+			t.Errorf("drift/heatmap without a model: %d %s", st, body)
 		}
 		if st, body := call("admin/keys", ""); st != 404 || !strings.Contains(body, "unknown resource") {
 			t.Errorf("not allowed: %d %s", st, body)
@@ -347,6 +462,26 @@ func rowWhere(t *testing.T, f *data.Frame, name, want string) int {
 	}
 	t.Fatalf("frame %q: no row with %s=%s", f.Name, name, want)
 	return -1
+}
+
+// assertBreachesFrame checks the budget breaches frame: annotation fields first, in the
+// contract's order, with their types and its meta.
+func assertBreachesFrame(t *testing.T, f *data.Frame) {
+	t.Helper()
+	if f.Meta == nil {
+		t.Fatalf("frame %q has no meta", f.Name)
+	}
+	if f.Name != "budget-breaches" || f.Meta.PreferredVisualization != data.VisTypeTable {
+		t.Errorf("name %q meta %+v", f.Name, f.Meta)
+	}
+	if custom, ok := f.Meta.Custom.(map[string]any); !ok || custom["pyflareFrame"] != "budget-breaches" {
+		t.Errorf("meta.custom %v", f.Meta.Custom)
+	}
+	assertFields(t, f, []fieldSpec{{"time", tim}, {"timeEnd", tim}, {"title", str}, {"text", str}, {"tags", str},
+		{"id", str}, {"budgetId", str}, {"budget", str}, {"level", str}, {"spentUsd", num}, {"amountUsd", num}}, true)
+	if field, _ := f.FieldByName("spentUsd"); field == nil || field.Config == nil || field.Config.Unit != "currencyUSD" {
+		t.Errorf("spentUsd needs unit currencyUSD")
+	}
 }
 
 func assertTraceList(t *testing.T, s *service, f *data.Frame) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { QUERY_MODEL_VERSION } from './query';
+
 /**
  * What a PyFlare query variable lists. Each kind reads one service resource through the Go
  * backend's allow-list (see docs/contracts.md, "Template variables").
@@ -20,6 +22,8 @@ export const DEFAULT_VARIABLE_REF_ID = 'PyflareVariableQuery';
 /** The saved query of a dashboard variable of type "Query" on a PyFlare data source. */
 export const variableQuerySchema = z.object({
   refId: z.string().min(1).max(128).default(DEFAULT_VARIABLE_REF_ID),
+  /** Query model version that wrote it (the same QUERY_MODEL_VERSION as panel queries). */
+  pluginVersion: z.string().max(32).optional(),
   kind: z.enum(VARIABLE_KINDS).default('services'),
   /** features: the ML model whose features to list (may be a template variable). */
   modelId: text.optional(),
@@ -97,4 +101,39 @@ export function normalizeVariableQuery(raw: unknown): VariableQuery | null {
   }
   const parsed = variableQuerySchema.safeParse(raw);
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Brings a stored variable query (the short text form, Grafana's `{query: "<text>"}`, or an
+ * object written without a version) to the current object form with `pluginVersion`. Pure:
+ * a query already at the current version is returned as it is (same object), one of a newer
+ * version is left alone, and null means the query cannot be read (the caller keeps it).
+ */
+export function migrateVariableQuery(raw: unknown): VariableQueryInput | null {
+  if (raw !== null && typeof raw === 'object' && 'kind' in raw) {
+    const version = (raw as { pluginVersion?: unknown }).pluginVersion;
+    if (version === QUERY_MODEL_VERSION) {
+      return raw as VariableQueryInput;
+    }
+    if (typeof version === 'string' && version !== '' && version !== '0') {
+      // A newer version than we know: leave it alone rather than guess.
+      return raw as VariableQueryInput;
+    }
+  }
+  const q = normalizeVariableQuery(raw);
+  if (!q) {
+    return null;
+  }
+  const fromObject = raw !== null && typeof raw === 'object' ? (raw as { refId?: unknown }) : {};
+  return {
+    ...q,
+    refId: typeof fromObject.refId === 'string' && fromObject.refId !== '' ? fromObject.refId : q.refId,
+    pluginVersion: QUERY_MODEL_VERSION,
+  };
+}
+
+/** Whether a stored variable query is older than the current model (and so gets rewritten). */
+export function variableQueryNeedsMigration(raw: unknown): boolean {
+  const migrated = migrateVariableQuery(raw);
+  return migrated !== null && migrated !== raw;
 }

@@ -106,4 +106,44 @@ describe('annotations', () => {
     const events = await lastValueFrom(annotationSupport.processEvents!(prepared, [breaches]));
     expect(events).toHaveLength(1);
   });
+
+  it('gives every stored annotation a versioned target, migrated like panel queries', () => {
+    const base = { name: 'Budgets', enable: true, iconColor: 'orange' };
+    const current = { ...base, target: budgetBreachesQuery('b1') };
+    // Already current: the very same annotation.
+    expect(annotationSupport.prepareAnnotation!(current)).toBe(current);
+    // Provisioned without a version: the version is added, nothing else changes.
+    const provisioned = annotationSupport.prepareAnnotation!({
+      ...base,
+      target: { refId: 'Anno', queryType: 'costs', view: 'breaches', budget: 'daily' },
+    });
+    expect(provisioned.target).toEqual({
+      refId: 'Anno',
+      queryType: 'costs',
+      view: 'breaches',
+      budget: 'daily',
+      pluginVersion: QUERY_MODEL_VERSION,
+    });
+    // Query fields saved on the annotation itself move into the target.
+    const legacy = annotationSupport.prepareAnnotation!({
+      ...base,
+      queryType: 'alerts',
+      state: 'active',
+      modelId: 'fraud',
+    } as unknown as Parameters<NonNullable<typeof annotationSupport.prepareAnnotation>>[0]);
+    expect(legacy).toEqual({
+      ...base,
+      target: {
+        refId: 'Anno',
+        queryType: 'alerts',
+        state: 'active',
+        modelId: 'fraud',
+        pluginVersion: QUERY_MODEL_VERSION,
+      },
+    });
+    // The query that runs is migrated too, whatever prepared the annotation.
+    expect(
+      annotationSupport.prepareQuery!({ ...base, target: { refId: '', queryType: 'alerts', state: 'resolved' } })
+    ).toEqual({ refId: 'Anno', queryType: 'alerts', state: 'resolved', pluginVersion: QUERY_MODEL_VERSION });
+  });
 });

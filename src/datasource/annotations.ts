@@ -101,6 +101,33 @@ export function framesToAnnotations(frames: DataFrame[]): AnnotationEvent[] {
   return events;
 }
 
+/** Query fields an annotation may carry on itself (saved before Grafana had annotation targets). */
+const LEGACY_ANNOTATION_FIELDS = [
+  'queryType',
+  'pluginVersion',
+  'state',
+  'modelId',
+  'driftType',
+  'view',
+  'budget',
+  'feature',
+] as const;
+
+function withRefId(q: PyflareQuery): PyflareQuery {
+  return q.refId ? q : { ...q, refId: ANNOTATION_REF_ID };
+}
+
+function legacyTarget(json: AnnotationQuery<PyflareQuery>): PyflareQuery | undefined {
+  const record = json as unknown as Record<string, unknown>;
+  if (typeof record.queryType !== 'string') {
+    return undefined;
+  }
+  const fields = Object.fromEntries(
+    LEGACY_ANNOTATION_FIELDS.filter((k) => record[k] !== undefined).map((k) => [k, record[k]])
+  );
+  return { refId: ANNOTATION_REF_ID, ...fields } as unknown as PyflareQuery;
+}
+
 /**
  * Annotations from PyFlare: drift alerts (queryType alerts) and budget breaches (costs view
  * breaches), or any query whose frames have a time field. The query runs through the
@@ -109,15 +136,33 @@ export function framesToAnnotations(frames: DataFrame[]): AnnotationEvent[] {
 export const annotationSupport: AnnotationSupport<PyflareQuery> = {
   QueryEditor: AnnotationQueryEditor,
   getDefaultQuery: () => defaultAnnotationQuery(),
+  /**
+   * Runs when a dashboard loads: the stored target is migrated like a panel query (and gets
+   * `pluginVersion`); an annotation saved before targets existed, with its query fields on the
+   * annotation itself, gets them moved into the target.
+   */
   prepareAnnotation(json: AnnotationQuery<PyflareQuery>): AnnotationQuery<PyflareQuery> {
-    const target = json.target ? migratePyflareQuery(json.target) : defaultAnnotationQuery();
-    return { ...json, target: { ...target, refId: target.refId || ANNOTATION_REF_ID } };
+    const stored = json.target ?? legacyTarget(json);
+    const target = stored ? migratePyflareQuery(withRefId(stored)) : null;
+    if (!target) {
+      return { ...json, target: defaultAnnotationQuery() };
+    }
+    if (json.target && target === json.target) {
+      return json;
+    }
+    const rest: Record<string, unknown> = { ...json };
+    if (!json.target) {
+      for (const k of LEGACY_ANNOTATION_FIELDS) {
+        delete rest[k];
+      }
+    }
+    return { ...(rest as AnnotationQuery<PyflareQuery>), target };
   },
   prepareQuery(anno: AnnotationQuery<PyflareQuery>): PyflareQuery | undefined {
     if (!anno.target) {
       return undefined;
     }
-    return { ...anno.target, refId: anno.target.refId || ANNOTATION_REF_ID };
+    return migratePyflareQuery(withRefId(anno.target));
   },
   processEvents(_anno: AnnotationQuery<PyflareQuery>, frames: DataFrame[]) {
     return of(framesToAnnotations(frames));

@@ -79,12 +79,23 @@ export async function readDriftModels(get: GetResource, range?: CatalogRange): P
   }
 }
 
-/** Features of one ML model with drift results (`drift/heatmap`, feature drift), sorted. */
-export async function readDriftFeatures(get: GetResource, modelId: string, range?: CatalogRange): Promise<string[]> {
+/** Drift types whose results are per feature (or per metric, for llm); `all` lists feature drift. */
+export type FeatureDriftType = 'feature' | 'prediction' | 'embedding' | 'concept' | 'llm';
+
+/**
+ * Features of one ML model with drift results (`drift/heatmap` of one drift type, feature
+ * drift unless told), sorted.
+ */
+export async function readDriftFeatures(
+  get: GetResource,
+  modelId: string,
+  range?: CatalogRange,
+  driftType: FeatureDriftType = 'feature'
+): Promise<string[]> {
   try {
     // Without a range, everything since the epoch (the service defaults to the last 7 days).
     const r = range ?? { from: 0, to: Date.now() };
-    const raw = await get('drift/heatmap', { modelId, driftType: 'feature', ...rangeParams(r) });
+    const raw = await get('drift/heatmap', { modelId, driftType, ...rangeParams(r) });
     const parsed = driftHeatmapSchema.safeParse(raw);
     return parsed.success ? parsed.data.features.filter((f) => f !== '') : [];
   } catch {

@@ -15,14 +15,25 @@ import { SEARCH_SPAN_KINDS, STRING_FIELDS } from '@pyflare/query-model';
 
 import { annotationSupport } from './annotations';
 import { healthSummary, parseHealthDetails } from './health';
-import { type CatalogKind, type CatalogRange, readBudgets, readCatalog, readDriftModels } from './catalog';
-import type { Replace } from './interpolate';
+import {
+  type CatalogKind,
+  type CatalogRange,
+  type FeatureDriftType,
+  readBudgets,
+  readCatalog,
+  readDriftFeatures,
+  readDriftModels,
+} from './catalog';
+import { expandValues, type Replace } from './interpolate';
 import { defaultQuery, interpolateQuery, isRunnable, migratePyflareQuery, queryDisplayText } from './query';
 import type { PyflareOptions, PyflareQuery } from './types';
 import { PyflareVariableSupport, findVariableValues, toMetricFindValues, type FindOptions } from './variables';
 
 /** How long picker values are reused before the catalog is asked again. */
 const CATALOG_TTL_MS = 60_000;
+
+/** At most this many values of a multi-value model variable are asked for their features. */
+const MAX_FEATURE_MODELS = 20;
 
 /** Ad hoc filter keys with fixed values, besides span attribute keys. */
 const FIXED_TAG_VALUES: Record<string, readonly string[]> = {
@@ -162,6 +173,42 @@ export class DataSource extends DataSourceWithBackend<PyflareQuery, PyflareOptio
   /** ML models of the drift engine, for the drift, alerts and annotation pickers. */
   getDriftModels(): Promise<string[]> {
     return this.cached('drift/models', () => readDriftModels(this.get));
+  }
+
+  /**
+   * Features with drift results of one ML model (drift/heatmap), for the drift editor's
+   * feature picker. A model given as a template variable is resolved first; the features of
+   * each value of a multi-value variable are merged. Sorted, without duplicates.
+   */
+  async getDriftFeatures(modelId: string, driftType: FeatureDriftType = 'feature'): Promise<string[]> {
+    const models = this.resolveValues(modelId).slice(0, MAX_FEATURE_MODELS);
+    const lists = await Promise.all(
+      models.map((m) =>
+        this.cached(`drift/features\u0000${m}\u0000${driftType}`, () =>
+          readDriftFeatures(this.get, m, undefined, driftType)
+        )
+      )
+    );
+    return [...new Set(lists.flat())].sort((a, b) => a.localeCompare(b));
+  }
+
+  /** The values a (possibly templated) editor field stands for; none while a variable is unknown. */
+  private resolveValues(text: string): string[] {
+    const trimmed = text.trim();
+    if (trimmed === '') {
+      return [];
+    }
+    if (!trimmed.includes('$') && !trimmed.includes('[[')) {
+      return [trimmed];
+    }
+    try {
+      return expandValues(trimmed, this.replacer())
+        .map((v) => v.trim())
+        .filter((v) => v !== '' && !v.includes('$'));
+    } catch {
+      // No template service (outside a dashboard): nothing to resolve against.
+      return [];
+    }
   }
 
   /** Cost budgets (id and name), for the budget pickers. */

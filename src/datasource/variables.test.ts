@@ -1,4 +1,5 @@
 import { dateTime, type DataQueryRequest, type DataSourceInstanceSettings, type TimeRange } from '@grafana/data';
+import { QUERY_MODEL_VERSION } from '@pyflare/query-model';
 import { lastValueFrom } from 'rxjs';
 
 import { DataSource } from './datasource';
@@ -82,6 +83,20 @@ describe('findVariableValues', () => {
     ]);
     await expect(findVariableValues(get, { refId: 'V', kind: 'features' }, replace)).resolves.toEqual([]);
     await expect(findVariableValues(get, 'colours', replace)).rejects.toThrow(/Unknown PyFlare variable query/);
+  });
+});
+
+describe('findVariableValues of saved queries of each version', () => {
+  it('reads the current form, Grafana’s {query} form and the unversioned object alike', async () => {
+    const { get } = fakeService();
+    const forms: unknown[] = [
+      { refId: 'V', kind: 'features', modelId: 'fraud', timeScoped: false, pluginVersion: QUERY_MODEL_VERSION },
+      { refId: 'V', query: 'all:features(fraud)' },
+      { refId: 'V', kind: 'features', modelId: 'fraud', timeScoped: false },
+    ];
+    for (const form of forms) {
+      await expect(findVariableValues(get, form, replace, { range })).resolves.toEqual(['age', 'amount']);
+    }
   });
 });
 

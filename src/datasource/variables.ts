@@ -8,7 +8,12 @@ import {
   type ScopedVars,
   type TimeRange,
 } from '@grafana/data';
-import { normalizeVariableQuery, variableQueryProblem, type VariableQuery } from '@pyflare/query-model';
+import {
+  migrateVariableQuery,
+  normalizeVariableQuery,
+  variableQueryProblem,
+  type VariableQuery,
+} from '@pyflare/query-model';
 import { from, map, type Observable } from 'rxjs';
 
 import { readCatalog, readDriftFeatures, readDriftModels, type CatalogRange, type GetResource } from './catalog';
@@ -40,7 +45,8 @@ export async function findVariableValues(
   replace: Replace,
   options: FindOptions = {}
 ): Promise<string[]> {
-  const q = normalizeVariableQuery(raw);
+  // Saved variable queries go through the same migration as in the editor.
+  const q = normalizeVariableQuery(migrateVariableQuery(raw) ?? raw);
   if (!q) {
     throw new Error(
       'Unknown PyFlare variable query: use services, models, drift-models, attribute-keys, features(<model>) or attribute-values(<key>)'

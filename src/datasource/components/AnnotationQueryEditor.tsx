@@ -1,4 +1,4 @@
-import React, { useCallback } from 'react';
+import React, { useCallback, useEffect, useMemo } from 'react';
 import type { AnnotationQuery, QueryEditorProps } from '@grafana/data';
 import { Combobox, InlineField, InlineFieldRow, type ComboboxOption } from '@grafana/ui';
 import { ALERT_STATES, DRIFT_TYPES, QUERY_MODEL_VERSION } from '@pyflare/query-model';
@@ -8,6 +8,7 @@ import { ALERT_STATE_LABELS, DRIFT_TYPE_LABELS } from '../labels';
 import { migratePyflareQuery } from '../query';
 import { selectors } from '../selectors';
 import type { PyflareOptions, PyflareQuery } from '../types';
+import { budgetOptions, useBudgetValue } from './query/budgetOption';
 import { EnumRadio, enumOptions } from './query/fields';
 
 export type AnnotationEditorProps = QueryEditorProps<DataSource, PyflareQuery, PyflareOptions> & {
@@ -32,7 +33,25 @@ function filterByInput(values: Array<ComboboxOption<string>>, input: string): Ar
  * budget breaches (optionally of one budget). Other saved query types are kept as they are.
  */
 export function AnnotationQueryEditor({ query: saved, onChange, datasource }: AnnotationEditorProps) {
-  const query = migratePyflareQuery(saved ?? { refId: REF_ID, queryType: 'alerts', state: 'all' });
+  const query = useMemo(
+    () =>
+      migratePyflareQuery(
+        !saved
+          ? { refId: REF_ID, queryType: 'alerts', state: 'all' }
+          : saved.refId
+            ? saved
+            : { ...saved, refId: REF_ID }
+      ),
+    [saved]
+  );
+
+  // Like panel queries: a target of an older version (or none yet) is rewritten once, so the
+  // dashboard saves the current form with its pluginVersion.
+  useEffect(() => {
+    if (query !== saved) {
+      onChange(query);
+    }
+  }, [saved, query, onChange]);
   const source: Source = query.queryType === 'costs' && query.view === 'breaches' ? 'budget-breaches' : 'drift-alerts';
 
   const modelOptions = useCallback(
@@ -43,14 +62,9 @@ export function AnnotationQueryEditor({ query: saved, onChange, datasource }: An
       ),
     [datasource]
   );
-  const budgetOptions = useCallback(
-    async (input: string) =>
-      filterByInput(
-        (await datasource.getBudgets()).map((b) => ({ value: b.id, label: b.name, description: b.id })),
-        input
-      ),
-    [datasource]
-  );
+  const budgets = useCallback(() => datasource.getBudgets(), [datasource]);
+  const budgetPicks = useMemo(() => budgetOptions(budgets), [budgets]);
+  const budgetValue = useBudgetValue(budgets, query.queryType === 'costs' ? query.budget : undefined);
 
   const base = { refId: query.refId || REF_ID, pluginVersion: QUERY_MODEL_VERSION };
   const changeSource = (next: Source) => {
@@ -90,7 +104,12 @@ export function AnnotationQueryEditor({ query: saved, onChange, datasource }: An
               onChange={(state) => onChange({ ...query, state })}
             />
           </InlineField>
-          <InlineField label="Model" labelWidth={10}>
+        </InlineFieldRow>
+      )}
+      {query.queryType === 'alerts' && (
+        // Model and drift type share a row under the state, so the labels line up at any width.
+        <InlineFieldRow>
+          <InlineField label="Model" labelWidth={LABEL_WIDTH}>
             <Combobox<string>
               id="pyflare-annotation-model"
               data-testid={ids.model}
@@ -131,8 +150,8 @@ export function AnnotationQueryEditor({ query: saved, onChange, datasource }: An
               placeholder="All budgets"
               isClearable
               createCustomValue
-              options={budgetOptions}
-              value={query.budget || null}
+              options={budgetPicks}
+              value={budgetValue}
               onChange={(o) => onChange({ ...query, budget: o?.value || undefined })}
             />
           </InlineField>

@@ -1,5 +1,5 @@
 import React from 'react';
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { DataSourceInstanceSettings } from '@grafana/data';
 import { setBackendSrv, type BackendSrv } from '@grafana/runtime';
 import { QUERY_MODEL_VERSION } from '@pyflare/query-model';
@@ -75,12 +75,36 @@ describe('VariableQueryEditor', () => {
     const onChange = setup({ refId: 'V', query: 'attribute-values(user.tier)' } as unknown as PyflareVariableQuery);
     expect(screen.getByTestId(selectors.variable.attributeKey)).toHaveValue('user.tier');
     fireEvent.click(screen.getByTestId(selectors.variable.timeScoped));
-    expect(onChange).toHaveBeenCalledWith({
+    expect(onChange).toHaveBeenLastCalledWith({
       refId: 'V',
       kind: 'attribute-values',
       attributeKey: 'user.tier',
       timeScoped: false,
+      pluginVersion: v,
     });
+  });
+
+  it('rewrites an older saved form once, with pluginVersion, like panel queries', () => {
+    const onChange = setup({ refId: 'V', query: 'all:features($model)' } as unknown as PyflareVariableQuery);
+    expect(onChange).toHaveBeenCalledTimes(1);
+    expect(onChange).toHaveBeenCalledWith({
+      refId: 'V',
+      kind: 'features',
+      modelId: '$model',
+      timeScoped: false,
+      pluginVersion: v,
+    });
+    expect(screen.getByTestId(selectors.variable.model)).toHaveValue('$model');
+  });
+
+  it('adds the version to a provisioned query and leaves a current one alone', () => {
+    expect(setup({ refId: 'V', kind: 'drift-models' })).toHaveBeenCalledWith({
+      refId: 'V',
+      kind: 'drift-models',
+      timeScoped: true,
+      pluginVersion: v,
+    });
+    expect(setup({ refId: 'W', kind: 'models', timeScoped: true, pluginVersion: v })).not.toHaveBeenCalled();
   });
 });
 
@@ -112,10 +136,49 @@ describe('AnnotationQueryEditor', () => {
     });
   });
 
-  it('shows the budget picker for breaches', () => {
+  it('migrates a saved target once and leaves a current one alone', () => {
+    // Unversioned (provisioned) and without a refId: both are filled in.
+    const onChange = setup({ refId: '', queryType: 'costs', view: 'breaches', budget: 'b1' });
+    expect(onChange).toHaveBeenCalledTimes(1);
+    expect(onChange).toHaveBeenCalledWith({
+      refId: 'Anno',
+      queryType: 'costs',
+      view: 'breaches',
+      budget: 'b1',
+      pluginVersion: v,
+    });
+    expect(radio(selectors.annotation.source, 'Budget breaches')).toBeChecked();
+    cleanup();
+    // PyFlare's original data source saved drift scores as metrics queries.
+    const legacy = setup({
+      refId: 'Anno',
+      queryType: 'metrics',
+      metric: 'drift_score',
+      modelId: 'fraud',
+    } as unknown as PyflareQuery);
+    expect(legacy).toHaveBeenCalledWith({ refId: 'Anno', queryType: 'drift', modelId: 'fraud', pluginVersion: v });
+    cleanup();
+    expect(setup({ refId: 'Anno', queryType: 'alerts', state: 'active', pluginVersion: v })).not.toHaveBeenCalled();
+  });
+
+  it('starts a new annotation as drift alerts, with the version', () => {
+    const onChange = jest.fn();
+    render(
+      <AnnotationQueryEditor
+        query={undefined as unknown as PyflareQuery}
+        onChange={onChange}
+        onRunQuery={jest.fn()}
+        datasource={ds}
+      />
+    );
+    expect(onChange).toHaveBeenCalledWith({ refId: 'Anno', queryType: 'alerts', state: 'all', pluginVersion: v });
+  });
+
+  it('shows the budget picker for breaches, the saved budget by its name', async () => {
     setup({ refId: 'Anno', queryType: 'costs', view: 'breaches', budget: 'b1', pluginVersion: v });
     expect(radio(selectors.annotation.source, 'Budget breaches')).toBeChecked();
-    expect(screen.getByTestId(selectors.annotation.budget)).toBeInTheDocument();
+    expect(screen.getByTestId(selectors.annotation.budget)).toHaveValue('b1');
+    await waitFor(() => expect(screen.getByTestId(selectors.annotation.budget)).toHaveValue('daily'));
     expect(screen.queryByTestId(selectors.annotation.state)).not.toBeInTheDocument();
   });
 });
@@ -129,6 +192,8 @@ describe('CostsEditor', () => {
         onChange={onChange}
         catalog={jest.fn().mockResolvedValue([])}
         budgets={jest.fn().mockResolvedValue([])}
+        driftModels={jest.fn().mockResolvedValue([])}
+        driftFeatures={jest.fn().mockResolvedValue([])}
       />
     );
     expect(

@@ -4,7 +4,7 @@ import type { GrafanaTheme2, QueryEditorProps } from '@grafana/data';
 import { InlineField, InlineFieldRow, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
 import { QUERY_TYPES, defaultsFor, describeIssues, pyflareQuerySchema, type QueryType } from '@pyflare/query-model';
 
-import type { CatalogKind } from '../catalog';
+import type { CatalogKind, FeatureDriftType } from '../catalog';
 import type { DataSource } from '../datasource';
 import { QUERY_TYPE_LABELS } from '../labels';
 import { migratePyflareQuery, needsMigration } from '../query';
@@ -16,7 +16,7 @@ import { DriftEditor } from './query/DriftEditor';
 import { MetricsEditor } from './query/MetricsEditor';
 import { TraceEditor } from './query/TraceEditor';
 import { TracesEditor } from './query/TracesEditor';
-import type { BudgetLoader, CatalogLoader } from './query/types';
+import type { EditorLoaders } from './query/types';
 
 export type Props = QueryEditorProps<DataSource, PyflareQuery, PyflareOptions>;
 
@@ -55,6 +55,15 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
 
   const catalog = useCallback((kind: CatalogKind, key?: string) => datasource.getCatalog(kind, key), [datasource]);
   const budgets = useCallback(() => datasource.getBudgets(), [datasource]);
+  const driftModels = useCallback(() => datasource.getDriftModels(), [datasource]);
+  const driftFeatures = useCallback(
+    (modelId: string, driftType: FeatureDriftType) => datasource.getDriftFeatures(modelId, driftType),
+    [datasource]
+  );
+  const loaders: EditorLoaders = useMemo(
+    () => ({ catalog, budgets, driftModels, driftFeatures }),
+    [catalog, budgets, driftModels, driftFeatures]
+  );
 
   const change = (next: PyflareQuery) => {
     onChange(next);
@@ -96,7 +105,7 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
             </div>
           </InlineField>
         </InlineFieldRow>
-        {renderTypeEditor(query, change, { catalog, budgets })}
+        {renderTypeEditor(query, change, loaders)}
         {issues.length > 0 && (
           <ul data-testid={selectors.query.issues} className={styles.issues} aria-label="Query problems">
             {issues.map((m) => (
@@ -109,11 +118,7 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource }: 
   );
 }
 
-function renderTypeEditor(
-  query: PyflareQuery,
-  change: (q: PyflareQuery) => void,
-  loaders: { catalog: CatalogLoader; budgets: BudgetLoader }
-) {
+function renderTypeEditor(query: PyflareQuery, change: (q: PyflareQuery) => void, loaders: EditorLoaders) {
   switch (query.queryType) {
     case 'traces':
       return <TracesEditor query={query as PyflareQueryOf<'traces'>} onChange={change} {...loaders} />;

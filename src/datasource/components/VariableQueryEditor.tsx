@@ -1,9 +1,11 @@
-import React, { useCallback, useMemo } from 'react';
+import React, { useCallback, useEffect, useMemo } from 'react';
 import type { QueryEditorProps } from '@grafana/data';
 import { Alert, Combobox, InlineField, InlineFieldRow, InlineSwitch, type ComboboxOption } from '@grafana/ui';
 import {
   DEFAULT_VARIABLE_REF_ID,
+  QUERY_MODEL_VERSION,
   VARIABLE_KINDS,
+  migrateVariableQuery,
   normalizeVariableQuery,
   variableQueryProblem,
   type VariableKind,
@@ -56,9 +58,18 @@ export function VariableQueryEditor({ query: raw, onChange, datasource }: Variab
   const query: VariableQuery = useMemo(() => normalizeVariableQuery(raw) ?? normalizeVariableQuery({})!, [raw]);
   const refId = raw?.refId || DEFAULT_VARIABLE_REF_ID;
   const change = (patch: Partial<VariableQuery>) => {
-    const next: PyflareVariableQuery = { ...query, ...patch, refId };
+    const next: PyflareVariableQuery = { ...query, ...patch, refId, pluginVersion: QUERY_MODEL_VERSION };
     onChange(next);
   };
+
+  // Like panel queries: an older saved form (text form, unversioned object) is rewritten once,
+  // so the dashboard saves the current one.
+  useEffect(() => {
+    const migrated = migrateVariableQuery(raw);
+    if (migrated && migrated !== raw) {
+      onChange({ ...migrated, refId: migrated.refId || DEFAULT_VARIABLE_REF_ID });
+    }
+  }, [raw, onChange]);
 
   const modelOptions = useCallback(
     async (input: string) => {

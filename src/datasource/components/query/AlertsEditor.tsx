@@ -4,14 +4,18 @@ import { ALERT_STATES } from '@pyflare/query-model';
 
 import { ALERT_STATE_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
-import { catalogOptions } from './catalogOptions';
+import { driftModelOptions } from './DriftEditor';
 import { EnumRadio } from './fields';
 import type { TypeEditorProps } from './types';
 
 const ids = selectors.query.alerts;
 
-export function AlertsEditor({ query, onChange, catalog }: TypeEditorProps<'alerts'>) {
-  const modelOptions = useMemo(() => catalogOptions(catalog, 'models'), [catalog]);
+export function AlertsEditor({ query, onChange, catalog, driftModels }: TypeEditorProps<'alerts'>) {
+  // Drift alerts belong to the drift engine's models (LLM models too, once LLM drift ran).
+  const modelOptions = useMemo(
+    () => driftModelOptions(driftModels, () => catalog('models'), query.driftType ?? 'all'),
+    [driftModels, catalog, query.driftType]
+  );
   return (
     <InlineFieldRow>
       <InlineField label="State" labelWidth={14}>

@@ -1,9 +1,10 @@
-import React, { useCallback, useMemo } from 'react';
+import React, { useMemo } from 'react';
 import { Combobox, InlineField, InlineFieldRow } from '@grafana/ui';
 import { COST_VIEWS, RESULT_FORMATS } from '@pyflare/query-model';
 
 import { COST_VIEW_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
+import { budgetOptions, useBudgetValue } from './budgetOption';
 import { catalogOptions } from './catalogOptions';
 import { EnumRadio, NumberInput } from './fields';
 import { SearchInput } from './SearchInput';
@@ -19,15 +20,8 @@ export function CostsEditor({ query, onChange, catalog, budgets }: TypeEditorPro
     () => catalogOptions(catalog, 'attribute-keys', { extra: dimensionOptions, prefix: 'attr.' }),
     [catalog]
   );
-  const budgetOptions = useCallback(
-    async (input: string) => {
-      const needle = input.trim().toLowerCase();
-      return (await budgets())
-        .map((b) => ({ value: b.id, label: b.name, description: b.id }))
-        .filter((o) => needle === '' || `${o.label} ${o.value}`.toLowerCase().includes(needle));
-    },
-    [budgets]
-  );
+  const budgetPicks = useMemo(() => budgetOptions(budgets), [budgets]);
+  const budgetValue = useBudgetValue(budgets, query.budget);
   return (
     <>
       <InlineFieldRow>
@@ -75,8 +69,8 @@ export function CostsEditor({ query, onChange, catalog, budgets }: TypeEditorPro
               placeholder="All budgets"
               isClearable
               createCustomValue
-              options={budgetOptions}
-              value={query.budget || null}
+              options={budgetPicks}
+              value={budgetValue}
               onChange={(o) => onChange({ ...query, budget: o?.value || undefined })}
             />
           </InlineField>

@@ -1,18 +1,78 @@
 import React, { useMemo } from 'react';
-import { Combobox, InlineField, InlineFieldRow } from '@grafana/ui';
-import { DRIFT_TYPES, DRIFT_VIEWS } from '@pyflare/query-model';
+import { Combobox, InlineField, InlineFieldRow, type ComboboxOption } from '@grafana/ui';
+import { DRIFT_TYPES, DRIFT_VIEWS, type DriftQuery } from '@pyflare/query-model';
 
+import type { FeatureDriftType } from '../../catalog';
 import { DRIFT_TYPE_LABELS, DRIFT_VIEW_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
-import { catalogOptions } from './catalogOptions';
-import { CommitInput, EnumRadio, NumberInput } from './fields';
-import type { TypeEditorProps } from './types';
+import { EnumRadio, NumberInput } from './fields';
+import type { DriftFeatureLoader, DriftModelLoader, TypeEditorProps } from './types';
 
 const ids = selectors.query.drift;
 const LABEL_WIDTH = 14;
 
-export function DriftEditor({ query, onChange, catalog }: TypeEditorProps<'drift'>) {
-  const modelOptions = useMemo(() => catalogOptions(catalog, 'models'), [catalog]);
+/** The scores view's "every feature" value: one series per feature. */
+export const ALL_FEATURES = '*';
+
+function matching(options: Array<ComboboxOption<string>>, input: string): Array<ComboboxOption<string>> {
+  const needle = input.trim().toLowerCase();
+  const seen = new Set<string>();
+  return options.filter((o) => {
+    if (seen.has(o.value)) {
+      return false;
+    }
+    seen.add(o.value);
+    return needle === '' || o.value.toLowerCase().includes(needle);
+  });
+}
+
+/** ML models of the drift engine; for LLM drift also the LLM models seen in spans. */
+export function driftModelOptions(
+  driftModels: DriftModelLoader,
+  llmModels: () => Promise<string[]>,
+  driftType: DriftQuery['driftType']
+): (input: string) => Promise<Array<ComboboxOption<string>>> {
+  return async (input) => {
+    const [ml, llm] = await Promise.all([driftModels(), driftType === 'llm' ? llmModels() : Promise.resolve([])]);
+    return matching(
+      [...ml, ...llm].map((m) => ({ value: m, label: m })),
+      input
+    );
+  };
+}
+
+/**
+ * The feature picker's options: features with drift results of the chosen model (a template
+ * variable works), and in the scores view `*` for one series per feature. Features of
+ * `all` drift types are those of feature drift.
+ */
+export function driftFeatureOptions(
+  driftFeatures: DriftFeatureLoader,
+  modelId: string,
+  driftType: DriftQuery['driftType'],
+  view: DriftQuery['view']
+): (input: string) => Promise<Array<ComboboxOption<string>>> {
+  return async (input) => {
+    const type: FeatureDriftType = driftType === 'all' ? 'feature' : driftType;
+    const features = modelId.trim() ? await driftFeatures(modelId, type) : [];
+    const every: Array<ComboboxOption<string>> =
+      view === 'scores' ? [{ value: ALL_FEATURES, label: 'Every feature', description: 'One series per feature' }] : [];
+    return matching([...every, ...features.map((f) => ({ value: f, label: f }))], input);
+  };
+}
+
+export function DriftEditor({ query, onChange, catalog, driftModels, driftFeatures }: TypeEditorProps<'drift'>) {
+  const driftType = query.driftType ?? 'all';
+  const view = query.view ?? 'scores';
+  const modelId = query.modelId ?? '';
+  const modelOptions = useMemo(
+    () => driftModelOptions(driftModels, () => catalog('models'), driftType),
+    [driftModels, catalog, driftType]
+  );
+  const featureOptions = useMemo(
+    () => driftFeatureOptions(driftFeatures, modelId, driftType, view),
+    [driftFeatures, modelId, driftType, view]
+  );
   return (
     <>
       <InlineFieldRow>
@@ -35,7 +95,7 @@ export function DriftEditor({ query, onChange, catalog }: TypeEditorProps<'drift
             ariaLabel="Drift type"
             values={DRIFT_TYPES}
             labels={DRIFT_TYPE_LABELS}
-            value={query.driftType ?? 'all'}
+            value={driftType}
             onChange={(driftType) => onChange({ ...query, driftType })}
           />
         </InlineField>
@@ -47,18 +107,29 @@ export function DriftEditor({ query, onChange, catalog }: TypeEditorProps<'drift
             ariaLabel="Drift view"
             values={DRIFT_VIEWS}
             labels={DRIFT_VIEW_LABELS}
-            value={query.view ?? 'scores'}
+            value={view}
             onChange={(view) => onChange({ ...query, view })}
           />
         </InlineField>
-        <InlineField label="Feature" labelWidth={10}>
-          <CommitInput
-            testId={ids.feature}
-            ariaLabel="Feature"
-            width={20}
-            placeholder="all features"
-            value={query.feature}
-            onCommit={(feature) => onChange({ ...query, feature: feature || undefined })}
+        <InlineField
+          label="Feature"
+          labelWidth={10}
+          tooltip={
+            view === 'distribution'
+              ? 'The feature whose distribution to show'
+              : "Empty: each drift type's overall score; a feature: its series; *: one series per feature"
+          }
+        >
+          <Combobox<string>
+            id="pyflare-drift-feature"
+            data-testid={ids.feature}
+            width={24}
+            placeholder={view === 'distribution' ? 'Choose a feature' : 'Overall score'}
+            isClearable
+            createCustomValue
+            options={featureOptions}
+            value={query.feature || null}
+            onChange={(o) => onChange({ ...query, feature: o?.value || undefined })}
           />
         </InlineField>
         <InlineField

@@ -5,58 +5,17 @@
 //   npx tsx ingest/src/demo/seed.ts --url http://127.0.0.1:4318 --api-key K [--seed 42] [--traces 30]
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { Rand } from './random.js';
+import {
+  attr,
+  resourceSpans,
+  type JsonAttr,
+  type JsonSpan,
+  type OtlpJsonRequest,
+  type ServiceName,
+} from './traffic.js';
 
-type JsonAttr = { key: string; value: Record<string, unknown> };
-interface JsonSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: JsonAttr[];
-  events: Array<{ timeUnixNano: string; name: string; attributes: JsonAttr[] }>;
-  status: { code: number; message?: string };
-}
-export interface DemoRequest {
-  resourceSpans: Array<{
-    resource: { attributes: JsonAttr[] };
-    scopeSpans: Array<{ scope: { name: string; version: string }; spans: JsonSpan[] }>;
-  }>;
-}
-
-/** mulberry32: tiny deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function attr(key: string, v: string | number | boolean | string[]): JsonAttr {
-  if (Array.isArray(v)) {
-    return { key, value: { arrayValue: { values: v.map((s) => ({ stringValue: s })) } } };
-  }
-  if (typeof v === 'string') {
-    return { key, value: { stringValue: v } };
-  }
-  if (typeof v === 'boolean') {
-    return { key, value: { boolValue: v } };
-  }
-  return Number.isInteger(v) ? { key, value: { intValue: String(v) } } : { key, value: { doubleValue: v } };
-}
-
-const SERVICES = {
-  'support-agent': { version: '1.4.2', language: 'python' },
-  'checkout-api': { version: '2.11.0', language: 'nodejs' },
-  'rag-search': { version: '0.9.1', language: 'python' },
-} as const;
-type ServiceName = keyof typeof SERVICES;
+export type DemoRequest = OtlpJsonRequest;
 
 export interface SeedOptions {
   seed?: number;
@@ -67,7 +26,8 @@ export interface SeedOptions {
 
 /** Builds the requests (one per service) without sending them. */
 export function buildDemoRequests(opts: SeedOptions = {}): { requests: DemoRequest[]; traceIds: string[]; spanCount: number } {
-  const rand = rng(opts.seed ?? 42);
+  const prng = new Rand(opts.seed ?? 42);
+  const rand = () => prng.next();
   const nTraces = opts.traces ?? 30;
   const now = opts.now ?? Date.now();
   const hex = (n: number) => {
@@ -112,6 +72,14 @@ export function buildDemoRequests(opts: SeedOptions = {}): { requests: DemoReque
     events,
     status,
   });
+
+  /** An HTTP server span at the root of a trace. */
+  const httpRoot = (traceId: string, method: string, route: string, startMs: number, status = 200): JsonSpan =>
+    span(traceId, '', `${method} ${route}`, 2, startMs, 0, [
+      attr('http.request.method', method),
+      attr('http.route', route),
+      attr('http.response.status_code', status),
+    ]);
 
   const chat = (
     traceId: string,
@@ -188,11 +156,7 @@ export function buildDemoRequests(opts: SeedOptions = {}): { requests: DemoReque
 
     if (kind === 0 || kind === 'error') {
       // support-agent: HTTP -> agent -> LLM (OpenAI) -> tool -> LLM (Anthropic)
-      const root = span(traceId, '', 'POST /v1/chat', 2, start, 0, [
-        attr('http.request.method', 'POST'),
-        attr('http.route', '/v1/chat'),
-        attr('http.response.status_code', kind === 'error' ? 502 : 200),
-      ]);
+      const root = httpRoot(traceId, 'POST', '/v1/chat', start, kind === 'error' ? 502 : 200);
       const agent = span(traceId, root.spanId, 'invoke_agent support-bot', 1, start + 5, 0, [
         attr('gen_ai.operation.name', 'invoke_agent'),
         attr('gen_ai.agent.name', 'support-bot'),
@@ -230,11 +194,7 @@ export function buildDemoRequests(opts: SeedOptions = {}): { requests: DemoReque
       add('support-agent', root);
     } else if (kind === 1) {
       // checkout-api: HTTP -> DB -> LLM (gpt-4o-mini) for a fraud-check summary
-      const root = span(traceId, '', 'POST /checkout', 2, start, 0, [
-        attr('http.request.method', 'POST'),
-        attr('http.route', '/checkout'),
-        attr('http.response.status_code', 200),
-      ]);
+      const root = httpRoot(traceId, 'POST', '/checkout', start);
       const db = int(5, 60);
       add(
         'checkout-api',
@@ -249,11 +209,7 @@ export function buildDemoRequests(opts: SeedOptions = {}): { requests: DemoReque
       add('checkout-api', root);
     } else {
       // rag-search: HTTP -> embeddings -> retrieval -> LLM
-      const root = span(traceId, '', 'GET /search', 2, start, 0, [
-        attr('http.request.method', 'GET'),
-        attr('http.route', '/search'),
-        attr('http.response.status_code', 200),
-      ]);
+      const root = httpRoot(traceId, 'GET', '/search', start);
       const embDur = int(40, 180);
       add(
         'rag-search',
@@ -285,19 +241,7 @@ export function buildDemoRequests(opts: SeedOptions = {}): { requests: DemoReque
   }
 
   const requests: DemoRequest[] = [...byService.entries()].map(([svc, spans]) => ({
-    resourceSpans: [
-      {
-        resource: {
-          attributes: [
-            attr('service.name', svc),
-            attr('service.version', SERVICES[svc].version),
-            attr('deployment.environment.name', 'demo'),
-            attr('telemetry.sdk.language', SERVICES[svc].language),
-          ],
-        },
-        scopeSpans: [{ scope: { name: 'pyflare-demo', version: '0.1.0' }, spans }],
-      },
-    ],
+    resourceSpans: [resourceSpans(svc, '0.1.0', spans)],
   }));
   return { requests, traceIds, spanCount };
 }

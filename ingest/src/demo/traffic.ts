@@ -616,17 +616,24 @@ export function toOtlp(traces: readonly DemoTrace[]): OtlpJsonRequest {
     list.push(...t.spans);
     byService.set(t.service, list);
   }
+  return { resourceSpans: [...byService.entries()].map(([svc, spans]) => resourceSpans(svc, '0.2.0', spans)) };
+}
+
+/** One service's spans as an OTLP resource (also used by the small fixed demo in ./seed.ts). */
+export function resourceSpans(
+  svc: ServiceName,
+  scopeVersion: string,
+  spans: JsonSpan[]
+): OtlpJsonRequest['resourceSpans'][number] {
   return {
-    resourceSpans: [...byService.entries()].map(([svc, spans]) => ({
-      resource: {
-        attributes: [
-          attr('service.name', svc),
-          attr('service.version', SERVICES[svc].version),
-          attr('deployment.environment.name', 'demo'),
-          attr('telemetry.sdk.language', SERVICES[svc].language),
-        ],
-      },
-      scopeSpans: [{ scope: { name: 'pyflare-demo', version: '0.2.0' }, spans }],
-    })),
+    resource: {
+      attributes: [
+        attr('service.name', svc),
+        attr('service.version', SERVICES[svc].version),
+        attr('deployment.environment.name', 'demo'),
+        attr('telemetry.sdk.language', SERVICES[svc].language),
+      ],
+    },
+    scopeSpans: [{ scope: { name: 'pyflare-demo', version: scopeVersion }, spans }],
   };
 }

@@ -23,6 +23,7 @@ import {
   type EmbeddingDriftOptions,
   type StatTestName,
 } from './stats/index.js';
+import type { DriftPart } from './storage.js';
 import type { LlmSampleRow, QualityStats, SampleRow } from './store.js';
 
 export const DRIFT_TYPES_STORED = ['feature', 'prediction', 'embedding', 'concept', 'llm'] as const;
@@ -36,21 +37,7 @@ export interface DistributionBin {
   current: number;
 }
 
-/** One row of drift_results before the bookkeeping columns. */
-export interface DriftPart {
-  /** '' = the drift type's overall score. */
-  feature: string;
-  test: string;
-  statistic: number | null;
-  pValue: number | null;
-  threshold: number | null;
-  score: number;
-  scoreThreshold: number;
-  drift: boolean;
-  referenceCount: number;
-  currentCount: number;
-  details: Record<string, unknown>;
-}
+export type { DriftPart } from './storage.js';
 
 export interface DriftOutcome {
   parts: DriftPart[];

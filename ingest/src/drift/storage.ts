@@ -39,13 +39,10 @@ export interface QualityStats {
   reg: { n: number; sse: number; sae: number };
 }
 
-export interface ResultRow {
-  modelId: string;
-  service: string;
-  driftType: string;
+/** One drift measurement: a drift_results row before the bookkeeping columns (what evaluate.ts computes). */
+export interface DriftPart {
+  /** '' = the drift type's overall score. */
   feature: string;
-  bucketSizeMs: number;
-  bucketMs: number;
   test: string;
   statistic: number | null;
   pValue: number | null;
@@ -56,6 +53,14 @@ export interface ResultRow {
   referenceCount: number;
   currentCount: number;
   details: Record<string, unknown>;
+}
+
+export interface ResultRow extends DriftPart {
+  modelId: string;
+  service: string;
+  driftType: string;
+  bucketSizeMs: number;
+  bucketMs: number;
   alertable: boolean;
   hysAbove: number;
   hysBelow: number;
@@ -275,4 +280,9 @@ export interface DriftStorage {
 /** Sorts model info like the DuckDB query did (by id). */
 export function byModelId(a: { modelId: string }, b: { modelId: string }): number {
   return a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0;
+}
+
+/** Whether another owner holds an unexpired lease (a released lease has owner ''). */
+export function leaseHeldByOther(cur: { owner: string; expiresMs: number }, owner: string, nowMs: number): boolean {
+  return cur.owner !== owner && cur.owner !== '' && cur.expiresMs > nowMs;
 }

@@ -9,22 +9,41 @@ import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { Mutex } from '../util/mutex.js';
-import { DEFAULT_MODEL_CONFIG, modelConfigSchema, type ModelConfig } from './config.js';
+import type { ModelConfig } from './config.js';
+import { alertConditions, alertLimit, resultConditions, type Binder } from './filters.js';
 import type { InferenceRow, LabelRow } from './records.js';
-import { alertFrom, llmFrom, num, numOrNull, resultFrom, sampleFrom, strOrNull, type Row } from './rows.js';
+import {
+  alertColumns,
+  alertFrom,
+  datasetFrom,
+  labelledAt,
+  labelsApplied,
+  llmFrom,
+  modelConfigFrom,
+  num,
+  numOrNull,
+  qualityByBucketFrom,
+  qualityStatsFrom,
+  resultColumns,
+  resultFrom,
+  sampleFrom,
+  type Row,
+} from './rows.js';
 import { DRIFT_DDL } from './schema.js';
-import type {
-  AlertFilter,
-  AlertRow,
-  DriftModelInfo,
-  DriftStorage,
-  Lease,
-  LlmSampleRow,
-  QualityStats,
-  ResultBatch,
-  ResultFilter,
-  ResultRow,
-  SampleRow,
+import {
+  leaseHeldByOther,
+  type AlertFilter,
+  type AlertRow,
+  type DatasetInfo,
+  type DriftModelInfo,
+  type DriftStorage,
+  type Lease,
+  type LlmSampleRow,
+  type QualityStats,
+  type ResultBatch,
+  type ResultFilter,
+  type ResultRow,
+  type SampleRow,
 } from './storage.js';
 
 export type {
@@ -67,26 +86,36 @@ export function decodeEmbedding(b: unknown): Float32Array | null {
   return new Float32Array(copy.buffer);
 }
 
-function appendStr(a: DuckDBAppender, v: string | null): void {
+/** Appends v with `put`, or NULL (the appender has no nullable typed appends). */
+function appendOrNull<T>(a: DuckDBAppender, v: T | null, put: (v: T) => void): void {
   if (v === null) {
     a.appendNull();
   } else {
-    a.appendVarchar(v);
+    put(v);
   }
 }
-function appendDbl(a: DuckDBAppender, v: number | null): void {
-  if (v === null) {
-    a.appendNull();
-  } else {
-    a.appendDouble(v);
-  }
+const appendStr = (a: DuckDBAppender, v: string | null) => appendOrNull(a, v, (x) => a.appendVarchar(x));
+const appendDbl = (a: DuckDBAppender, v: number | null) => appendOrNull(a, v, (x) => a.appendDouble(x));
+const appendBlob = (a: DuckDBAppender, v: Uint8Array | null) => appendOrNull(a, v, (x) => a.appendBlob(x));
+const appendBig = (a: DuckDBAppender, v: number | null) => appendOrNull(a, v, (x) => a.appendBigInt(BigInt(x)));
+
+/** The columns inferences and drift_dataset_rows share (features .. label_value). */
+function appendRecord(a: DuckDBAppender, r: InferenceRow): void {
+  a.appendVarchar(r.features);
+  appendStr(a, r.predClass);
+  appendDbl(a, r.predValue);
+  appendDbl(a, r.predProb);
+  appendStr(a, r.labelClass);
+  appendDbl(a, r.labelValue);
 }
-function appendBlob(a: DuckDBAppender, v: Uint8Array | null): void {
-  if (v === null) {
-    a.appendNull();
-  } else {
-    a.appendBlob(v);
-  }
+
+/** $n placeholders, numbered in the order values are bound. */
+function positional(values: DuckDBValue[]): Binder {
+  const add = (v: DuckDBValue) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  return { value: (_name, _type, v) => add(v), list: (_name, _type, vs) => `(${vs.map(add).join(', ')})` };
 }
 
 const SAMPLE_COLS = 'features, pred_class, pred_value, pred_prob';
@@ -200,17 +229,8 @@ export class DriftStore implements DriftStorage {
           a.appendVarchar(r.modelId);
           a.appendVarchar(r.modelVersion);
           a.appendBigInt(BigInt(r.tsMs));
-          a.appendVarchar(r.features);
-          appendStr(a, r.predClass);
-          appendDbl(a, r.predValue);
-          appendDbl(a, r.predProb);
-          appendStr(a, r.labelClass);
-          appendDbl(a, r.labelValue);
-          if (r.labelClass !== null || r.labelValue !== null) {
-            a.appendBigInt(BigInt(nowMs));
-          } else {
-            a.appendNull();
-          }
+          appendRecord(a, r);
+          appendBig(a, labelledAt(r, nowMs));
           appendBlob(a, r.embedding ? encodeEmbedding(r.embedding) : null);
           a.appendVarchar(r.source);
           appendStr(a, r.traceId);
@@ -293,10 +313,7 @@ export class DriftStore implements DriftStorage {
         [nowMs]
       );
       await c.run('DROP TABLE label_stage');
-      return {
-        found: new Set(updated.map((r) => String(r.id))),
-        touched: updated.map((r) => ({ modelId: String(r.model_id), tsMs: num(r.ts_ms) })),
-      };
+      return labelsApplied(updated);
     });
   }
 
@@ -304,12 +321,7 @@ export class DriftStore implements DriftStorage {
 
   async modelConfig(modelId: string): Promise<{ config: ModelConfig; updatedMs: number | null }> {
     const rows = await this.evalRows('SELECT config, updated_ms FROM drift_models WHERE model_id = $1', [modelId]);
-    const r = rows[0];
-    if (!r) {
-      return { config: DEFAULT_MODEL_CONFIG, updatedMs: null };
-    }
-    const parsed = modelConfigSchema.safeParse(JSON.parse(String(r.config)));
-    return { config: parsed.success ? parsed.data : DEFAULT_MODEL_CONFIG, updatedMs: num(r.updated_ms) };
+    return modelConfigFrom(rows[0]);
   }
 
   async putModelConfig(modelId: string, config: ModelConfig, nowMs: number): Promise<void> {
@@ -614,12 +626,7 @@ export class DriftStore implements DriftStorage {
         rows.forEach((r, i) => {
           a.appendVarchar(datasetId);
           a.appendBigInt(BigInt(i));
-          a.appendVarchar(r.features);
-          appendStr(a, r.predClass);
-          appendDbl(a, r.predValue);
-          appendDbl(a, r.predProb);
-          appendStr(a, r.labelClass);
-          appendDbl(a, r.labelValue);
+          appendRecord(a, r);
           appendBlob(a, r.embedding ? encodeEmbedding(r.embedding) : null);
           a.endRow();
         });
@@ -630,19 +637,9 @@ export class DriftStore implements DriftStorage {
     });
   }
 
-  async dataset(
-    datasetId: string
-  ): Promise<{ datasetId: string; modelId: string; name: string; rowCount: number; createdMs: number } | null> {
+  async dataset(datasetId: string): Promise<DatasetInfo | null> {
     const r = (await this.apiRows('SELECT * FROM drift_datasets WHERE dataset_id = $1', [datasetId]))[0];
-    return r
-      ? {
-          datasetId: String(r.dataset_id),
-          modelId: String(r.model_id),
-          name: String(r.name),
-          rowCount: num(r.row_count),
-          createdMs: num(r.created_ms),
-        }
-      : null;
+    return r ? datasetFrom(r) : null;
   }
 
   async datasetSample(datasetId: string, limit: number, embeddingLimit: number): Promise<SampleRow[]> {
@@ -672,16 +669,7 @@ export class DriftStore implements DriftStorage {
        FROM ${where} AND pred_value IS NOT NULL AND label_value IS NOT NULL`,
       values
     );
-    const confusion = conf.map(
-      (r) => [String(r.pred_class), String(r.label_class), num(r.n)] as [string, string, number]
-    );
-    const g = reg[0] ?? {};
-    const regN = num(g.n);
-    return {
-      n: confusion.reduce((s, c) => s + c[2], 0) + regN,
-      confusion,
-      reg: { n: regN, sse: num(g.sse), sae: num(g.sae) },
-    };
+    return qualityStatsFrom(conf, reg[0]);
   }
 
   /** Quality counts of a model's labelled records in [from, to). */
@@ -708,26 +696,7 @@ export class DriftStore implements DriftStorage {
        FROM ${where} AND pred_value IS NOT NULL AND label_value IS NOT NULL GROUP BY b`,
       values
     );
-    const out = new Map<number, QualityStats>();
-    const get = (b: number) => {
-      let s = out.get(b);
-      if (!s) {
-        s = { n: 0, confusion: [], reg: { n: 0, sse: 0, sae: 0 } };
-        out.set(b, s);
-      }
-      return s;
-    };
-    for (const r of conf) {
-      const s = get(num(r.b));
-      s.confusion.push([String(r.pred_class), String(r.label_class), num(r.n)]);
-      s.n += num(r.n);
-    }
-    for (const r of reg) {
-      const s = get(num(r.b));
-      s.reg = { n: num(r.n), sse: num(r.sse), sae: num(r.sae) };
-      s.n += num(r.n);
-    }
-    return out;
+    return qualityByBucketFrom(conf, reg);
   }
 
   async putBucketStatsMany(
@@ -856,7 +825,7 @@ export class DriftStore implements DriftStorage {
 
   async acquireLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<Lease> {
     const cur = this.leases.get(key);
-    if (cur && cur.owner !== owner && cur.owner !== '' && cur.expiresMs > nowMs) {
+    if (cur && leaseHeldByOther(cur, owner, nowMs)) {
       return { owned: false, ...cur };
     }
     const next = { owner, epoch: (cur?.epoch ?? 0) + 1, expiresMs: nowMs + ttlMs };
@@ -933,27 +902,28 @@ export class DriftStore implements DriftStorage {
           const a = await c.createAppender('drift_results');
           try {
             for (const r of rows) {
-              a.appendVarchar(r.modelId);
-              a.appendVarchar(r.service);
-              a.appendVarchar(r.driftType);
-              a.appendVarchar(r.feature);
-              a.appendBigInt(BigInt(r.bucketSizeMs));
-              a.appendBigInt(BigInt(r.bucketMs));
-              a.appendVarchar(r.test);
-              appendDbl(a, r.statistic !== null && Number.isFinite(r.statistic) ? r.statistic : null);
-              appendDbl(a, r.pValue !== null && Number.isFinite(r.pValue) ? r.pValue : null);
-              appendDbl(a, r.threshold);
-              a.appendDouble(Number.isFinite(r.score) ? r.score : 0);
-              a.appendDouble(r.scoreThreshold);
-              a.appendBoolean(r.drift);
-              a.appendBigInt(BigInt(r.referenceCount));
-              a.appendBigInt(BigInt(r.currentCount));
-              a.appendVarchar(JSON.stringify(r.details));
-              a.appendBoolean(r.alertable);
-              a.appendInteger(r.hysAbove);
-              a.appendInteger(r.hysBelow);
-              appendStr(a, r.alertId);
-              a.appendBigInt(BigInt(r.computedMs));
+              const v = resultColumns(r);
+              a.appendVarchar(v.model_id);
+              a.appendVarchar(v.service);
+              a.appendVarchar(v.drift_type);
+              a.appendVarchar(v.feature);
+              a.appendBigInt(BigInt(v.bucket_size_ms));
+              a.appendBigInt(BigInt(v.bucket_ms));
+              a.appendVarchar(v.test);
+              appendDbl(a, v.statistic);
+              appendDbl(a, v.p_value);
+              appendDbl(a, v.threshold);
+              a.appendDouble(v.score);
+              a.appendDouble(v.score_threshold);
+              a.appendBoolean(v.drift);
+              a.appendBigInt(BigInt(v.reference_count));
+              a.appendBigInt(BigInt(v.current_count));
+              a.appendVarchar(v.details);
+              a.appendBoolean(v.alertable);
+              a.appendInteger(v.hys_above);
+              a.appendInteger(v.hys_below);
+              appendStr(a, v.alert_id);
+              a.appendBigInt(BigInt(v.computed_ms));
               a.endRow();
             }
             a.flushSync();
@@ -970,26 +940,11 @@ export class DriftStore implements DriftStorage {
           if (cur[0]?.resolved_by === 'manual' && al.resolvedBy !== 'manual') {
             continue;
           }
+          const cols = alertColumns(al);
+          const names = Object.keys(cols);
           await c.run(
-            'INSERT OR REPLACE INTO drift_alerts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
-            [
-              al.id,
-              al.modelId,
-              al.service,
-              al.driftType,
-              al.feature,
-              al.bucketSizeMs,
-              al.state,
-              al.openedMs,
-              al.openBucketMs,
-              al.resolvedMs,
-              al.resolveBucketMs,
-              al.resolvedBy,
-              al.score,
-              al.peakScore,
-              al.threshold,
-              al.updatedMs,
-            ]
+            `INSERT OR REPLACE INTO drift_alerts (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+            Object.values(cols)
           );
         }
       }
@@ -997,30 +952,10 @@ export class DriftStore implements DriftStorage {
   }
 
   async alerts(f: AlertFilter): Promise<AlertRow[]> {
-    const conds: string[] = ['true'];
     const values: DuckDBValue[] = [];
-    const add = (v: DuckDBValue) => {
-      values.push(v);
-      return `$${values.length}`;
-    };
-    if (f.state && f.state !== 'all') {
-      conds.push(`state = ${add(f.state)}`);
-    }
-    if (f.modelId) {
-      conds.push(`model_id = ${add(f.modelId)}`);
-    }
-    if (f.driftType && f.driftType !== 'all') {
-      conds.push(`drift_type = ${add(f.driftType)}`);
-    }
-    // Overlap with the range: opened before its end and not resolved before its start.
-    if (f.toMs !== undefined) {
-      conds.push(`opened_ms <= ${add(f.toMs)}`);
-    }
-    if (f.fromMs !== undefined) {
-      conds.push(`(resolved_ms IS NULL OR resolved_ms >= ${add(f.fromMs)})`);
-    }
+    const conds = alertConditions(f, positional(values));
     const rows = await this.apiRows(
-      `SELECT * FROM drift_alerts WHERE ${conds.join(' AND ')} ORDER BY opened_ms DESC, id LIMIT ${Math.floor(f.limit ?? 1000)}`,
+      `SELECT * FROM drift_alerts WHERE ${conds.join(' AND ')} ORDER BY opened_ms DESC, id LIMIT ${alertLimit(f)}`,
       values
     );
     return rows.map(alertFrom);
@@ -1045,28 +980,8 @@ export class DriftStore implements DriftStorage {
 
   /** Results for frames and REST: filters, time range on bucket start. */
   async results(f: ResultFilter): Promise<ResultRow[]> {
-    const conds: string[] = ['bucket_size_ms = $1', 'bucket_ms >= $2', 'bucket_ms <= $3'];
-    const values: DuckDBValue[] = [f.bucketSizeMs, f.fromMs, f.toMs];
-    const add = (v: DuckDBValue) => {
-      values.push(v);
-      return `$${values.length}`;
-    };
-    if (f.modelId) {
-      conds.push(`model_id = ${add(f.modelId)}`);
-    }
-    if (f.service) {
-      conds.push(`service = ${add(f.service)}`);
-    }
-    if (f.driftTypes && f.driftTypes.length) {
-      conds.push(`drift_type IN (${f.driftTypes.map((t) => add(t)).join(', ')})`);
-    }
-    if (f.feature === null) {
-      conds.push(`feature = ''`);
-    } else if (f.feature !== undefined && f.feature !== '*') {
-      conds.push(`feature = ${add(f.feature)}`);
-    } else if (f.feature === '*') {
-      conds.push(`feature <> ''`);
-    }
+    const values: DuckDBValue[] = [];
+    const conds = resultConditions(f, positional(values));
     const latest = f.latestOnly
       ? 'QUALIFY row_number() OVER (PARTITION BY model_id, service, drift_type, feature ORDER BY bucket_ms DESC) = 1'
       : '';

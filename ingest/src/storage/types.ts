@@ -1,25 +1,16 @@
 // The storage contract. DuckDB implements it today; a ClickHouse implementation can follow
 // behind the same interface, so nothing above this layer writes SQL.
-import type { SearchExpr } from '../search/parser.js';
+import { SEARCH_SPAN_KINDS, type SearchExpr } from '../search/parser.js';
 
 export const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 export type SpanKindName = (typeof SPAN_KINDS)[number];
 
-/** The LLM role of a span, in the vocabulary of the trace frame's `spanKind` field. */
-export const LLM_SPAN_KINDS = [
-  'llm',
-  'embedding',
-  'tool',
-  'agent',
-  'retriever',
-  'chain',
-  'reranker',
-  'guardrail',
-  'evaluator',
-  'workflow',
-  'task',
-  'span',
-] as const;
+/**
+ * The LLM role of a span, in the vocabulary of the trace frame's `spanKind` field. The query
+ * model owns the list (the editor and `kind:` searches accept exactly these), storage validates
+ * rows against the same one.
+ */
+export const LLM_SPAN_KINDS = SEARCH_SPAN_KINDS;
 export type LlmSpanKind = (typeof LLM_SPAN_KINDS)[number];
 
 export type CostSource = 'provided' | 'computed' | 'unknown';

@@ -9,11 +9,30 @@
 import type { ClickHouseSettings as ChQuerySettings } from '@clickhouse/client';
 import type { ClickHouseHandle } from '../../clickhouse/client.js';
 import { Mutex } from '../../util/mutex.js';
-import { DEFAULT_MODEL_CONFIG, modelConfigSchema, type ModelConfig } from '../config.js';
+import type { ModelConfig } from '../config.js';
+import { alertConditions, alertLimit, resultConditions, type Binder } from '../filters.js';
 import type { InferenceRow, LabelRow } from '../records.js';
-import { alertFrom, llmFrom, num, numOrNull, resultFrom, sampleFrom, type Row } from '../rows.js';
+import {
+  alertColumns,
+  alertFrom,
+  datasetFrom,
+  labelledAt,
+  labelsApplied,
+  llmFrom,
+  modelConfigFrom,
+  num,
+  numOrNull,
+  qualityByBucketFrom,
+  qualityStatsFrom,
+  recordColumns,
+  resultColumns,
+  resultFrom,
+  sampleFrom,
+  type Row,
+} from '../rows.js';
 import {
   byModelId,
+  leaseHeldByOther,
   type AlertFilter,
   type AlertRow,
   type DatasetInfo,
@@ -70,7 +89,6 @@ function lit(v: string | number): string {
   return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-const finiteOrNull = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
 const f32 = (v: readonly number[] | null): number[] => (v ? Array.from(Float32Array.from(v)) : []);
 const embeddingOf = (v: unknown): Float32Array | null =>
   Array.isArray(v) && v.length > 0 ? Float32Array.from(v as number[]) : null;
@@ -81,6 +99,31 @@ function chunks<T>(xs: readonly T[], n: number): T[][] {
     out.push(xs.slice(i, i + n));
   }
   return out;
+}
+
+/** The first row of each id (a request may repeat one; the first wins, as on DuckDB). */
+function firstById<T extends { id: string }>(rows: readonly T[]): Map<string, T> {
+  const first = new Map<string, T>();
+  for (const r of rows) {
+    if (!first.has(r.id)) {
+      first.set(r.id, r);
+    }
+  }
+  return first;
+}
+
+/** {name:Type} placeholders, the values in a params object. */
+function named(params: Record<string, unknown>): Binder {
+  return {
+    value: (name, type, v) => {
+      params[name] = v;
+      return `{${name}:${type}}`;
+    },
+    list: (name, type, vs) => {
+      params[name] = [...vs];
+      return `{${name}:Array(${type})}`;
+    },
+  };
 }
 
 export class ClickHouseDriftStore implements DriftStorage {
@@ -208,12 +251,7 @@ export class ClickHouseDriftStore implements DriftStorage {
     }
     return this.wLock.run(async () => {
       // Duplicate ids inside one request: keep the first; ids already stored are ignored.
-      const first = new Map<string, InferenceRow>();
-      for (const r of rows) {
-        if (!first.has(r.id)) {
-          first.set(r.id, r);
-        }
-      }
+      const first = firstById(rows);
       const stored = new Set<string>();
       for (const ids of chunks([...first.keys()], ID_CHUNK)) {
         for (const r of await this.rows(
@@ -231,13 +269,8 @@ export class ClickHouseDriftStore implements DriftStorage {
           model_id: r.modelId,
           model_version: r.modelVersion,
           ts_ms: r.tsMs,
-          features: r.features,
-          pred_class: r.predClass,
-          pred_value: r.predValue,
-          pred_prob: r.predProb,
-          label_class: r.labelClass,
-          label_value: r.labelValue,
-          label_ms: r.labelClass !== null || r.labelValue !== null ? nowMs : null,
+          ...recordColumns(r),
+          label_ms: labelledAt(r, nowMs),
           embedding: f32(r.embedding),
           source: r.source,
           trace_id: r.traceId,
@@ -258,12 +291,7 @@ export class ClickHouseDriftStore implements DriftStorage {
       return { found: new Set(), touched: [] };
     }
     return this.wLock.run(async () => {
-      const first = new Map<string, LabelRow>();
-      for (const r of rows) {
-        if (!first.has(r.id)) {
-          first.set(r.id, r);
-        }
-      }
+      const first = firstById(rows);
       const updated: Row[] = [];
       for (const ids of chunks([...first.keys()], ID_CHUNK)) {
         updated.push(
@@ -278,26 +306,17 @@ export class ClickHouseDriftStore implements DriftStorage {
           return { ...r, label_class: l.labelClass, label_value: l.labelValue, label_ms: nowMs, ver };
         })
       );
-      return {
-        found: new Set(updated.map((r) => String(r.id))),
-        touched: updated.map((r) => ({ modelId: String(r.model_id), tsMs: num(r.ts_ms) })),
-      };
+      return labelsApplied(updated);
     });
   }
 
   // ---- model settings and catalog -----------------------------------------------------------
 
   async modelConfig(modelId: string): Promise<{ config: ModelConfig; updatedMs: number | null }> {
-    const r = (
-      await this.rows(`SELECT config, updated_ms FROM ${this.t('drift_models')} FINAL WHERE model_id = {m:String}`, {
-        m: modelId,
-      })
-    )[0];
-    if (!r) {
-      return { config: DEFAULT_MODEL_CONFIG, updatedMs: null };
-    }
-    const parsed = modelConfigSchema.safeParse(JSON.parse(String(r.config)));
-    return { config: parsed.success ? parsed.data : DEFAULT_MODEL_CONFIG, updatedMs: num(r.updated_ms) };
+    const rows = await this.rows(`SELECT config, updated_ms FROM ${this.t('drift_models')} FINAL WHERE model_id = {m:String}`, {
+      m: modelId,
+    });
+    return modelConfigFrom(rows[0]);
   }
 
   async putModelConfig(modelId: string, config: ModelConfig, nowMs: number): Promise<void> {
@@ -667,12 +686,7 @@ export class ClickHouseDriftStore implements DriftStorage {
           dataset_id: datasetId,
           ver,
           row_no: i,
-          features: r.features,
-          pred_class: r.predClass,
-          pred_value: r.predValue,
-          pred_prob: r.predProb,
-          label_class: r.labelClass,
-          label_value: r.labelValue,
+          ...recordColumns(r),
           embedding: f32(r.embedding),
         })),
         50_000
@@ -700,15 +714,7 @@ export class ClickHouseDriftStore implements DriftStorage {
     const r = (
       await this.rows(`SELECT * FROM ${this.t('drift_datasets')} FINAL WHERE dataset_id = {d:String}`, { d: datasetId })
     )[0];
-    return r
-      ? {
-          datasetId: String(r.dataset_id),
-          modelId: String(r.model_id),
-          name: String(r.name),
-          rowCount: num(r.row_count),
-          createdMs: num(r.created_ms),
-        }
-      : null;
+    return r ? datasetFrom(r) : null;
   }
 
   async datasetSample(datasetId: string, limit: number, embeddingLimit: number): Promise<SampleRow[]> {
@@ -748,14 +754,7 @@ export class ClickHouseDriftStore implements DriftStorage {
        FROM ${where} AND pred_value IS NOT NULL AND label_value IS NOT NULL`,
       params
     );
-    const confusion = conf.map((r) => [String(r.pred_class), String(r.label_class), num(r.n)] as [string, string, number]);
-    const g = reg[0] ?? {};
-    const regN = num(g.n);
-    return {
-      n: confusion.reduce((s, c) => s + c[2], 0) + regN,
-      confusion,
-      reg: { n: regN, sse: regN > 0 ? num(g.sse) : 0, sae: regN > 0 ? num(g.sae) : 0 },
-    };
+    return qualityStatsFrom(conf, reg[0]);
   }
 
   async quality(modelId: string, fromMs: number, toMs: number): Promise<QualityStats> {
@@ -784,26 +783,7 @@ export class ClickHouseDriftStore implements DriftStorage {
        FROM ${where} AND pred_value IS NOT NULL AND label_value IS NOT NULL GROUP BY b`,
       params
     );
-    const out = new Map<number, QualityStats>();
-    const get = (b: number) => {
-      let s = out.get(b);
-      if (!s) {
-        s = { n: 0, confusion: [], reg: { n: 0, sse: 0, sae: 0 } };
-        out.set(b, s);
-      }
-      return s;
-    };
-    for (const r of conf) {
-      const s = get(num(r.b));
-      s.confusion.push([String(r.pred_class), String(r.label_class), num(r.n)]);
-      s.n += num(r.n);
-    }
-    for (const r of reg) {
-      const s = get(num(r.b));
-      s.reg = { n: num(r.n), sse: num(r.sse), sae: num(r.sae) };
-      s.n += num(r.n);
-    }
-    return out;
+    return qualityByBucketFrom(conf, reg);
   }
 
   async bucketStats(
@@ -937,8 +917,9 @@ export class ClickHouseDriftStore implements DriftStorage {
 
   async acquireLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<Lease> {
     const state = await this.leaseState(key);
-    if (state && String(state.owner) !== owner && String(state.owner) !== '' && num(state.expires_ms) > nowMs) {
-      return { owned: false, owner: String(state.owner), epoch: num(state.epoch), expiresMs: num(state.expires_ms) };
+    const cur = state && { owner: String(state.owner), epoch: num(state.epoch), expiresMs: num(state.expires_ms) };
+    if (cur && leaseHeldByOther(cur, owner, nowMs)) {
+      return { owned: false, ...cur };
     }
     return this.claim(key, state, owner, nowMs, nowMs + ttlMs);
   }
@@ -1037,31 +1018,7 @@ export class ClickHouseDriftStore implements DriftStorage {
         }
         const v = ver++;
         for (const r of rows) {
-          results.push({
-            model_id: r.modelId,
-            service: r.service,
-            drift_type: r.driftType,
-            feature: r.feature,
-            bucket_size_ms: r.bucketSizeMs,
-            bucket_ms: r.bucketMs,
-            test: r.test,
-            statistic: finiteOrNull(r.statistic),
-            p_value: finiteOrNull(r.pValue),
-            threshold: r.threshold,
-            score: Number.isFinite(r.score) ? r.score : 0,
-            score_threshold: r.scoreThreshold,
-            drift: r.drift,
-            reference_count: r.referenceCount,
-            current_count: r.currentCount,
-            details: JSON.stringify(r.details),
-            alertable: r.alertable,
-            hys_above: r.hysAbove,
-            hys_below: r.hysBelow,
-            alert_id: r.alertId,
-            computed_ms: r.computedMs,
-            ver: v,
-            deleted: 0,
-          });
+          results.push({ ...resultColumns(r), ver: v, deleted: 0 });
         }
         for (const id of alerts.deleteIds) {
           alertRows.push({ id, ver: ver++, deleted: 1 });
@@ -1084,30 +1041,9 @@ export class ClickHouseDriftStore implements DriftStorage {
   }
 
   async alerts(f: AlertFilter): Promise<AlertRow[]> {
-    const conds: string[] = ['true'];
     const params: Record<string, unknown> = {};
-    if (f.state && f.state !== 'all') {
-      conds.push('state = {state:String}');
-      params.state = f.state;
-    }
-    if (f.modelId) {
-      conds.push('model_id = {m:String}');
-      params.m = f.modelId;
-    }
-    if (f.driftType && f.driftType !== 'all') {
-      conds.push('drift_type = {dt:String}');
-      params.dt = f.driftType;
-    }
-    // Overlap with the range: opened before its end and not resolved before its start.
-    if (f.toMs !== undefined) {
-      conds.push('opened_ms <= {to:Int64}');
-      params.to = f.toMs;
-    }
-    if (f.fromMs !== undefined) {
-      conds.push('(resolved_ms IS NULL OR resolved_ms >= {from:Int64})');
-      params.from = f.fromMs;
-    }
-    params.n = Math.floor(f.limit ?? 1000);
+    const conds = alertConditions(f, named(params));
+    params.n = alertLimit(f);
     const rows = await this.rows(
       `SELECT * FROM ${this.t('drift_alerts')} FINAL WHERE ${conds.join(' AND ')} ORDER BY opened_ms DESC, id LIMIT {n:UInt64}`,
       params
@@ -1133,28 +1069,8 @@ export class ClickHouseDriftStore implements DriftStorage {
   }
 
   async results(f: ResultFilter): Promise<ResultRow[]> {
-    const conds: string[] = ['bucket_size_ms = {s:Int64}', 'bucket_ms >= {f:Int64}', 'bucket_ms <= {t:Int64}'];
-    const params: Record<string, unknown> = { s: f.bucketSizeMs, f: f.fromMs, t: f.toMs };
-    if (f.modelId) {
-      conds.push('model_id = {m:String}');
-      params.m = f.modelId;
-    }
-    if (f.service) {
-      conds.push('service = {svc:String}');
-      params.svc = f.service;
-    }
-    if (f.driftTypes && f.driftTypes.length) {
-      conds.push('drift_type IN {dts:Array(String)}');
-      params.dts = [...f.driftTypes];
-    }
-    if (f.feature === null) {
-      conds.push(`feature = ''`);
-    } else if (f.feature !== undefined && f.feature !== '*') {
-      conds.push('feature = {feat:String}');
-      params.feat = f.feature;
-    } else if (f.feature === '*') {
-      conds.push(`feature <> ''`);
-    }
+    const params: Record<string, unknown> = {};
+    const conds = resultConditions(f, named(params));
     const base = `SELECT * FROM ${this.t('drift_results')} FINAL WHERE ${conds.join(' AND ')}`;
     const src = f.latestOnly
       ? `(${base} ORDER BY bucket_ms DESC LIMIT 1 BY model_id, service, drift_type, feature)`
@@ -1204,25 +1120,4 @@ export class ClickHouseDriftStore implements DriftStorage {
     await this.wLock.run(async () => undefined);
     await this.ch.release();
   }
-}
-
-function alertColumns(al: AlertRow): Record<string, unknown> {
-  return {
-    id: al.id,
-    model_id: al.modelId,
-    service: al.service,
-    drift_type: al.driftType,
-    feature: al.feature,
-    bucket_size_ms: al.bucketSizeMs,
-    state: al.state,
-    opened_ms: al.openedMs,
-    open_bucket_ms: al.openBucketMs,
-    resolved_ms: al.resolvedMs,
-    resolve_bucket_ms: al.resolveBucketMs,
-    resolved_by: al.resolvedBy,
-    score: al.score,
-    peak_score: al.peakScore,
-    threshold: al.threshold,
-    updated_ms: al.updatedMs,
-  };
 }

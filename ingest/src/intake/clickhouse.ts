@@ -7,6 +7,9 @@
 //   content of its requests (order-independent), and a failed insert is retried with the same
 //   rows and token, so an insert that did land before its connection failed is not stored twice.
 //   A client's retry of a request that was its own insert gets the same token too.
+// - Sampling (sampling/): sampled-out spans of a batch go into a second insert, into
+//   spans_counted (ENGINE = Null, feeding the rollup views only), with its own token derived
+//   from the batch's; a retry repeats both inserts and each is deduplicated on its own.
 // - Backpressure: when an insert keeps failing for `retryForMs`, its requests fail with
 //   OverloadedError 503 + Retry-After (OTLP/gRPC UNAVAILABLE) and the intake is "down": new
 //   requests are refused at once until a probe (SELECT 1) succeeds again. The queue is bounded in
@@ -16,7 +19,8 @@ import type { ServiceMetrics } from '../metrics/registry.js';
 import { copyRow, normalizeRequestTo, SpanStream, type Limits, type NormalizeOptions, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
 import { visitTraceRequestProto } from '../otlp/protobuf.js';
 import type { ExportTraceServiceRequest } from '../otlp/types.js';
-import { dedupToken, rowsDigest } from '../storage/clickhouse/storage.js';
+import type { Sampler } from '../sampling/index.js';
+import { countedToken, dedupToken, rowsDigest } from '../storage/clickhouse/storage.js';
 import type { SpanRow } from '../storage/types.js';
 import { LlmCounts, ProtoRequest, type ExportFn } from './exporter.js';
 import type { IntakeLogger } from './pipeline.js';
@@ -25,6 +29,8 @@ import type { SpanIntake } from './types.js';
 /** What the intake needs of the storage (ClickHouseStorage). */
 export interface ClickHouseSink {
   insertSpans(rows: ReadonlyArray<Readonly<SpanRow>>, token: string): Promise<void>;
+  /** Sampled-out spans: into the rollups only (spans_counted). */
+  insertCounted(rows: ReadonlyArray<Readonly<SpanRow>>, token: string): Promise<void>;
   /** Cheap round trip used to notice that ClickHouse is back. */
   ping(): Promise<void>;
 }
@@ -47,6 +53,8 @@ export interface ClickHouseIntakeOptions {
 
 interface Pending {
   rows: SpanRow[];
+  /** Sampled out: counted in the rollups, not stored. */
+  counted: SpanRow[];
   digest: string;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -123,8 +131,12 @@ export class ClickHouseIntake implements SpanIntake {
     this.reservedBytes = Math.max(0, this.reservedBytes - bytes);
   }
 
-  /** Queues the rows of one request; resolves once ClickHouse confirmed the insert holding them. */
-  submit(rows: SpanRow[]): Promise<void> {
+  /**
+   * Queues the rows of one request (`counted`: its sampled-out rows); resolves once ClickHouse
+   * confirmed the inserts holding them.
+   */
+  submit(rows: SpanRow[], counted: SpanRow[] = []): Promise<void> {
+    const n = rows.length + counted.length;
     if (this.closed) {
       return Promise.reject(new OverloadedError('service is shutting down', { status: 503, retryAfterSeconds: 5 }));
     }
@@ -132,16 +144,18 @@ export class ClickHouseIntake implements SpanIntake {
       this.probe();
       return Promise.reject(this.unavailableError());
     }
-    if (this.queuedSpans > 0 && this.queuedSpans + rows.length > this.o.queueMaxSpans) {
+    if (this.queuedSpans > 0 && this.queuedSpans + n > this.o.queueMaxSpans) {
       return Promise.reject(this.unavailableError('ClickHouse is not keeping up: intake queue full'));
     }
-    if (rows.length === 0) {
+    if (n === 0) {
       return Promise.resolve();
     }
+    // Without sampling the digest is the one of the rows alone (tokens unchanged from before).
+    const digest = counted.length === 0 ? rowsDigest(rows) : dedupToken([`kept:${rowsDigest(rows)}`, `counted:${rowsDigest(counted)}`]);
     return new Promise<void>((resolve, reject) => {
-      this.next.requests.push({ rows, digest: rowsDigest(rows), resolve, reject });
-      this.next.spans += rows.length;
-      this.queuedSpans += rows.length;
+      this.next.requests.push({ rows, counted, digest, resolve, reject });
+      this.next.spans += n;
+      this.queuedSpans += n;
       this.schedule();
     });
   }
@@ -188,14 +202,22 @@ export class ClickHouseIntake implements SpanIntake {
 
   private async insert(batch: Batch): Promise<void> {
     const rows = batch.requests.length === 1 ? batch.requests[0]!.rows : batch.requests.flatMap((r) => r.rows);
+    const counted = batch.requests.length === 1 ? batch.requests[0]!.counted : batch.requests.flatMap((r) => r.counted);
     const token = dedupToken(batch.requests.map((r) => r.digest));
     const deadline = Date.now() + (this.o.retryForMs ?? 5_000);
     let delay = 100;
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
       try {
-        await this.o.sink.insertSpans(rows, token);
-        this.o.onInsert?.(rows.length, (performance.now() - t0) / 1000);
+        // One after the other: chdb applies settings (the token) per session, not per statement.
+        // Each insert is idempotent on its own, so a retry after either failed repeats both.
+        if (rows.length > 0) {
+          await this.o.sink.insertSpans(rows, token);
+        }
+        if (counted.length > 0) {
+          await this.o.sink.insertCounted(counted, countedToken(token));
+        }
+        this.o.onInsert?.(batch.spans, (performance.now() - t0) / 1000);
         for (const r of batch.requests) {
           r.resolve();
         }
@@ -203,7 +225,7 @@ export class ClickHouseIntake implements SpanIntake {
       } catch (e) {
         const msg = (e as Error).message;
         if (Date.now() + delay > deadline || this.closed) {
-          this.o.log.error({ err: msg, attempts: attempt, spans: rows.length }, 'ClickHouse insert failed; answering 503 until it is back');
+          this.o.log.error({ err: msg, attempts: attempt, spans: batch.spans }, 'ClickHouse insert failed; answering 503 until it is back');
           this.markDown();
           const err = this.unavailableError(`ClickHouse insert failed: ${msg}`);
           for (const r of batch.requests) {
@@ -211,7 +233,7 @@ export class ClickHouseIntake implements SpanIntake {
           }
           return;
         }
-        this.o.log.warn({ err: msg, attempt, spans: rows.length }, 'ClickHouse insert failed; retrying with the same deduplication token');
+        this.o.log.warn({ err: msg, attempt, spans: batch.spans }, 'ClickHouse insert failed; retrying with the same deduplication token');
         await sleep(delay);
         delay = Math.min(delay * 2, 2_000);
       }
@@ -225,7 +247,7 @@ export class ClickHouseIntake implements SpanIntake {
       const queued = this.next.requests;
       this.next = { requests: [], spans: 0 };
       for (const r of queued) {
-        this.queuedSpans -= r.rows.length;
+        this.queuedSpans -= r.rows.length + r.counted.length;
         r.reject(this.unavailableError());
       }
     }
@@ -274,6 +296,8 @@ export interface ClickHouseExporterDeps {
   pricer: Pricer | null;
   limits?: Limits;
   redactor?: RowRedactor | null;
+  /** Trace sampling: sampled-out spans feed the rollups and metrics only, as on DuckDB. */
+  sampler?: Sampler | null;
 }
 
 function normalizeAny(req: ExportTraceServiceRequest, opts: NormalizeOptions, sink: SpanSink): NormalizeSummary {
@@ -299,8 +323,15 @@ export function createClickHouseExporter(deps: ClickHouseExporterDeps): ExportFn
     for (const [reason, n] of Object.entries(summary.rejectedByReason)) {
       deps.metrics.spansRejected.inc({ reason }, n);
     }
+    let kept = rows;
+    const counted: SpanRow[] = [];
+    if (deps.sampler?.active) {
+      // Whole traces of the request, decided together (the same split on a client's retry).
+      kept = [];
+      deps.sampler.route(rows, { keep: (r) => kept.push(r), drop: (r) => counted.push(r) });
+    }
     try {
-      await deps.intake.submit(rows);
+      await deps.intake.submit(kept, counted);
     } catch (e) {
       deps.metrics.spansRejected.inc({ reason: 'overloaded' }, summary.accepted);
       throw e;

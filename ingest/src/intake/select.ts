@@ -36,7 +36,7 @@ export interface SpanPathOptions {
 
 export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
   const { config, metrics } = o;
-  // Trace sampling (DuckDB path): sampled-out spans feed the time rollups only.
+  // Trace sampling (both paths): sampled-out spans feed the time rollups and metrics only.
   const sampler = new Sampler(config.sampling);
   if (config.storage === 'clickhouse') {
     const storage = await ClickHouseStorage.open({
@@ -52,7 +52,7 @@ export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
       lingerMs: Math.min(config.commitIntervalMs, 20),
       onInsert: (_n, s) => metrics.storageApply.observe({}, s),
     });
-    const exportFn = createClickHouseExporter({ intake, metrics, pricer: o.pricer, redactor: o.privacy?.redactor });
+    const exportFn = createClickHouseExporter({ intake, metrics, pricer: o.pricer, redactor: o.privacy?.redactor, sampler });
     return {
       storage,
       intake,

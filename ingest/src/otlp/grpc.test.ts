@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
@@ -360,3 +362,83 @@ function encodeRequestWithOneSpan(): Uint8Array {
   const resourceSpans = Buffer.concat([Buffer.from([0x12, scopeSpans.length]), scopeSpans]);
   return Uint8Array.from(Buffer.concat([Buffer.from([0x0a, resourceSpans.length]), resourceSpans]));
 }
+
+describe('OTLP/gRPC receiver: idle timeout', () => {
+  const IDLE_MS = 300;
+  /** Generous upper bound: the 2-core test machine is shared. */
+  const LIMIT_MS = IDLE_MS + 2_000;
+  let receiver: GrpcReceiver;
+  let exportDelayMs = 0;
+
+  before(async () => {
+    receiver = await startGrpcReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      idleTimeoutMs: IDLE_MS,
+      export: async () => {
+        await new Promise((r) => setTimeout(r, exportDelayMs));
+        return { rejectedSpans: 0, errorMessage: '' };
+      },
+    });
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  /** Resolves with how long after `t0` the event came, or with Infinity after `LIMIT_MS` (failure, not a hang). */
+  const closedWithin = (emitter: { once(e: 'close', f: () => void): unknown }, t0: number) =>
+    new Promise<number>((resolve) => {
+      const timer = setTimeout(() => resolve(Infinity), LIMIT_MS);
+      emitter.once('close', () => {
+        clearTimeout(timer);
+        resolve(Date.now() - t0);
+      });
+    });
+
+  it('disconnects a client that connects and sends nothing', async () => {
+    const t0 = Date.now();
+    const socket = net.connect(receiver.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.resume(); // read (and drop) the server's SETTINGS, so that its close is seen
+    const ms = await closedWithin(socket, t0);
+    socket.destroy();
+    assert.ok(ms < LIMIT_MS, 'the silent connection was closed');
+    assert.ok(ms >= IDLE_MS - 50, `not before the timeout (${ms} ms)`);
+  });
+
+  it('disconnects a client that stalls in the middle of a request', async () => {
+    const session = http2.connect(`http://127.0.0.1:${receiver.port}`);
+    session.on('error', () => undefined);
+    const stream = session.request({ ':method': 'POST', ':path': TRACE_EXPORT_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+    stream.on('error', () => undefined);
+    // A gRPC frame announcing a 1000-byte message, of which 2 bytes are sent; then nothing.
+    stream.write(Buffer.from([0, 0, 0, 0x03, 0xe8, 0x0a, 0x00]));
+    const t0 = Date.now();
+    const ms = await closedWithin(session, t0);
+    session.destroy();
+    assert.ok(ms < LIMIT_MS, 'the stalled connection was closed');
+  });
+
+  it('keeps a connection whose call takes longer than the timeout to handle, then closes it when idle', async () => {
+    exportDelayMs = IDLE_MS * 3;
+    const session = http2.connect(`http://127.0.0.1:${receiver.port}`);
+    session.on('error', () => undefined);
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': TRACE_EXPORT_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        stream.on('trailers', resolve);
+        stream.on('error', reject);
+        stream.on('close', () => reject(new Error(`stream closed without trailers (rst ${stream.rstCode})`)));
+      });
+      stream.resume();
+      stream.end(Buffer.from([0, 0, 0, 0, 0])); // an empty ExportTraceServiceRequest
+      assert.equal((await trailers)['grpc-status'], '0');
+      // Then idle: closed after the timeout.
+      const ms = await closedWithin(session, Date.now());
+      assert.ok(ms < LIMIT_MS, 'the idle connection was closed');
+    } finally {
+      exportDelayMs = 0;
+      session.destroy();
+    }
+  });
+});

@@ -1,5 +1,13 @@
 // OTLP/gRPC trace receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export (unary)
 // on @grpc/grpc-js, with the hand-written protobuf codec instead of .proto loading.
+//
+// The listening socket is ours (net.Server; connections handed to grpc-js through its connection
+// injector), because grpc-js's own idle limit (grpc.max_connection_idle_ms) neither closes a
+// connection that never sends the HTTP/2 preface nor one that stalls inside a request: it only
+// counts time without open streams. Here a connection that sends nothing for idleTimeoutMs is
+// destroyed, except while one of its calls is being handled (the client is then waiting for us).
+
+import net from 'node:net';
 
 import * as grpc from '@grpc/grpc-js';
 
@@ -45,7 +53,11 @@ export interface GrpcReceiverOptions {
    */
   admit?: (metadata: ExportMetadata) => () => void;
   tls?: GrpcTlsOptions;
-  /** Idle connections (no call in flight) are closed after this; slow or silent clients too. */
+  /**
+   * A connection with nothing received for this long is destroyed, unless one of its calls is
+   * being handled: idle keep-alive connections, clients that connect and send nothing, and
+   * clients that stall in the middle of a request. 0 or absent: no limit.
+   */
   idleTimeoutMs?: number;
 }
 
@@ -173,6 +185,24 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
     ...(opts.idleTimeoutMs ? { 'grpc.max_connection_idle_ms': opts.idleTimeoutMs } : {}),
   });
 
+  // Connections by grpc-js peer (`ip:port`): calls being handled suspend their socket's timeout.
+  const idleMs = opts.idleTimeoutMs ?? 0;
+  const conns = new Map<string, { socket: net.Socket; busy: number }>();
+  const hold = (peer: string): (() => void) => {
+    const c = conns.get(peer);
+    if (!c || idleMs <= 0) {
+      return () => undefined;
+    }
+    if (c.busy++ === 0) {
+      c.socket.setTimeout(0);
+    }
+    return () => {
+      if (--c.busy === 0 && !c.socket.destroyed) {
+        c.socket.setTimeout(idleMs);
+      }
+    };
+  };
+
   const fail = (callback: grpc.sendUnaryData<ExportResult>, err: unknown) => {
     const s = grpcStatusForError(err);
     if (s.code === grpc.status.INTERNAL) {opts.onInternalError?.(err);}
@@ -182,12 +212,16 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
   const handleExport: grpc.handleUnaryCall<Buffer, ExportResult> = (call, callback) => {
     const metadata: ExportMetadata = { apiKey: apiKeyFromMetadata(call.metadata), peer: call.getPeer() };
     let release: (() => void) | undefined;
+    const unhold = hold(metadata.peer ?? '');
     void (async () => {
       release = opts.admit?.(metadata);
       if (opts.authorize) {await opts.authorize(metadata);}
       const req = decodeTraceRequestProto(call.request);
       return opts.export(req, metadata, call.request);
-    })().finally(() => release?.()).then(
+    })().finally(() => {
+      release?.();
+      unhold();
+    }).then(
       (result) => {
         if (isExportResult(result)) {callback(null, result);}
         else {fail(callback, new TypeError('export callback returned an invalid ExportResult'));}
@@ -219,11 +253,23 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
   const credentials = opts.tls
     ? grpc.ServerCredentials.createSsl(opts.tls.ca ?? null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], opts.tls.ca !== undefined)
     : grpc.ServerCredentials.createInsecure();
-  const host = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
+  const injector = server.createConnectionInjector(credentials);
+  const listener = net.createServer((socket) => {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    conns.set(peer, { socket, busy: 0 });
+    socket.once('close', () => conns.delete(peer));
+    injector.injectConnection(socket);
+    if (idleMs > 0) {
+      // 'timeout': nothing read or written for idleMs (suspended while a call is handled).
+      socket.setTimeout(idleMs, () => socket.destroy());
+    }
+  });
+  const host = opts.host.startsWith('[') ? opts.host.slice(1, -1) : opts.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port}`, credentials, (err, bound) => {
-      if (err) {reject(err);}
-      else {resolve(bound);}
+    listener.once('error', reject);
+    listener.listen({ host, port: opts.port }, () => {
+      listener.off('error', reject);
+      resolve((listener.address() as net.AddressInfo).port);
     });
   });
 
@@ -233,13 +279,23 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<Grpc
     close() {
       closing ??= new Promise<void>((resolve) => {
         // Let in-flight exports finish, but do not wait on a stuck client forever.
+        listener.close();
+        const destroyAll = () => {
+          for (const c of conns.values()) {
+            c.socket.destroy();
+          }
+        };
         const timer = setTimeout(() => {
+          injector.destroy();
           server.forceShutdown();
+          destroyAll();
           resolve();
         }, SHUTDOWN_GRACE_MS);
         timer.unref();
+        injector.drain(SHUTDOWN_GRACE_MS);
         server.tryShutdown(() => {
           clearTimeout(timer);
+          destroyAll();
           resolve();
         });
       });

@@ -6,10 +6,16 @@
 // per detector mode. `hash` is an HMAC-SHA256 with the configured key: the same input gives the
 // same token on every replica and every day, so grouping and joins by a hashed id still work,
 // while the raw value cannot be recovered without the key.
+//
+// Speed (it runs on every span): one native regex test per string (BUILTIN_TRIGGER: a digit, @,
+// : or a secret prefix) rules out every built-in detector for most values; the rest are counted
+// once (TextFeatures) and only detectors whose gates pass run their regex. JSON texts are parsed
+// (V8's parser is faster than any scan written in JS) and walked; numbers and booleans are never
+// scanned, and a text in which nothing changed is returned as it was (no re-serialization).
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { SpanRow } from '../storage/types.js';
-import { BUILTIN_DETECTORS, DETECTOR_NAMES, type Detector } from './detectors.js';
+import { BUILTIN_CHARS, BUILTIN_DETECTORS, BUILTIN_TRIGGER, DETECTOR_NAMES, TextFeatures, type Detector } from './detectors.js';
 
 export const REDACTION_MODES = ['mask', 'hash', 'drop'] as const;
 export type RedactionMode = (typeof REDACTION_MODES)[number];
@@ -100,6 +106,12 @@ export interface RedactorOptions {
   key: Buffer | string;
 }
 
+/** Strings at least this long are remembered (content appears as a column and as an attribute). */
+const MEMO_MIN_CHARS = 64;
+const MEMO_SLOTS = 4;
+/** Below this length counting the characters in JS is cheaper than a native regex call. */
+const SHORT_CHARS = 48;
+
 function globToRegExp(glob: string): RegExp {
   const esc = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${esc}$`);
@@ -130,6 +142,10 @@ export class Redactor {
   private readonly sessionRule: AttributeRule | null;
   private lastResourceIn = '';
   private lastResourceOut = '';
+  private readonly f = new TextFeatures();
+  private readonly memoIn: string[] = new Array<string>(MEMO_SLOTS).fill('');
+  private readonly memoOut: string[] = new Array<string>(MEMO_SLOTS).fill('');
+  private memoNext = 0;
 
   constructor(opts: RedactorOptions) {
     this.key = Buffer.isBuffer(opts.key) ? opts.key : Buffer.from(opts.key, 'utf8');
@@ -218,9 +234,33 @@ export class Redactor {
     if (s.length < 6) {
       return s;
     }
+    if (s.length >= MEMO_MIN_CHARS) {
+      // Long texts recur within a span: content is a column and an attribute (and an event).
+      for (let i = 0; i < MEMO_SLOTS; i++) {
+        if (this.memoIn[i] === s) {
+          return this.memoOut[i]!;
+        }
+      }
+      const out = this.scanText(s);
+      this.memoIn[this.memoNext] = s;
+      this.memoOut[this.memoNext] = out;
+      this.memoNext = (this.memoNext + 1) % MEMO_SLOTS;
+      return out;
+    }
+    return this.scanText(s);
+  }
+
+  private scanText(s: string): string {
+    // Built-in detectors only where the trigger is found, and then only those whose gate passes.
+    const builtin = s.length < SHORT_CHARS || (BUILTIN_CHARS.test(s) && BUILTIN_TRIGGER.test(s));
+    const f = this.f;
+    if (builtin) {
+      f.reset();
+      f.add(s);
+    }
     let hits: Array<{ start: number; end: number; d: ActiveDetector }> | null = null;
     for (const d of this.detectors) {
-      if (d.pre && !d.pre(s)) {
+      if ((d.gate || d.hint) && (!builtin || (d.gate && !d.gate(f)) || (d.hint && !d.hint.test(s)))) {
         continue;
       }
       const re = d.re;
@@ -256,24 +296,32 @@ export class Redactor {
     return out + s.slice(at);
   }
 
-  /** Would any detector fire anywhere in `s`? (Cheap pre-test on whole JSON texts.) */
-  private anyHit(s: string): boolean {
-    return this.redactText(s) !== s;
-  }
-
+  /** The value with its strings redacted; the same object when nothing changed (copy on write). */
   private redactJson(v: Json): Json {
     if (typeof v === 'string') {
       return this.redactText(v);
     }
     if (Array.isArray(v)) {
-      return v.map((x) => this.redactJson(x));
+      let out: Json[] | null = null;
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]!;
+        const r = typeof x === 'string' || (x !== null && typeof x === 'object') ? this.redactJson(x) : x;
+        if (r !== x) {
+          (out ??= v.slice())[i] = r;
+        }
+      }
+      return out ?? v;
     }
     if (v !== null && typeof v === 'object') {
-      const o: { [key: string]: Json } = {};
-      for (const [k, x] of Object.entries(v)) {
-        o[k] = this.redactJson(x);
+      let out: { [key: string]: Json } | null = null;
+      for (const k in v) {
+        const x = v[k]!;
+        const r = typeof x === 'string' || (x !== null && typeof x === 'object') ? this.redactJson(x) : x;
+        if (r !== x) {
+          (out ??= { ...v })[k] = r;
+        }
       }
-      return o;
+      return out ?? v;
     }
     return v;
   }
@@ -301,8 +349,15 @@ export class Redactor {
 
   /** An attribute object with rules, content dropping and detectors applied. */
   redactAttributes(attrs: { [key: string]: Json }): { [key: string]: Json } {
+    return this.redactAttrs(attrs) ?? attrs;
+  }
+
+  /** redactAttributes, but null when nothing changed. */
+  private redactAttrs(attrs: { [key: string]: Json }): { [key: string]: Json } | null {
     const out: { [key: string]: Json } = {};
-    for (const [k, v] of Object.entries(attrs)) {
+    let changed = false;
+    for (const k in attrs) {
+      const v = attrs[k]!;
       const rule = this.ruleFor(k);
       let r: Json | undefined;
       if (rule !== null) {
@@ -310,60 +365,57 @@ export class Redactor {
       } else if (this.dropContent && isContentKey(k)) {
         r = undefined;
       } else {
-        r = this.redactJson(v);
+        // Numbers, booleans and null are never scanned.
+        r = typeof v === 'string' || (v !== null && typeof v === 'object') ? this.redactJson(v) : v;
+      }
+      if (r !== v) {
+        changed = true;
       }
       if (r !== undefined) {
         out[k] = r;
       }
     }
-    return out;
+    return changed ? out : null;
   }
 
-  /** Does the attribute JSON text possibly need changes? False positives only cost a parse. */
-  private attrsNeedWork(text: string): boolean {
-    if (text === '{}') {
-      return false;
-    }
-    for (const k of this.exact.keys()) {
-      if (text.includes(`"${k}":`)) {
-        return true;
-      }
-    }
-    for (const g of this.globs) {
-      if (text.includes(`"${g.prefix}`)) {
-        return true;
-      }
-    }
-    if (this.dropContent && (CONTENT_PREFIXES.some((p) => text.includes(`"${p}`)) || [...CONTENT_KEYS].some((k) => text.includes(`"${k}":`)))) {
-      return true;
-    }
-    return this.anyHit(text);
-  }
-
+  /** The attribute JSON text redacted; the same text when nothing changed. */
   redactAttributesText(text: string): string {
-    if (!this.attrsNeedWork(text)) {
+    if (text === '{}') {
       return text;
     }
-    return JSON.stringify(this.redactAttributes(JSON.parse(text) as { [key: string]: Json }));
+    const out = this.redactAttrs(JSON.parse(text) as { [key: string]: Json });
+    return out === null ? text : JSON.stringify(out);
   }
 
   private redactListText(text: string, isEvents: boolean): string {
-    if (text === '[]' || (!this.dropContent && !this.attrsNeedWork(text))) {
+    if (text === '[]') {
       return text;
     }
     const list = JSON.parse(text) as Array<{ [key: string]: Json }>;
+    let changed = false;
     for (const item of list) {
       const attrs = item.attributes;
       if (isEvents && this.dropContent && typeof item.name === 'string' && CONTENT_EVENTS.has(item.name)) {
-        item.attributes = {};
+        if (attrs !== null && typeof attrs === 'object' && Object.keys(attrs).length > 0) {
+          item.attributes = {};
+          changed = true;
+        }
       } else if (attrs !== null && typeof attrs === 'object' && !Array.isArray(attrs)) {
-        item.attributes = this.redactAttributes(attrs);
+        const r = this.redactAttrs(attrs);
+        if (r !== null) {
+          item.attributes = r;
+          changed = true;
+        }
       }
       if (isEvents && typeof item.name === 'string') {
-        item.name = this.redactText(item.name);
+        const n = this.redactText(item.name);
+        if (n !== item.name) {
+          item.name = n;
+          changed = true;
+        }
       }
     }
-    return JSON.stringify(list);
+    return changed ? JSON.stringify(list) : text;
   }
 
   /** Content columns hold JSON message arrays or plain text; JSON is redacted value by value. */
@@ -380,7 +432,8 @@ export class Redactor {
         parsed = undefined;
       }
       if (parsed !== undefined) {
-        return this.anyHit(s) ? JSON.stringify(this.redactJson(parsed)) : s;
+        const r = this.redactJson(parsed);
+        return r === parsed ? s : JSON.stringify(r);
       }
     }
     return this.redactText(s);

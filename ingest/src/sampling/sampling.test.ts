@@ -37,35 +37,38 @@ describe('sampler', () => {
   });
 });
 
-describe('sampling in the service', () => {
-  it('stores kept traces only, while the rollups count every span (rates and costs stay right)', async () => {
-    const svc = await startTestService({ sampling: { ...SAMPLING_OFF, rate: 0 } });
-    try {
-      const [ok, bad] = [hex(16), hex(16)];
-      const body = jsonBody([
-        { traceId: ok, startMs: T0 + 1000, attrs: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 100, 'llm.cost.total': 0.5 } },
-        { traceId: ok, startMs: T0 + 2000 },
-        { traceId: bad, startMs: T0 + 3000 },
-        { traceId: bad, startMs: T0 + 4000, status: 2 },
-      ]);
-      assert.equal((await postJson(`${svc.otlpUrl}/v1/traces`, body)).status, 200);
-      // A request whose traces are all sampled out still counts.
-      assert.equal((await postJson(`${svc.otlpUrl}/v1/traces`, jsonBody([{ startMs: T0 + 5000 }]))).status, 200);
-      await svc.service.intake.flush();
-      assert.equal((await svc.service.storage.getTrace(ok)).length, 0);
-      assert.equal((await svc.service.storage.getTrace(bad)).length, 2);
-      const agg = await svc.service.storage.aggregate({
-        fromNs: BigInt(T0 - 10 * MIN) * 1_000_000n,
-        toNs: BigInt(T0 + 10 * MIN) * 1_000_000n,
-        groupBy: [],
-        filter: null,
-        spans: 'all',
-        measures: [{ metric: 'requests' }, { metric: 'errors' }, { metric: 'cost', fn: 'sum' }],
-      });
-      assert.deepEqual(agg.rows[0]!.values, [5, 1, 500_000]);
-      assert.equal((await svc.service.storage.status()).spanCount, 2);
-    } finally {
-      await svc.stop();
-    }
+// Both span paths: DuckDB (WAL pipeline, addCountedOnly) and ClickHouse on chdb (spans_counted).
+for (const storage of ['duckdb', 'clickhouse'] as const) {
+  describe(`sampling in the service (${storage})`, () => {
+    it('stores kept traces only, while the rollups count every span (rates and costs stay right)', async () => {
+      const svc = await startTestService({ storage, sampling: { ...SAMPLING_OFF, rate: 0 } });
+      try {
+        const [ok, bad] = [hex(16), hex(16)];
+        const body = jsonBody([
+          { traceId: ok, startMs: T0 + 1000, attrs: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 100, 'llm.cost.total': 0.5 } },
+          { traceId: ok, startMs: T0 + 2000 },
+          { traceId: bad, startMs: T0 + 3000 },
+          { traceId: bad, startMs: T0 + 4000, status: 2 },
+        ]);
+        assert.equal((await postJson(`${svc.otlpUrl}/v1/traces`, body)).status, 200);
+        // A request whose traces are all sampled out still counts.
+        assert.equal((await postJson(`${svc.otlpUrl}/v1/traces`, jsonBody([{ startMs: T0 + 5000 }]))).status, 200);
+        await svc.service.intake.flush();
+        assert.equal((await svc.service.storage.getTrace(ok)).length, 0);
+        assert.equal((await svc.service.storage.getTrace(bad)).length, 2);
+        const agg = await svc.service.storage.aggregate({
+          fromNs: BigInt(T0 - 10 * MIN) * 1_000_000n,
+          toNs: BigInt(T0 + 10 * MIN) * 1_000_000n,
+          groupBy: [],
+          filter: null,
+          spans: 'all',
+          measures: [{ metric: 'requests' }, { metric: 'errors' }, { metric: 'cost', fn: 'sum' }],
+        });
+        assert.deepEqual(agg.rows[0]!.values, [5, 1, 500_000]);
+        assert.equal((await svc.service.storage.status()).spanCount, 2);
+      } finally {
+        await svc.stop();
+      }
+    });
   });
-});
+}

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { randomTraces } from '../../testing/spans.js';
-import { allStatements } from './schema.js';
+import { allStatements, Ddl, MIGRATIONS, migrationsTableDdl } from './schema.js';
 import { ClickHouseStorage, dedupToken, rowsDigest } from './storage.js';
 
 describe('ClickHouse DDL', () => {
@@ -24,6 +24,13 @@ describe('ClickHouse DDL', () => {
     assert.ok(sql.some((s) => /pf\.rollup_1m .*ENGINE = AggregatingMergeTree\(\)/s.test(s)));
     assert.ok(sql.some((s) => /pf\.budgets .*ENGINE = ReplacingMergeTree\(version, deleted\)/s.test(s)));
     assert.ok(!sql.some((s) => s.includes('MODIFY TTL')), 'no TTL without retention');
+    // Sampled-out spans: a Null table whose views feed the same rollups.
+    const counted = sql.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS pf.spans_counted '))!;
+    assert.match(counted, /ENGINE = Null$/);
+    assert.doesNotMatch(counted, /attributes|input_content|CODEC/);
+    for (const r of ['rollup_1m', 'rollup_1h']) {
+      assert.ok(sql.some((s) => s.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS pf.${r}_counted_mv TO pf.${r} AS SELECT`) && s.includes('FROM pf.spans_counted')), r);
+    }
   });
 
   it('creates Replicated local tables and Distributed tables ON CLUSTER for a cluster', () => {
@@ -39,6 +46,12 @@ describe('ClickHouse DDL', () => {
       assert.ok(sql.some((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS pf.${r} ON CLUSTER two_shards AS pf.${r}_local ENGINE = Distributed(two_shards, pf, ${r}_local, rand())`)), r);
       // The view runs on each node over the rows inserted there.
       assert.ok(sql.some((s) => s.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS pf.${r}_local_mv ON CLUSTER two_shards TO pf.${r}_local AS SELECT`) && s.includes('FROM pf.spans_local')), r);
+    }
+    // Sampled-out spans: Null per node, sharded like the spans, views into the local rollups.
+    assert.ok(sql.includes('CREATE TABLE IF NOT EXISTS pf.spans_counted ON CLUSTER two_shards AS pf.spans_counted_local ENGINE = Distributed(two_shards, pf, spans_counted_local, cityHash64(trace_id))'));
+    assert.ok(sql.some((s) => s.startsWith('CREATE TABLE IF NOT EXISTS pf.spans_counted_local ON CLUSTER two_shards (') && s.endsWith('ENGINE = Null')));
+    for (const r of ['rollup_1m', 'rollup_1h']) {
+      assert.ok(sql.some((s) => s.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS pf.${r}_local_counted_mv ON CLUSTER two_shards TO pf.${r}_local AS SELECT`) && s.includes('FROM pf.spans_counted_local')), r);
     }
     // Small tables: one replica set over the whole cluster, read directly (no Distributed).
     const budgets = sql.find((s) => s.includes('pf.budgets ON CLUSTER'))!;
@@ -66,10 +79,36 @@ describe('ClickHouseStorage on chdb', () => {
   it('records its migrations once and sets the retention TTL', async () => {
     const again = await ClickHouseStorage.open({ settings: settings(), retentionDays: 7 });
     await again.close();
-    const m = await db.rows('SELECT version, count() AS n FROM pf_ch.schema_migrations GROUP BY version');
-    assert.deepEqual(m, [{ version: 1, n: '1' }]);
+    const m = await db.rows('SELECT version, count() AS n FROM pf_ch.schema_migrations GROUP BY version ORDER BY version');
+    assert.deepEqual(m, [{ version: 1, n: '1' }, { version: 2, n: '1' }]);
     const t = await db.rows("SELECT engine_full FROM system.tables WHERE database = 'pf_ch' AND name = 'spans'");
     assert.match(String(t[0]!.engine_full), /TTL toDateTime\(intDiv\(start_ns, 1000000000\), 'UTC'\) \+ toIntervalDay\(7\)/);
+  });
+
+  it('upgrades a version-1 database: sampled-out spans then reach the rollups', async () => {
+    const d = new Ddl({ database: 'pf_v1' });
+    await db.client.command({ query: 'CREATE DATABASE IF NOT EXISTS pf_v1' });
+    for (const sql of [...migrationsTableDdl(d), ...MIGRATIONS[0]!(d), 'INSERT INTO pf_v1.schema_migrations (version) VALUES (1)']) {
+      await db.client.command({ query: sql });
+    }
+    const old = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_v1' } });
+    try {
+      const rows = randomTraces(5, 10, HOUR0, 600_000);
+      await old.insertCounted(rows);
+      await old.insertCounted(rows); // same default token: once
+      const agg = await old.aggregate({
+        fromNs: BigInt(HOUR0) * 1_000_000n,
+        toNs: BigInt(HOUR0 + 3_600_000) * 1_000_000n,
+        groupBy: [],
+        filter: null,
+        spans: 'all',
+        measures: [{ metric: 'requests' }],
+      });
+      assert.equal(agg.rows[0]!.values[0], rows.length);
+      assert.equal((await old.status()).spanCount, 0, 'nothing stored raw');
+    } finally {
+      await old.close();
+    }
   });
 
   it('stores a retried insert once, in the spans and in the rollups', async () => {

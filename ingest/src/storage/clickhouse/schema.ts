@@ -83,8 +83,17 @@ export const CH_ROLLUPS = [
   { table: 'rollup_1m', ms: 60_000, ns: NS_PER_MIN },
 ] as const;
 
+/**
+ * The columns of `spans_counted` (sampled-out spans): what the rollup views read, plus the trace
+ * id (sharding key). The views' CREATE fails if one they read is missing.
+ */
+export const COUNTED_COLUMNS_CH: readonly CHColumn[] = SPAN_COLUMNS_CH.filter((c) =>
+  ['trace_id', 'parent_span_id', 'service', 'start_ns', 'duration_ns', 'status_code', 'span_kind', 'provider', 'request_model', 'response_model', 'operation',
+    'input_tokens', 'output_tokens', 'cache_read_tokens', 'cost_micros', 'cost_source'].includes(c.name)
+).map((c) => ({ name: c.name, type: c.type.replace(/ CODEC\(.*\)$/, '') }));
+
 /** Tables spread over shards (Distributed in a cluster). */
-const SHARDED = new Set(['spans', ...CH_ROLLUPS.map((r) => r.table)]);
+const SHARDED = new Set(['spans', 'spans_counted', ...CH_ROLLUPS.map((r) => r.table)]);
 
 export class Ddl {
   constructor(readonly t: SchemaTarget) {}
@@ -103,6 +112,9 @@ export class Ddl {
 
   /** A MergeTree engine family member, Replicated in a cluster. */
   engine(name: string, family: string, args: string[] = []): string {
+    if (family === 'Null') {
+      return 'Null'; // stores nothing: only its materialized views see the rows
+    }
     if (!this.t.cluster) {
       return `${family}(${args.join(', ')})`;
     }
@@ -113,7 +125,7 @@ export class Ddl {
 
   /** CREATE TABLE of `name` (its local table in a cluster) plus, when sharded in a cluster, the Distributed table. */
   create(name: string, body: string, family: string, tail: string, args: string[] = [], shardingKey = 'rand()'): string[] {
-    const out = [`CREATE TABLE IF NOT EXISTS ${this.local(name)}${this.onCluster} (${body}) ENGINE = ${this.engine(name, family, args)} ${tail}`];
+    const out = [`CREATE TABLE IF NOT EXISTS ${this.local(name)}${this.onCluster} (${body}) ENGINE = ${this.engine(name, family, args)}${tail ? ` ${tail}` : ''}`];
     if (this.t.cluster && SHARDED.has(name)) {
       out.push(
         `CREATE TABLE IF NOT EXISTS ${this.table(name)}${this.onCluster} AS ${this.local(name)} ENGINE = Distributed(${this.t.cluster}, ${this.t.database}, ${name}_local, ${shardingKey})`
@@ -225,7 +237,21 @@ function v1(d: Ddl): string[] {
   return out;
 }
 
-export const MIGRATIONS: ReadonlyArray<(d: Ddl) => string[]> = [v1];
+/**
+ * Schema version 2: trace sampling. Sampled-out spans are inserted into `spans_counted`
+ * (ENGINE = Null: nothing stored), whose views feed the same rollup tables as the spans views,
+ * so rates, errors, tokens and costs stay exact while only kept traces are stored raw. In a
+ * cluster it is sharded like spans (a Null `_local` per node behind a Distributed table).
+ */
+function v2(d: Ddl): string[] {
+  const out = d.create('spans_counted', COUNTED_COLUMNS_CH.map((c) => `${c.name} ${c.type}`).join(', '), 'Null', '', [], 'cityHash64(trace_id)');
+  for (const r of CH_ROLLUPS) {
+    out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${d.local(r.table)}_counted_mv${d.onCluster} TO ${d.local(r.table)} AS ${rollupSelect(d.local('spans_counted'), r.ns)}`);
+  }
+  return out;
+}
+
+export const MIGRATIONS: ReadonlyArray<(d: Ddl) => string[]> = [v1, v2];
 
 export function migrationsTableDdl(d: Ddl): string[] {
   return d.create('schema_migrations', `version UInt32, applied_at DateTime('UTC') DEFAULT now()`, 'ReplacingMergeTree', 'ORDER BY version');

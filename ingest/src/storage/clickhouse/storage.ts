@@ -12,7 +12,7 @@ import { openClickHouse, type ClickHouseHandle } from '../../clickhouse/client.j
 import type { ClickHouseSettings } from '../../config.js';
 import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from '../types.js';
 import * as q from './queries.js';
-import { CH_ROLLUPS, Ddl, migrationsTableDdl, MIGRATIONS, rollupSelect, SPAN_COLUMNS_CH, ttlStatements } from './schema.js';
+import { CH_ROLLUPS, COUNTED_COLUMNS_CH, Ddl, migrationsTableDdl, MIGRATIONS, rollupSelect, SPAN_COLUMNS_CH, ttlStatements, type CHColumn } from './schema.js';
 import { attrText, CHParams } from './searchSql.js';
 
 /** SpanRow field of each spans column, in column order. */
@@ -62,10 +62,10 @@ const INTN_FIELDS = new Set<keyof SpanRow>(['inputTokens', 'outputTokens', 'cach
 
 type JsonValue = string | number | boolean | null | string[];
 
-/** One span as a JSONEachRow object (Int64 as text). */
-export function spanToJson(r: Readonly<SpanRow>): Record<string, JsonValue> {
+/** One span as a JSONEachRow object (Int64 as text), with the given columns. */
+export function spanToJson(r: Readonly<SpanRow>, columns: readonly CHColumn[] = SPAN_COLUMNS_CH): Record<string, JsonValue> {
   const o: Record<string, JsonValue> = {};
-  for (const c of SPAN_COLUMNS_CH) {
+  for (const c of columns) {
     const k = FIELD[c.name]!;
     const v = r[k];
     if (typeof v === 'bigint') {
@@ -119,6 +119,15 @@ export function dedupToken(parts: readonly string[]): string {
     h.update('\u0000');
   }
   return h.digest('hex');
+}
+
+/**
+ * The token of a batch's spans_counted insert, derived from the batch token: both inserts of a
+ * batch are retried with their own stable token, and never share one (older servers give a
+ * view's insert the caller's token unchanged, so one token on two inserts could collide).
+ */
+export function countedToken(batchToken: string): string {
+  return `${batchToken}:counted`;
 }
 
 /** A content hash of some rows (the part of a dedup token one request contributes). */
@@ -229,7 +238,24 @@ export class ClickHouseStorage implements Storage {
     }
     await this.h.client.insert({
       table: this.ddl.table('spans'),
-      values: rows.map(spanToJson),
+      values: rows.map((r) => spanToJson(r)),
+      format: 'JSONEachRow',
+      clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: token },
+    });
+  }
+
+  /**
+   * Sampled-out spans: counted in the rollups (through spans_counted's views), not stored. Only
+   * the columns the rollups read are sent. `token` works as in insertSpans and must differ from
+   * the token of the batch's spans insert (countedToken).
+   */
+  async insertCounted(rows: ReadonlyArray<Readonly<SpanRow>>, token = countedToken(dedupToken([rowsDigest(rows)]))): Promise<void> {
+    if (rows.length === 0) {
+      return;
+    }
+    await this.h.client.insert({
+      table: this.ddl.table('spans_counted'),
+      values: rows.map((r) => spanToJson(r, COUNTED_COLUMNS_CH)),
       format: 'JSONEachRow',
       clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: token },
     });

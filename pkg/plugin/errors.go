@@ -77,10 +77,10 @@ func (d *Datasource) describeTransportError(ctx context.Context, err error) *ser
 			"connection refused by %s: is the PyFlare service running and listening on that port (REST API, default 8780)?", host), err}
 	case errors.As(err, &unknownCA):
 		return &serviceError{kindTLS, backend.StatusBadGateway, fmt.Sprintf(
-			"TLS error talking to %s: the server certificate is signed by an unknown authority; add its CA certificate ('With CA Cert') or enable 'Skip TLS verify'", host), err}
+			"TLS error talking to %s: the server certificate is signed by an unknown authority; add its CA certificate ('With CA certificate') or enable 'Skip TLS certificate verification'", host), err}
 	case errors.As(err, &hostErr):
 		return &serviceError{kindTLS, backend.StatusBadGateway, fmt.Sprintf(
-			"TLS error talking to %s: the server certificate is not valid for this host name (%v); fix the URL or set 'TLS server name'", host, hostErr), err}
+			"TLS error talking to %s: the server certificate is not valid for this host name (%v); fix the URL or set 'Server name' (TLS settings)", host, hostErr), err}
 	case errors.As(err, &certInvalid), errors.As(err, &verifyErr):
 		return &serviceError{kindTLS, backend.StatusBadGateway, fmt.Sprintf(
 			"TLS error talking to %s: the server certificate was rejected (%v)", host, err), err}

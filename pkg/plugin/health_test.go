@@ -142,7 +142,8 @@ func TestCheckHealthTLSWithCACertAndSkipVerify(t *testing.T) {
 	}
 	wrongName := newTestDS(t, srv.URL, map[string]any{"tlsAuthWithCACert": true, "serverName": "other.test"},
 		map[string]string{"apiToken": testToken, "tlsCACert": ca})
-	if res, _ := checkHealth(t, wrongName); res.Status != backend.HealthStatusError || !strings.Contains(res.Message, "not valid for this host name") {
+	if res, _ := checkHealth(t, wrongName); res.Status != backend.HealthStatusError || !strings.Contains(res.Message, "not valid for this host name") ||
+		!strings.Contains(res.Message, "set 'Server name'") {
 		t.Errorf("wrong server name: %s", res.Message)
 	}
 }

@@ -12,6 +12,11 @@ export const selectors = {
     healthDetails: 'pyflare-config-health-details',
     tlsClientCert: 'pyflare-config-tls-client-cert',
     tlsClientKey: 'pyflare-config-tls-client-key',
+    customHeaders: 'pyflare-config-custom-headers',
+    addHeader: 'pyflare-config-add-header',
+    headerName: 'pyflare-config-header-name',
+    headerValue: 'pyflare-config-header-value',
+    removeHeader: 'pyflare-config-remove-header',
   },
   query: {
     editor: 'pyflare-query-editor',

@@ -20,7 +20,10 @@ export interface PyflareOptions extends DataSourceJsonData {
   tlsSkipVerify?: boolean;
   tlsAuthWithCACert?: boolean;
   tlsAuth?: boolean;
+  /** Name expected in the service's certificate (SNI); applied whenever set. */
   serverName?: string;
+  /** Custom HTTP header names; the value of `httpHeaderName<N>` is `secureJsonData.httpHeaderValue<N>`. */
+  [header: `httpHeaderName${number}`]: string | undefined;
 }
 
 /** secureJsonData: write-only from the browser; Grafana only reports which keys are set. */
@@ -29,6 +32,8 @@ export interface PyflareSecureOptions {
   tlsCACert?: string;
   tlsClientCert?: string;
   tlsClientKey?: string;
+  /** Value of the custom header `jsonData.httpHeaderName<N>`. */
+  [header: `httpHeaderValue${number}`]: string | undefined;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;

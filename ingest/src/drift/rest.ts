@@ -118,33 +118,33 @@ const rangeParams = {
   from: num.int().nonnegative().optional(),
   to: num.int().nonnegative().optional(),
 };
-const timelineQuery = z.object({
+export const timelineQuery = z.object({
   modelId: z.string().min(1).max(200).optional(),
   driftType: driftTypeParam,
   feature: z.string().max(200).optional(),
   service: z.string().max(200).optional(),
   ...rangeParams,
 });
-const heatmapQuery = z.object({
+export const heatmapQuery = z.object({
   modelId: z.string().min(1).max(200),
   driftType: driftTypeParam.default('feature'),
   service: z.string().max(200).optional(),
   ...rangeParams,
 });
-const alertsQuery = z.object({
+export const alertsQuery = z.object({
   modelId: z.string().max(200).optional(),
   state: z.enum(['active', 'resolved', 'all']).default('all'),
   driftType: driftTypeParam,
   limit: num.int().min(1).max(10_000).default(1000),
   ...rangeParams,
 });
-const modelParam = z.object({ id: z.string().min(1).max(200) });
-const referenceQuery = z.object({
+export const modelParam = z.object({ id: z.string().min(1).max(200) });
+export const referenceQuery = z.object({
   modelId: z.string().min(1).max(200).optional(),
   name: z.string().max(200).optional(),
 });
-const windowBody = z.object({ modelId: z.string().min(1).max(200) }).passthrough();
-const datasetBody = z.object({
+export const windowBody = z.object({ modelId: z.string().min(1).max(200) }).passthrough();
+export const datasetBody = z.object({
   modelId: z.string().min(1).max(200),
   type: z.literal('dataset'),
   name: z.string().max(200).optional(),

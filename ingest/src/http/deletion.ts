@@ -2,10 +2,10 @@
 // audit record; applies everything already acknowledged first, so no queued span of that user
 // lands after the deletion.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { keyFromHeaders, type Auth } from '../auth/keys.js';
 import type { AuditLog } from '../privacy/audit.js';
 import type { Storage } from '../storage/types.js';
+import { deletionBody } from './serviceApi.js';
 import { parse } from './validate.js';
 
 export interface DeletionDeps {
@@ -19,15 +19,9 @@ export interface DeletionDeps {
   sessionIdForms(v: string): string[];
 }
 
-const id = z.string().min(1).max(1024);
-const deleteBody = z
-  .object({ userId: id.optional(), sessionId: id.optional(), reason: z.string().max(1000).optional() })
-  .strict()
-  .refine((b) => b.userId !== undefined || b.sessionId !== undefined, 'needs userId or sessionId');
-
 export async function registerDeletionRoutes(app: FastifyInstance, deps: DeletionDeps): Promise<void> {
   app.post('/api/v1/admin/deletions', { config: { scope: 'admin' } }, async (req, reply) => {
-    const body = parse(deleteBody, req.body, 'body');
+    const body = parse(deletionBody, req.body, 'body');
     const who = deps.auth.authorize(keyFromHeaders(req.headers), 'admin').keyId;
     await deps.flush();
     let n = 0;

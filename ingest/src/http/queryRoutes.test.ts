@@ -102,7 +102,10 @@ describe('traces REST', () => {
     const body = await bad(`/api/v1/traces?${qs({ search: 'service:checkout (model:gpt* OR' })}`, /^search: unexpected end of input at offset 31/);
     assert.equal(body.offset, 31);
     assert.ok((body.expected as string[]).includes('term'));
-    await bad(`/api/v1/traces?colour=red`, /^query: Unrecognized key: "colour"/);
+    await bad(`/api/v1/traces?colour=red`, /^colour: unknown parameter$/);
+    await bad(`/api/v1/traces?limit=5000`, /^limit: must be <= 1000$/);
+    await bad(`/api/v1/metrics?metric=bogus`, /^metric: must be one of request_count, /);
+    await bad(`/api/v1/catalog/services?foo=1`, /^foo: unknown parameter$/);
     await bad(`/api/v1/traces?limit=0`, /^limit: /);
     await bad(`/api/v1/traces?${qs({ from: 10, to: 5 })}`, /^to: must be after from/);
   });

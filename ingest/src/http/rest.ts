@@ -1,7 +1,6 @@
 // REST API on PYFLARE_HTTP_PORT: health, metrics, status, the data-source query endpoint,
 // trace search/lookup, editor catalogs and API key management.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { keyFromHeaders, type Auth } from '../auth/keys.js';
 import { AuthError, OverloadedError } from '../errors.js';
 import { nsToMs } from '../frames/frame.js';
@@ -15,6 +14,7 @@ import { SCOPES, type CatalogRange, type Scope, type SpanRow, type Storage } fro
 import { nsToIso } from '../util/json.js';
 import { HttpError } from './errors.js';
 import { registerQueryRoutes } from './queryRoutes.js';
+import { attributeValuesParams, catalogRangeParams, createKeyBody, keyIdParams } from './serviceApi.js';
 import { parse } from './validate.js';
 import { SERVICE_VERSION } from './version.js';
 
@@ -36,25 +36,12 @@ declare module 'fastify' {
   }
 }
 
-const numeric = z.coerce.number();
-const rangeQuery = z.object({
-  from: numeric.int().nonnegative().optional(),
-  to: numeric.int().nonnegative().optional(),
-});
-function catalogRange(q: z.output<typeof rangeQuery>): CatalogRange {
+function catalogRange(q: { from?: number; to?: number }): CatalogRange {
   return {
     fromNs: q.from !== undefined ? BigInt(q.from) * 1_000_000n : undefined,
     toNs: q.to !== undefined ? BigInt(q.to) * 1_000_000n + 999_999n : undefined,
   };
 }
-
-const attrValuesQuery = rangeQuery.extend({
-  key: z.string().min(1, 'is required').max(256).regex(/^[^\u0000-\u001f]+$/, 'must be printable'),
-});
-const createKeyBody = z.object({
-  name: z.string().min(1).max(200),
-  scopes: z.array(z.enum(SCOPES as [Scope, ...Scope[]])).min(1),
-});
 
 function spanJson(s: SpanRow): Record<string, unknown> {
   const parse = (t: string): unknown => {
@@ -183,16 +170,16 @@ export async function registerRest(app: FastifyInstance, deps: RestDeps): Promis
   await registerQueryRoutes(app, { storage: deps.storage, now: deps.now, spanJson });
 
   app.get('/api/v1/catalog/services', { config: { scope: 'read' } }, async (req) => ({
-    values: await deps.storage.services(catalogRange(parse(rangeQuery, req.query, 'query'))),
+    values: await deps.storage.services(catalogRange(parse(catalogRangeParams, req.query, 'query'))),
   }));
   app.get('/api/v1/catalog/models', { config: { scope: 'read' } }, async (req) => ({
-    values: await deps.storage.models(catalogRange(parse(rangeQuery, req.query, 'query'))),
+    values: await deps.storage.models(catalogRange(parse(catalogRangeParams, req.query, 'query'))),
   }));
   app.get('/api/v1/catalog/attribute-keys', { config: { scope: 'read' } }, async (req) => ({
-    values: await deps.storage.attributeKeys(catalogRange(parse(rangeQuery, req.query, 'query'))),
+    values: await deps.storage.attributeKeys(catalogRange(parse(catalogRangeParams, req.query, 'query'))),
   }));
   app.get('/api/v1/catalog/attribute-values', { config: { scope: 'read' } }, async (req) => {
-    const q = parse(attrValuesQuery, req.query, 'query');
+    const q = parse(attributeValuesParams, req.query, 'query');
     return { values: await deps.storage.attributeValues(q.key, catalogRange(q)) };
   });
 
@@ -203,7 +190,7 @@ export async function registerRest(app: FastifyInstance, deps: RestDeps): Promis
     return reply.code(201).send({ id: k.id, key: k.key, name: k.record.name, scopes: k.record.scopes });
   });
   app.delete('/api/v1/keys/:id', { config: { scope: 'admin' } }, async (req, reply) => {
-    const { id } = parse(z.object({ id: z.string().min(1).max(128) }), req.params, 'id');
+    const { id } = parse(keyIdParams, req.params, 'id');
     if (id === 'bootstrap') {
       throw new HttpError(400, 'id: the bootstrap key comes from PYFLARE_API_KEY; change or unset that variable instead');
     }

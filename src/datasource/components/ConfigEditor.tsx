@@ -2,9 +2,11 @@ import React, { type ChangeEvent, type FormEvent } from 'react';
 import type { DataSourcePluginOptionsEditorProps, GrafanaTheme2 } from '@grafana/data';
 import { css } from '@emotion/css';
 import {
+  Button,
   Divider,
   Field,
   FieldSet,
+  IconButton,
   Input,
   SecretInput,
   SecretTextArea,
@@ -56,6 +58,67 @@ export function validateTimeout(value: number | undefined): string | undefined {
   return undefined;
 }
 
+/** One custom HTTP header: `jsonData.httpHeaderName<index>` + `secureJsonData.httpHeaderValue<index>`. */
+export interface CustomHeaderRow {
+  index: number;
+  name: string;
+  /** The value is stored (Grafana reports it in secureJsonFields, never the value). */
+  configured: boolean;
+  /** A value typed in this session, not saved yet. */
+  value: string;
+}
+
+type HeaderNameKey = `httpHeaderName${number}`;
+type HeaderValueKey = `httpHeaderValue${number}`;
+const headerNameKey = (index: number): HeaderNameKey => `httpHeaderName${index}`;
+const headerValueKey = (index: number): HeaderValueKey => `httpHeaderValue${index}`;
+
+/**
+ * The custom headers of the settings, by index. Indices stay as saved (the backend tolerates
+ * gaps), so removing a row never moves another row's stored value to a different name.
+ */
+export function customHeaderRows(
+  options: Pick<ConfigEditorProps['options'], 'jsonData' | 'secureJsonData' | 'secureJsonFields'>
+): CustomHeaderRow[] {
+  const fields = options.secureJsonFields ?? {};
+  const secure: PyflareSecureOptions = options.secureJsonData ?? {};
+  return Object.keys(options.jsonData ?? {})
+    .map((k) => /^httpHeaderName([1-9]\d*)$/.exec(k)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((index) => ({
+      index,
+      name: options.jsonData[headerNameKey(index)] ?? '',
+      configured: Boolean(fields[headerValueKey(index)]),
+      value: secure[headerValueKey(index)] ?? '',
+    }));
+}
+
+const HEADER_NAME_SEPARATORS = '()<>@,;:\\"/[]?={}';
+
+/** Mirrors the Go backend's header checks (pkg/models/settings.go) so the problem shows before saving. */
+export function validateHeaderName(
+  name: string,
+  otherNames: readonly string[],
+  hasApiToken: boolean
+): string | undefined {
+  const n = name.trim();
+  if (n === '') {
+    return 'Enter a header name, or remove the header';
+  }
+  if ([...n].some((c) => c <= ' ' || c >= '\u007f' || HEADER_NAME_SEPARATORS.includes(c))) {
+    return 'Not a valid header name: no spaces or separators such as : / ( ) = ,';
+  }
+  if (otherNames.some((o) => o.trim().toLowerCase() === n.toLowerCase())) {
+    return 'This header is set twice';
+  }
+  if (n.toLowerCase() === 'authorization' && hasApiToken) {
+    return 'Conflicts with the API token, which is sent as Authorization: remove one of them';
+  }
+  return undefined;
+}
+
 export function ConfigEditor(props: ConfigEditorProps) {
   const { onOptionsChange, options } = props;
   const { jsonData } = options;
@@ -79,6 +142,29 @@ export function ConfigEditor(props: ConfigEditorProps) {
       secureJsonData: { ...secureJsonData, [key]: '' },
     });
   };
+
+  const headers = customHeaderRows(options);
+  const hasApiToken = Boolean(secureJsonFields.apiToken) || Boolean(secureJsonData.apiToken);
+
+  const addHeader = () => {
+    const next = Math.max(0, ...headers.map((h) => h.index)) + 1;
+    setJsonData(headerNameKey(next), '');
+  };
+
+  // The stored value is cleared too, so a header added later under this index starts empty.
+  const removeHeader = (index: number) => () => {
+    const nextJsonData: PyflareOptions = { ...jsonData };
+    delete nextJsonData[headerNameKey(index)];
+    onOptionsChange({
+      ...options,
+      jsonData: nextJsonData,
+      secureJsonFields: { ...secureJsonFields, [headerValueKey(index)]: false },
+      secureJsonData: { ...secureJsonData, [headerValueKey(index)]: '' },
+    });
+  };
+
+  const showServerName =
+    Boolean(jsonData.tlsAuthWithCACert) || Boolean(jsonData.tlsAuth) || Boolean(jsonData.serverName);
 
   const urlError = validateServiceUrl(jsonData.url);
   const timeoutError = validateTimeout(jsonData.timeoutSeconds);
@@ -155,6 +241,64 @@ export function ConfigEditor(props: ConfigEditorProps) {
         </Field>
       </FieldSet>
 
+      <FieldSet label="Custom headers" data-testid={selectors.config.customHeaders}>
+        <p className={styles.intro}>
+          HTTP headers the backend adds to every request to the service, for a proxy or gateway in front of it. Values
+          are stored encrypted like the API token.
+        </p>
+        {headers.map((h) => {
+          const others = headers.filter((o) => o.index !== h.index).map((o) => o.name);
+          const nameError = validateHeaderName(h.name, others, hasApiToken);
+          return (
+            <div key={h.index} className={styles.headerRow}>
+              <Field label="Header" className={styles.headerName} invalid={nameError !== undefined} error={nameError}>
+                <Input
+                  id={`pyflare-header-name-${h.index}`}
+                  data-testid={selectors.config.headerName}
+                  aria-label={`Header ${h.index} name`}
+                  width={30}
+                  placeholder="X-Custom-Header"
+                  value={h.name}
+                  onChange={(e: ChangeEvent<HTMLInputElement>) =>
+                    setJsonData(headerNameKey(h.index), e.currentTarget.value)
+                  }
+                />
+              </Field>
+              <Field label="Value">
+                <SecretInput
+                  id={`pyflare-header-value-${h.index}`}
+                  data-testid={selectors.config.headerValue}
+                  aria-label={`Header ${h.index} value`}
+                  width={40}
+                  placeholder="Header value"
+                  isConfigured={h.configured}
+                  value={h.value}
+                  onChange={setSecret(headerValueKey(h.index))}
+                  onReset={resetSecret(headerValueKey(h.index))}
+                />
+              </Field>
+              <IconButton
+                className={styles.removeHeader}
+                name="trash-alt"
+                data-testid={selectors.config.removeHeader}
+                tooltip={`Remove header ${h.name.trim() || h.index}`}
+                onClick={removeHeader(h.index)}
+              />
+            </div>
+          );
+        })}
+        <Button
+          variant="secondary"
+          icon="plus"
+          size="sm"
+          type="button"
+          data-testid={selectors.config.addHeader}
+          onClick={addHeader}
+        >
+          Add header
+        </Button>
+      </FieldSet>
+
       <Divider />
 
       <FieldSet label="TLS">
@@ -197,14 +341,6 @@ export function ConfigEditor(props: ConfigEditorProps) {
         </Field>
         {jsonData.tlsAuth && (
           <>
-            <Field label="Server name" description="Expected name in the service's certificate (SNI)">
-              <Input
-                data-testid={selectors.config.serverName}
-                width={50}
-                value={jsonData.serverName ?? ''}
-                onChange={(e: ChangeEvent<HTMLInputElement>) => setJsonData('serverName', e.currentTarget.value)}
-              />
-            </Field>
             <Field label="Client certificate" description="PEM">
               <SecretTextArea
                 data-testid={selectors.config.tlsClientCert}
@@ -229,6 +365,20 @@ export function ConfigEditor(props: ConfigEditorProps) {
             </Field>
           </>
         )}
+        {showServerName && (
+          <Field
+            label="Server name"
+            description="Name expected in the service's certificate (SNI), when it differs from the URL's host"
+          >
+            <Input
+              id="pyflare-tls-server-name"
+              data-testid={selectors.config.serverName}
+              width={50}
+              value={jsonData.serverName ?? ''}
+              onChange={(e: ChangeEvent<HTMLInputElement>) => setJsonData('serverName', e.currentTarget.value)}
+            />
+          </Field>
+        )}
       </FieldSet>
     </div>
   );
@@ -241,5 +391,17 @@ const getStyles = (theme: GrafanaTheme2) => ({
   intro: css({
     color: theme.colors.text.secondary,
     marginBottom: theme.spacing(3),
+  }),
+  headerRow: css({
+    display: 'flex',
+    alignItems: 'flex-start',
+    gap: theme.spacing(1),
+  }),
+  headerName: css({
+    width: theme.spacing(31),
+    flexShrink: 0,
+  }),
+  removeHeader: css({
+    marginTop: theme.spacing(3.5),
   }),
 });

@@ -196,6 +196,14 @@ test('no build variables are left unexpanded', () => {
   }
 });
 
+test('the README and CHANGELOG link only to absolute URLs (relative ones break in the plugin catalog)', () => {
+  for (const member of [`${appId}/README.md`, `${appId}/CHANGELOG.md`]) {
+    const text = read(member).toString('utf8');
+    const relative = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((href) => !/^(https?:|mailto:|#)/.test(href));
+    assert.deepEqual(relative, [], member);
+  }
+});
+
 test('the checksum files match the archive', () => {
   const bytes = readFileSync(archive);
   for (const algo of ['sha1', 'sha256'] as const) {

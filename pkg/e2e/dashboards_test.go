@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,12 +26,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 
 	"github.com/pyflare/observability/pkg/plugin"
 )
@@ -401,56 +396,6 @@ func checkDS(t *testing.T, where string, ref *dsRef, dsTypes map[string]string) 
 	} else if ref.Type != "" && ref.Type != typ {
 		t.Errorf("%s: data source %q has type %q, provisioned as %q", where, ref.UID, ref.Type, typ)
 	}
-}
-
-// ---------------------------------------------------------------- the backend binary
-
-func startBackendBinary(t *testing.T, bin string) pluginClient {
-	t.Helper()
-	logs := &syncBuffer{}
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "GF_VERSION=12.3.0", "GF_EDITION=oss", "GF_PLUGIN_VERSION=0.1.0")
-	client := goplugin.NewClient(&goplugin.ClientConfig{
-		Cmd: cmd,
-		HandshakeConfig: goplugin.HandshakeConfig{
-			ProtocolVersion:  grpcplugin.ProtocolVersion,
-			MagicCookieKey:   grpcplugin.MagicCookieKey,
-			MagicCookieValue: grpcplugin.MagicCookieValue,
-		},
-		VersionedPlugins: map[int]goplugin.PluginSet{grpcplugin.ProtocolVersion: {
-			"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
-			"resource":    &grpcplugin.ResourceGRPCPlugin{},
-			"data":        &grpcplugin.DataGRPCPlugin{},
-		}},
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "plugin.pyflare", Output: logs, Level: hclog.Info}),
-		GRPCDialOptions:  []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(math.MaxInt32))},
-		StartTimeout:     30 * time.Second,
-	})
-	t.Cleanup(func() {
-		client.Kill()
-		if t.Failed() {
-			t.Logf("plugin log:\n%s", logs.String())
-		}
-	})
-	rpc, err := client.Client()
-	if err != nil {
-		t.Fatalf("start %s: %v\n%s", bin, err, logs.String())
-	}
-	get := func(name string) any {
-		raw, err := rpc.Dispense(name)
-		if err != nil {
-			t.Fatalf("dispense %s: %v", name, err)
-		}
-		return raw
-	}
-	dataClient, ok1 := get("data").(pluginv2.DataClient)
-	diagClient, ok2 := get("diagnostics").(pluginv2.DiagnosticsClient)
-	resClient, ok3 := get("resource").(pluginv2.ResourceClient)
-	if !ok1 || !ok2 || !ok3 {
-		t.Fatal("dispensed clients have unexpected types")
-	}
-	return &grpcClient{data: dataClient, diag: diagClient, res: resClient}
 }
 
 // ---------------------------------------------------------------- the service with demo data
@@ -896,7 +841,7 @@ func TestProvisionedDashboardsAndAlerts(t *testing.T) {
 	}
 
 	s := startDemoService(t)
-	c := startBackendBinary(t, backendBinary(t, s.root))
+	c := startBackendBinary(t, backendBinary(t, s.root), hclog.Info)
 	pCtx := pluginContext(s, provisionedDSUID, apiKey)
 	now := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -56,8 +56,14 @@ func TestProtocolInProcess(t *testing.T) {
 // hashicorp go-plugin, protocol version 2, magic cookie, gRPC only.
 func TestProtocolBinary(t *testing.T) {
 	s := startedService(t)
-	bin := backendBinary(t, s.root)
+	exercise(t, s, startBackendBinary(t, backendBinary(t, s.root), hclog.Debug))
+}
 
+// startBackendBinary starts the built executable as Grafana does (go-plugin handshake, gRPC
+// only), checks the negotiated protocol and returns a client of its three services. The
+// plugin is killed when the test ends; its log (at level) is printed if the test failed.
+func startBackendBinary(t *testing.T, bin string, level hclog.Level) *grpcClient {
+	t.Helper()
 	logs := &syncBuffer{}
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "GF_VERSION=12.3.0", "GF_EDITION=oss", "GF_PLUGIN_VERSION=0.1.0")
@@ -76,7 +82,7 @@ func TestProtocolBinary(t *testing.T) {
 			},
 		},
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "plugin.pyflare", Output: logs, Level: hclog.Debug}),
+		Logger:           hclog.New(&hclog.LoggerOptions{Name: "plugin.pyflare", Output: logs, Level: level}),
 		GRPCDialOptions:  []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(math.MaxInt32))},
 		StartTimeout:     30 * time.Second,
 	})
@@ -106,7 +112,7 @@ func TestProtocolBinary(t *testing.T) {
 	if !ok1 || !ok2 || !ok3 {
 		t.Fatalf("dispensed clients have unexpected types (data %v, diagnostics %v, resource %v)", ok1, ok2, ok3)
 	}
-	exercise(t, s, &grpcClient{data: dataClient, diag: diagClient, res: resClient})
+	return &grpcClient{data: dataClient, diag: diagClient, res: resClient}
 }
 
 // grpcClient converts SDK types to pluginv2 messages like Grafana's plugin client.

@@ -1,15 +1,15 @@
 import React, { useCallback, useEffect, useMemo } from 'react';
 import type { AnnotationQuery, QueryEditorProps } from '@grafana/data';
 import { Combobox, InlineField, InlineFieldRow, type ComboboxOption } from '@grafana/ui';
-import { ALERT_STATES, DRIFT_TYPES, QUERY_MODEL_VERSION } from '@pyflare/query-model';
+import { DRIFT_TYPES, QUERY_MODEL_VERSION } from '@pyflare/query-model';
 
 import type { DataSource } from '../datasource';
-import { ALERT_STATE_LABELS, DRIFT_TYPE_LABELS } from '../labels';
+import { DRIFT_TYPE_LABELS } from '../labels';
 import { migratePyflareQuery } from '../query';
 import { selectors } from '../selectors';
 import type { PyflareOptions, PyflareQuery } from '../types';
-import { budgetOptions, useBudgetValue } from './query/budgetOption';
 import { EnumRadio, enumOptions } from './query/fields';
+import { AlertStatePicker, BudgetPicker, DriftModelPicker } from './query/pickers';
 
 export type AnnotationEditorProps = QueryEditorProps<DataSource, PyflareQuery, PyflareOptions> & {
   annotation?: AnnotationQuery<PyflareQuery>;
@@ -63,8 +63,6 @@ export function AnnotationQueryEditor({ query: saved, onChange, datasource }: An
     [datasource]
   );
   const budgets = useCallback(() => datasource.getBudgets(), [datasource]);
-  const budgetPicks = useMemo(() => budgetOptions(budgets), [budgets]);
-  const budgetValue = useBudgetValue(budgets, query.queryType === 'costs' ? query.budget : undefined);
 
   const base = { refId: query.refId || REF_ID, pluginVersion: QUERY_MODEL_VERSION };
   const changeSource = (next: Source) => {
@@ -94,34 +92,25 @@ export function AnnotationQueryEditor({ query: saved, onChange, datasource }: An
       </InlineFieldRow>
       {query.queryType === 'alerts' && (
         <InlineFieldRow>
-          <InlineField label="State" labelWidth={LABEL_WIDTH}>
-            <EnumRadio
-              testId={ids.state}
-              ariaLabel="Alert state"
-              values={ALERT_STATES}
-              labels={ALERT_STATE_LABELS}
-              value={query.state ?? 'active'}
-              onChange={(state) => onChange({ ...query, state })}
-            />
-          </InlineField>
+          <AlertStatePicker
+            testId={ids.state}
+            labelWidth={LABEL_WIDTH}
+            value={query.state}
+            onChange={(state) => onChange({ ...query, state })}
+          />
         </InlineFieldRow>
       )}
       {query.queryType === 'alerts' && (
         // Model and drift type share a row under the state, so the labels line up at any width.
         <InlineFieldRow>
-          <InlineField label="Model" labelWidth={LABEL_WIDTH}>
-            <Combobox<string>
-              id="pyflare-annotation-model"
-              data-testid={ids.model}
-              width={24}
-              placeholder="All models"
-              isClearable
-              createCustomValue
-              options={modelOptions}
-              value={query.modelId || null}
-              onChange={(o) => onChange({ ...query, modelId: o?.value || undefined })}
-            />
-          </InlineField>
+          <DriftModelPicker
+            id="pyflare-annotation-model"
+            testId={ids.model}
+            labelWidth={LABEL_WIDTH}
+            options={modelOptions}
+            value={query.modelId}
+            onChange={(modelId) => onChange({ ...query, modelId: modelId || undefined })}
+          />
           <InlineField label="Drift type" labelWidth={12}>
             <Combobox
               id="pyflare-annotation-drift-type"
@@ -138,23 +127,15 @@ export function AnnotationQueryEditor({ query: saved, onChange, datasource }: An
       )}
       {query.queryType === 'costs' && (
         <InlineFieldRow>
-          <InlineField
-            label="Budget"
+          <BudgetPicker
+            id="pyflare-annotation-budget"
+            testId={ids.budget}
             labelWidth={LABEL_WIDTH}
             tooltip="Marks when a budget reached its alert threshold (warning) and its amount (exceeded)"
-          >
-            <Combobox<string>
-              id="pyflare-annotation-budget"
-              data-testid={ids.budget}
-              width={32}
-              placeholder="All budgets"
-              isClearable
-              createCustomValue
-              options={budgetPicks}
-              value={budgetValue}
-              onChange={(o) => onChange({ ...query, budget: o?.value || undefined })}
-            />
-          </InlineField>
+            budgets={budgets}
+            value={query.budget}
+            onChange={(budget) => onChange({ ...query, budget })}
+          />
         </InlineFieldRow>
       )}
     </div>

@@ -15,6 +15,7 @@ import {
 import type { DataSource } from '../datasource';
 import { selectors } from '../selectors';
 import type { PyflareOptions, PyflareQuery, PyflareVariableQuery } from '../types';
+import { matchingOptions } from './query/catalogOptions';
 
 export type VariableEditorProps = QueryEditorProps<DataSource, PyflareQuery, PyflareOptions, PyflareVariableQuery>;
 
@@ -41,18 +42,6 @@ function variableOptions(datasource: DataSource): Array<ComboboxOption<string>> 
   return datasource.variableNames().map((n) => ({ value: `$${n}`, label: `$${n}`, description: 'Template variable' }));
 }
 
-function filterOptions(opts: Array<ComboboxOption<string>>, input: string): Array<ComboboxOption<string>> {
-  const needle = input.trim().toLowerCase();
-  const seen = new Set<string>();
-  return opts.filter((o) => {
-    if (seen.has(o.value)) {
-      return false;
-    }
-    seen.add(o.value);
-    return needle === '' || o.value.toLowerCase().includes(needle);
-  });
-}
-
 /** The editor of a query variable: what to list, its parent model or attribute key, and the time scope. */
 export function VariableQueryEditor({ query: raw, onChange, datasource }: VariableEditorProps) {
   const query: VariableQuery = useMemo(() => normalizeVariableQuery(raw) ?? normalizeVariableQuery({})!, [raw]);
@@ -74,14 +63,14 @@ export function VariableQueryEditor({ query: raw, onChange, datasource }: Variab
   const modelOptions = useCallback(
     async (input: string) => {
       const models = await datasource.getDriftModels();
-      return filterOptions([...variableOptions(datasource), ...models.map((m) => ({ value: m, label: m }))], input);
+      return matchingOptions([...variableOptions(datasource), ...models.map((m) => ({ value: m, label: m }))], input);
     },
     [datasource]
   );
   const keyOptions = useCallback(
     async (input: string) => {
       const keys = await datasource.getCatalog('attribute-keys');
-      return filterOptions([...variableOptions(datasource), ...keys.map((k) => ({ value: k, label: k }))], input);
+      return matchingOptions([...variableOptions(datasource), ...keys.map((k) => ({ value: k, label: k }))], input);
     },
     [datasource]
   );

@@ -1,11 +1,9 @@
 import React, { useMemo } from 'react';
-import { Combobox, InlineField, InlineFieldRow } from '@grafana/ui';
-import { ALERT_STATES } from '@pyflare/query-model';
+import { InlineFieldRow } from '@grafana/ui';
 
-import { ALERT_STATE_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
 import { driftModelOptions } from './DriftEditor';
-import { EnumRadio } from './fields';
+import { AlertStatePicker, DriftModelPicker } from './pickers';
 import type { TypeEditorProps } from './types';
 
 const ids = selectors.query.alerts;
@@ -18,29 +16,20 @@ export function AlertsEditor({ query, onChange, catalog, driftModels }: TypeEdit
   );
   return (
     <InlineFieldRow>
-      <InlineField label="State" labelWidth={14}>
-        <EnumRadio
-          testId={ids.state}
-          ariaLabel="Alert state"
-          values={ALERT_STATES}
-          labels={ALERT_STATE_LABELS}
-          value={query.state ?? 'active'}
-          onChange={(state) => onChange({ ...query, state })}
-        />
-      </InlineField>
-      <InlineField label="Model" labelWidth={10}>
-        <Combobox<string>
-          id="pyflare-alerts-model"
-          data-testid={ids.modelId}
-          width={24}
-          placeholder="All models"
-          isClearable
-          createCustomValue
-          options={modelOptions}
-          value={query.modelId ?? null}
-          onChange={(o) => onChange({ ...query, modelId: o?.value || undefined })}
-        />
-      </InlineField>
+      <AlertStatePicker
+        testId={ids.state}
+        labelWidth={14}
+        value={query.state}
+        onChange={(state) => onChange({ ...query, state })}
+      />
+      <DriftModelPicker
+        id="pyflare-alerts-model"
+        testId={ids.modelId}
+        labelWidth={10}
+        options={modelOptions}
+        value={query.modelId}
+        onChange={(modelId) => onChange({ ...query, modelId: modelId || undefined })}
+      />
     </InlineFieldRow>
   );
 }

@@ -4,9 +4,9 @@ import { COST_VIEWS, RESULT_FORMATS } from '@pyflare/query-model';
 
 import { COST_VIEW_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
-import { budgetOptions, useBudgetValue } from './budgetOption';
 import { catalogOptions } from './catalogOptions';
 import { EnumRadio, NumberInput } from './fields';
+import { BudgetPicker } from './pickers';
 import { SearchInput } from './SearchInput';
 import { FORMAT_LABELS, dimensionOptions } from './MetricsEditor';
 import type { TypeEditorProps } from './types';
@@ -20,8 +20,6 @@ export function CostsEditor({ query, onChange, catalog, budgets }: TypeEditorPro
     () => catalogOptions(catalog, 'attribute-keys', { extra: dimensionOptions, prefix: 'attr.' }),
     [catalog]
   );
-  const budgetPicks = useMemo(() => budgetOptions(budgets), [budgets]);
-  const budgetValue = useBudgetValue(budgets, query.budget);
   return (
     <>
       <InlineFieldRow>
@@ -61,19 +59,15 @@ export function CostsEditor({ query, onChange, catalog, budgets }: TypeEditorPro
           </InlineField>
         )}
         {(view === 'budgets' || view === 'breaches') && (
-          <InlineField label="Budget" labelWidth={LABEL_WIDTH} tooltip="Only this budget (id or name)">
-            <Combobox<string>
-              id="pyflare-costs-budget"
-              data-testid={ids.budget}
-              width={32}
-              placeholder="All budgets"
-              isClearable
-              createCustomValue
-              options={budgetPicks}
-              value={budgetValue}
-              onChange={(o) => onChange({ ...query, budget: o?.value || undefined })}
-            />
-          </InlineField>
+          <BudgetPicker
+            id="pyflare-costs-budget"
+            testId={ids.budget}
+            labelWidth={LABEL_WIDTH}
+            tooltip="Only this budget (id or name)"
+            budgets={budgets}
+            value={query.budget}
+            onChange={(budget) => onChange({ ...query, budget })}
+          />
         )}
         {view === 'forecast' && (
           <InlineField label="Horizon (days)" labelWidth={16}>

@@ -5,7 +5,9 @@ import { DRIFT_TYPES, DRIFT_VIEWS, type DriftQuery } from '@pyflare/query-model'
 import type { FeatureDriftType } from '../../catalog';
 import { DRIFT_TYPE_LABELS, DRIFT_VIEW_LABELS } from '../../labels';
 import { selectors } from '../../selectors';
+import { matchingOptions } from './catalogOptions';
 import { EnumRadio, NumberInput } from './fields';
+import { DriftModelPicker } from './pickers';
 import type { DriftFeatureLoader, DriftModelLoader, TypeEditorProps } from './types';
 
 const ids = selectors.query.drift;
@@ -13,18 +15,6 @@ const LABEL_WIDTH = 14;
 
 /** The scores view's "every feature" value: one series per feature. */
 export const ALL_FEATURES = '*';
-
-function matching(options: Array<ComboboxOption<string>>, input: string): Array<ComboboxOption<string>> {
-  const needle = input.trim().toLowerCase();
-  const seen = new Set<string>();
-  return options.filter((o) => {
-    if (seen.has(o.value)) {
-      return false;
-    }
-    seen.add(o.value);
-    return needle === '' || o.value.toLowerCase().includes(needle);
-  });
-}
 
 /** ML models of the drift engine; for LLM drift also the LLM models seen in spans. */
 export function driftModelOptions(
@@ -34,7 +24,7 @@ export function driftModelOptions(
 ): (input: string) => Promise<Array<ComboboxOption<string>>> {
   return async (input) => {
     const [ml, llm] = await Promise.all([driftModels(), driftType === 'llm' ? llmModels() : Promise.resolve([])]);
-    return matching(
+    return matchingOptions(
       [...ml, ...llm].map((m) => ({ value: m, label: m })),
       input
     );
@@ -57,7 +47,7 @@ export function driftFeatureOptions(
     const features = modelId.trim() ? await driftFeatures(modelId, type) : [];
     const every: Array<ComboboxOption<string>> =
       view === 'scores' ? [{ value: ALL_FEATURES, label: 'Every feature', description: 'One series per feature' }] : [];
-    return matching([...every, ...features.map((f) => ({ value: f, label: f }))], input);
+    return matchingOptions([...every, ...features.map((f) => ({ value: f, label: f }))], input);
   };
 }
 
@@ -76,19 +66,14 @@ export function DriftEditor({ query, onChange, catalog, driftModels, driftFeatur
   return (
     <>
       <InlineFieldRow>
-        <InlineField label="Model" labelWidth={LABEL_WIDTH}>
-          <Combobox<string>
-            id="pyflare-drift-model"
-            data-testid={ids.modelId}
-            width={24}
-            placeholder="All models"
-            isClearable
-            createCustomValue
-            options={modelOptions}
-            value={query.modelId || null}
-            onChange={(o) => onChange({ ...query, modelId: o?.value ?? '' })}
-          />
-        </InlineField>
+        <DriftModelPicker
+          id="pyflare-drift-model"
+          testId={ids.modelId}
+          labelWidth={LABEL_WIDTH}
+          options={modelOptions}
+          value={query.modelId}
+          onChange={(modelId) => onChange({ ...query, modelId: modelId ?? '' })}
+        />
         <InlineField label="Drift type" labelWidth={12}>
           <EnumRadio
             testId={ids.driftType}

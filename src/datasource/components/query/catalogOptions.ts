@@ -27,3 +27,16 @@ export function catalogOptions(
     });
   };
 }
+
+/** The options whose value contains what the user typed (case-insensitive), each value once. */
+export function matchingOptions(options: Array<ComboboxOption<string>>, input: string): Array<ComboboxOption<string>> {
+  const needle = input.trim().toLowerCase();
+  const seen = new Set<string>();
+  return options.filter((o) => {
+    if (seen.has(o.value)) {
+      return false;
+    }
+    seen.add(o.value);
+    return needle === '' || o.value.toLowerCase().includes(needle);
+  });
+}

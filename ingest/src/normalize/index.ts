@@ -151,7 +151,8 @@ export function copyRow(r: Readonly<SpanRow>): SpanRow {
   return new RowObj(r);
 }
 
-const EMPTY_ROW: SpanRow = {
+/** A span row with every field at its empty value (the start of every normalized row). */
+export const EMPTY_ROW: Readonly<SpanRow> = {
   traceId: '',
   spanId: '',
   parentSpanId: '',

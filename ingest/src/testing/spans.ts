@@ -1,5 +1,6 @@
 // Random but reproducible SpanRows for storage tests (written with applyBatch, no OTLP), and
 // brute-force reference computations over them.
+import { EMPTY_ROW } from '../normalize/index.js';
 import type { SpanRow } from '../storage/types.js';
 
 /** mulberry32: small, seedable. */
@@ -28,45 +29,17 @@ export const TEST_KINDS = ['llm', 'llm', 'embedding', 'tool', 'agent', 'span', '
 
 function base(traceId: string, spanId: string, parent: string, startNs: bigint, durNs: bigint): SpanRow {
   return {
+    ...EMPTY_ROW,
     traceId,
     spanId,
     parentSpanId: parent,
-    traceState: '',
     name: 'span',
     kind: 'internal',
     service: 'svc',
-    scopeName: '',
-    scopeVersion: '',
     startNs,
     endNs: startNs + durNs,
     durationNs: durNs,
-    statusCode: 0,
-    statusMessage: '',
-    spanKind: 'span',
-    provider: null,
-    requestModel: null,
-    responseModel: null,
-    operation: null,
-    inputTokens: null,
-    outputTokens: null,
-    cacheReadTokens: null,
-    cacheWriteTokens: null,
-    reasoningTokens: null,
-    costMicros: null,
-    costSource: null,
-    priceKey: null,
-    sessionId: null,
-    userId: null,
-    agentName: null,
-    toolName: null,
     finishReasons: [],
-    inputContent: null,
-    outputContent: null,
-    attributes: '{}',
-    resourceAttributes: '{}',
-    events: '[]',
-    links: '[]',
-    truncated: false,
   };
 }
 

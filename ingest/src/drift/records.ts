@@ -144,49 +144,74 @@ export interface ValidationResult<T> {
   rejected: number;
 }
 
-/** Validates inference records one by one; `nowMs` bounds the timestamp (at most one day ahead). */
-export function validateInferences(
+/**
+ * Validates items one by one against `schema`; `toRow` turns a valid item into a row, or
+ * refuses it with a field-level error (checks the schema cannot express, such as the clock).
+ */
+function validateEach<In, T>(
   items: readonly unknown[],
-  opts: { nowMs: number; source?: InferenceRow['source'] }
-): ValidationResult<InferenceRow> {
-  const out: ValidationResult<InferenceRow> = { rows: [], indices: [], errors: [], rejected: 0 };
+  schema: z.ZodType<In>,
+  toRow: (rec: In, index: number) => { row: T } | { field: string; message: string }
+): ValidationResult<T> {
+  const out: ValidationResult<T> = { rows: [], indices: [], errors: [], rejected: 0 };
   items.forEach((item, index) => {
-    const r = inferenceRecordSchema.safeParse(item);
+    const r = schema.safeParse(item);
     if (!r.success) {
       out.errors.push(...issuesOf(r.error, index));
       out.rejected++;
       return;
     }
-    const rec = r.data;
-    const ts = rec.timestamp;
-    if (ts < MIN_TS_MS || ts > opts.nowMs + DAY_MS) {
-      out.errors.push({
-        index,
-        field: 'timestamp',
-        message: `must be epoch milliseconds between 2000-01-01 and one day ahead of the server clock (got ${ts})`,
-      });
+    const checked = toRow(r.data, index);
+    if (!('row' in checked)) {
+      out.errors.push({ index, ...checked });
       out.rejected++;
       return;
     }
-    out.rows.push({
-      id: rec.id ?? crypto.randomUUID(),
-      modelId: rec.modelId,
-      modelVersion: rec.modelVersion,
-      tsMs: Math.floor(ts),
-      features: JSON.stringify(rec.features),
-      predClass: rec.prediction?.class ?? null,
-      predValue: rec.prediction?.value ?? null,
-      predProb: rec.prediction?.probability ?? null,
-      labelClass: rec.label?.class ?? null,
-      labelValue: rec.label?.value ?? null,
-      embedding: rec.embedding ?? null,
-      source: opts.source ?? 'api',
-      traceId: null,
-      spanId: null,
-    });
+    out.rows.push(checked.row);
     out.indices.push(index);
   });
   return out;
+}
+
+/** The columns an inference and a reference row take from the record alike. */
+function recordColumns(rec: z.output<typeof referenceRecordSchema>) {
+  return {
+    features: JSON.stringify(rec.features),
+    predClass: rec.prediction?.class ?? null,
+    predValue: rec.prediction?.value ?? null,
+    predProb: rec.prediction?.probability ?? null,
+    labelClass: rec.label?.class ?? null,
+    labelValue: rec.label?.value ?? null,
+    embedding: rec.embedding ?? null,
+    traceId: null,
+    spanId: null,
+  };
+}
+
+/** Validates inference records one by one; `nowMs` bounds the timestamp (at most one day ahead). */
+export function validateInferences(
+  items: readonly unknown[],
+  opts: { nowMs: number; source?: InferenceRow['source'] }
+): ValidationResult<InferenceRow> {
+  return validateEach<z.output<typeof inferenceRecordSchema>, InferenceRow>(items, inferenceRecordSchema, (rec) => {
+    const ts = rec.timestamp;
+    if (ts < MIN_TS_MS || ts > opts.nowMs + DAY_MS) {
+      return {
+        field: 'timestamp',
+        message: `must be epoch milliseconds between 2000-01-01 and one day ahead of the server clock (got ${ts})`,
+      };
+    }
+    return {
+      row: {
+        ...recordColumns(rec),
+        id: rec.id ?? crypto.randomUUID(),
+        modelId: rec.modelId,
+        modelVersion: rec.modelVersion,
+        tsMs: Math.floor(ts),
+        source: opts.source ?? 'api',
+      },
+    };
+  });
 }
 
 export interface LabelRow {
@@ -196,18 +221,9 @@ export interface LabelRow {
 }
 
 export function validateLabels(items: readonly unknown[]): ValidationResult<LabelRow> {
-  const out: ValidationResult<LabelRow> = { rows: [], indices: [], errors: [], rejected: 0 };
-  items.forEach((item, index) => {
-    const r = labelRecordSchema.safeParse(item);
-    if (!r.success) {
-      out.errors.push(...issuesOf(r.error, index));
-      out.rejected++;
-      return;
-    }
-    out.rows.push({ id: r.data.id, labelClass: r.data.label.class, labelValue: r.data.label.value });
-    out.indices.push(index);
-  });
-  return out;
+  return validateEach<z.output<typeof labelRecordSchema>, LabelRow>(items, labelRecordSchema, (rec) => ({
+    row: { id: rec.id, labelClass: rec.label.class, labelValue: rec.label.value },
+  }));
 }
 
 /** Reference dataset rows (stored like inferences, model and time filled in by the caller). */
@@ -216,34 +232,20 @@ export function validateReferenceRows(
   modelId: string,
   datasetId: string
 ): ValidationResult<InferenceRow> {
-  const out: ValidationResult<InferenceRow> = { rows: [], indices: [], errors: [], rejected: 0 };
-  items.forEach((item, index) => {
-    const r = referenceRecordSchema.safeParse(item);
-    if (!r.success) {
-      out.errors.push(...issuesOf(r.error, index));
-      out.rejected++;
-      return;
-    }
-    const rec = r.data;
-    out.rows.push({
-      id: `${datasetId}:${index}`,
-      modelId,
-      modelVersion: '',
-      tsMs: 0,
-      features: JSON.stringify(rec.features),
-      predClass: rec.prediction?.class ?? null,
-      predValue: rec.prediction?.value ?? null,
-      predProb: rec.prediction?.probability ?? null,
-      labelClass: rec.label?.class ?? null,
-      labelValue: rec.label?.value ?? null,
-      embedding: rec.embedding ?? null,
-      source: 'dataset',
-      traceId: null,
-      spanId: null,
-    });
-    out.indices.push(index);
-  });
-  return out;
+  return validateEach<z.output<typeof referenceRecordSchema>, InferenceRow>(
+    items,
+    referenceRecordSchema,
+    (rec, index) => ({
+      row: {
+        ...recordColumns(rec),
+        id: `${datasetId}:${index}`,
+        modelId,
+        modelVersion: '',
+        tsMs: 0,
+        source: 'dataset',
+      },
+    })
+  );
 }
 
 export class BodyError extends Error {

@@ -6,44 +6,15 @@
 // - 'drift-distribution': reference vs current shares per bin of one feature;
 // - 'drift-alerts': alerts (table; also usable as annotations: openedAt is the first time
 //   field, `timeEnd`, `title`, `text` and `tags` follow Grafana's annotation field names).
-import type { FrameFieldType, FrameJSON } from '../queryModel.js';
+import { buildFrame, type FieldSpec } from '../frames/frame.js';
+import type { FrameJSON } from '../queryModel.js';
 import type { DistributionBin } from './evaluate.js';
 import type { AlertRow, ResultRow } from './store.js';
 
-interface Field {
-  name: string;
-  type: FrameFieldType;
-  values: unknown[];
-  nullable?: boolean;
-  labels?: Record<string, string>;
-  config?: Record<string, unknown>;
-}
-
-const GO: Record<FrameFieldType, string> = {
-  time: 'time.Time',
-  number: 'float64',
-  string: 'string',
-  boolean: 'bool',
-  other: 'json.RawMessage',
-  enum: 'enum',
-};
+type Field = FieldSpec;
 
 function frame(name: string, refId: string, meta: Record<string, unknown>, fields: Field[]): FrameJSON {
-  return {
-    schema: {
-      name,
-      refId,
-      meta,
-      fields: fields.map((f) => ({
-        name: f.name,
-        type: f.type,
-        typeInfo: f.nullable ? { frame: GO[f.type], nullable: true } : { frame: GO[f.type] },
-        ...(f.labels ? { labels: f.labels } : {}),
-        ...(f.config ? { config: f.config } : {}),
-      })),
-    },
-    data: { values: fields.map((f) => f.values) },
-  };
+  return buildFrame({ name, refId, meta, fields });
 }
 
 const finite = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);

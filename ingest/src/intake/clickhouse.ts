@@ -16,13 +16,11 @@
 //   bytes and spans; beyond it requests wait briefly, then get 503 too.
 import { OverloadedError } from '../errors.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { copyRow, normalizeRequestTo, SpanStream, type Limits, type NormalizeOptions, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
-import { visitTraceRequestProto } from '../otlp/protobuf.js';
-import type { ExportTraceServiceRequest } from '../otlp/types.js';
+import { copyRow, type Limits, type Pricer, type RowRedactor } from '../normalize/index.js';
 import type { Sampler } from '../sampling/index.js';
 import { countedToken, dedupToken, rowsDigest } from '../storage/clickhouse/storage.js';
 import type { SpanRow } from '../storage/types.js';
-import { LlmCounts, ProtoRequest, type ExportFn } from './exporter.js';
+import { acknowledge, LlmCounts, normalizeAny, type ExportFn } from './exporter.js';
 import type { IntakeLogger } from './pipeline.js';
 import type { SpanIntake } from './types.js';
 
@@ -300,15 +298,6 @@ export interface ClickHouseExporterDeps {
   sampler?: Sampler | null;
 }
 
-function normalizeAny(req: ExportTraceServiceRequest, opts: NormalizeOptions, sink: SpanSink): NormalizeSummary {
-  if (req instanceof ProtoRequest) {
-    const stream = new SpanStream(opts, sink);
-    visitTraceRequestProto(req.body, stream);
-    return stream.summary();
-  }
-  return normalizeRequestTo(req, opts, sink);
-}
-
 /** One OTLP export on ClickHouse: normalize, insert (batched with concurrent requests), then acknowledge. */
 export function createClickHouseExporter(deps: ClickHouseExporterDeps): ExportFn {
   return async (req, protocol) => {
@@ -320,9 +309,6 @@ export function createClickHouseExporter(deps: ClickHouseExporterDeps): ExportFn
       rows.push(copyRow(r));
       counts.add(r);
     });
-    for (const [reason, n] of Object.entries(summary.rejectedByReason)) {
-      deps.metrics.spansRejected.inc({ reason }, n);
-    }
     let kept = rows;
     const counted: SpanRow[] = [];
     if (deps.sampler?.active) {
@@ -330,14 +316,6 @@ export function createClickHouseExporter(deps: ClickHouseExporterDeps): ExportFn
       kept = [];
       deps.sampler.route(rows, { keep: (r) => kept.push(r), drop: (r) => counted.push(r) });
     }
-    try {
-      await deps.intake.submit(kept, counted);
-    } catch (e) {
-      deps.metrics.spansRejected.inc({ reason: 'overloaded' }, summary.accepted);
-      throw e;
-    }
-    deps.metrics.spansAccepted.inc({ protocol }, summary.accepted);
-    counts.record(deps.metrics);
-    return { rejectedSpans: summary.rejected, errorMessage: summary.errorMessage, acceptedSpans: summary.accepted };
+    return acknowledge(deps.metrics, summary, counts, protocol, () => deps.intake.submit(kept, counted));
   };
 }

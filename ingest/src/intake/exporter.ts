@@ -102,7 +102,8 @@ function decodeBody(format: BodyFormat, body: Uint8Array): ExportTraceServiceReq
   return format === 'protobuf' ? new ProtoRequest(body) : decodeTraceRequestJson(body);
 }
 
-function normalizeAny(req: ExportTraceServiceRequest, opts: Parameters<typeof normalizeRequestTo>[1], sink: SpanSink): NormalizeSummary {
+/** Normalizes a request span by span, streaming straight from protobuf when it was not decoded. */
+export function normalizeAny(req: ExportTraceServiceRequest, opts: Parameters<typeof normalizeRequestTo>[1], sink: SpanSink): NormalizeSummary {
   if (req instanceof ProtoRequest) {
     const stream = new SpanStream(opts, sink);
     visitTraceRequestProto(req.body, stream);
@@ -202,16 +203,30 @@ async function submit(
   counts: LlmCounts,
   protocol: 'http' | 'grpc'
 ): Promise<ExportResult> {
+  return acknowledge(deps.metrics, summary, counts, protocol, () => deps.intake.submit(req));
+}
+
+/**
+ * Counts the request's rejected spans, waits for `store` (the acknowledgement point of either
+ * intake), then counts it as accepted or, when refused, as overloaded.
+ */
+export async function acknowledge(
+  metrics: ServiceMetrics,
+  summary: NormalizeSummary,
+  counts: LlmCounts,
+  protocol: 'http' | 'grpc',
+  store: () => Promise<void>
+): Promise<ExportResult> {
   for (const [reason, n] of Object.entries(summary.rejectedByReason)) {
-    deps.metrics.spansRejected.inc({ reason }, n);
+    metrics.spansRejected.inc({ reason }, n);
   }
   try {
-    await deps.intake.submit(req);
+    await store();
   } catch (e) {
-    deps.metrics.spansRejected.inc({ reason: 'overloaded' }, summary.accepted);
+    metrics.spansRejected.inc({ reason: 'overloaded' }, summary.accepted);
     throw e;
   }
-  deps.metrics.spansAccepted.inc({ protocol }, summary.accepted);
-  counts.record(deps.metrics);
+  metrics.spansAccepted.inc({ protocol }, summary.accepted);
+  counts.record(metrics);
   return { rejectedSpans: summary.rejected, errorMessage: summary.errorMessage, acceptedSpans: summary.accepted };
 }

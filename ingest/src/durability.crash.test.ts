@@ -14,6 +14,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { DB_FILE } from './storage/duckdb.js';
 import { jsonBody } from './testing/otlp.js';
 import { makeTempDir, TEST_API_KEY } from './testing/service.js';
+import { rng } from './testing/spans.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = path.join(ROOT, '.test-build', `server-${process.pid}.js`);
@@ -24,17 +25,6 @@ const SEED = Number(process.env.PYFLARE_CRASH_SEED ?? Date.now() % 1_000_000);
 
 let dir: string;
 let counter = 0;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Unique, valid ids: a run counter in hex keeps them distinct across iterations. */
 function nextIds(): { traceId: string; spanId: string } {

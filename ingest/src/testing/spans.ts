@@ -1,18 +1,13 @@
 // Random but reproducible SpanRows for storage tests (written with applyBatch, no OTLP), and
 // brute-force reference computations over them.
+import { Rand } from '../demo/random.js';
 import { EMPTY_ROW } from '../normalize/index.js';
 import type { SpanRow } from '../storage/types.js';
 
-/** mulberry32: small, seedable. */
+/** Seeded uniform numbers in [0, 1) (mulberry32, the demo generator's). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rand(seed);
+  return () => r.next();
 }
 
 const hex = (r: () => number, n: number) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');

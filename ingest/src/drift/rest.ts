@@ -451,7 +451,8 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
       return reply.code(201).send({ modelId, reference, dataset: { datasetId, name, rowCount: v.rows.length } });
     });
 
-    r.get('/api/v1/drift/alerts', { config: { scope: 'read' } }, async (req) => {
+    // One list, under the drift prefix and as the design's /api/v1/alerts resource.
+    const listAlerts = async (req: FastifyRequest) => {
       const q = parse(alertsQuery, req.query, 'query');
       const alerts = await store.alerts({
         state: q.state,
@@ -462,7 +463,8 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
         limit: q.limit,
       });
       return { alerts: alerts.map(alertJson) };
-    });
+    };
+    r.get('/api/v1/drift/alerts', { config: { scope: 'read' } }, listAlerts);
 
     r.post('/api/v1/drift/alerts/:id/resolve', { config: { scope: 'admin' } }, async (req, reply) => {
       const { id } = parse(modelParam, req.params, 'id');
@@ -476,18 +478,7 @@ export async function registerDriftRoutes(app: FastifyInstance, drift: DriftServ
         : reply.code(404).send({ error: `alert ${id} not found` });
     });
 
-    r.get('/api/v1/alerts', { config: { scope: 'read' } }, async (req) => {
-      const q = parse(alertsQuery, req.query, 'query');
-      const alerts = await store.alerts({
-        state: q.state,
-        modelId: q.modelId || undefined,
-        driftType: q.driftType,
-        fromMs: q.from,
-        toMs: q.to,
-        limit: q.limit,
-      });
-      return { alerts: alerts.map(alertJson) };
-    });
+    r.get('/api/v1/alerts', { config: { scope: 'read' } }, listAlerts);
 
     r.post('/api/v1/drift/evaluate', { config: { scope: 'admin' } }, async () => ({ evaluated: await drift.tick() }));
   });

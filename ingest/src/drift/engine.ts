@@ -378,16 +378,23 @@ export class DriftEngine {
     return data;
   }
 
-  /** Makes sure every bucket in [from, to) has its stored sample (once per bucket). */
-  private async ensureInferenceSamples(modelId: string, from: number, to: number): Promise<void> {
+  /** Buckets in [from, to) with no stored sample yet. */
+  private async unsampledBuckets(kind: 'inference' | 'llm', modelId: string, service: string, from: number, to: number): Promise<number[]> {
     const size = this.cfg.bucketMs;
-    const have = await this.store.sampledBuckets('inference', modelId, '', size, from, to);
+    const have = await this.store.sampledBuckets(kind, modelId, service, size, from, to);
     const missing: number[] = [];
     for (let b = from; b < to; b += size) {
       if (!have.has(b)) {
         missing.push(b);
       }
     }
+    return missing;
+  }
+
+  /** Makes sure every bucket in [from, to) has its stored sample (once per bucket). */
+  private async ensureInferenceSamples(modelId: string, from: number, to: number): Promise<void> {
+    const size = this.cfg.bucketMs;
+    const missing = await this.unsampledBuckets('inference', modelId, '', from, to);
     if (missing.length === 0) {
       return;
     }
@@ -493,13 +500,7 @@ export class DriftEngine {
 
   private async ensureLlmSamples(modelId: string, service: string, from: number, to: number): Promise<void> {
     const size = this.cfg.bucketMs;
-    const have = await this.store.sampledBuckets('llm', modelId, service, size, from, to);
-    const missing: number[] = [];
-    for (let b = from; b < to; b += size) {
-      if (!have.has(b)) {
-        missing.push(b);
-      }
-    }
+    const missing = await this.unsampledBuckets('llm', modelId, service, from, to);
     if (missing.length === 0) {
       return;
     }

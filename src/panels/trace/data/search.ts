@@ -1,3 +1,4 @@
+import { attributeText } from './spanInfo';
 import type { KeyValue, TraceSpan } from './traceTree';
 
 /**
@@ -62,29 +63,12 @@ export function parseSearch(query: string): SearchTerm[] {
   });
 }
 
-function valueText(v: unknown): string {
-  if (typeof v === 'string') {
-    return v;
-  }
-  if (v === null || v === undefined) {
-    return '';
-  }
-  if (typeof v === 'object') {
-    try {
-      return JSON.stringify(v);
-    } catch {
-      return '';
-    }
-  }
-  return String(v);
-}
-
 function includes(haystack: string, needle: string): boolean {
   return haystack.toLowerCase().includes(needle);
 }
 
 function kvMatchesText(items: KeyValue[], text: string): boolean {
-  return items.some((kv) => includes(kv.key, text) || includes(valueText(kv.value), text));
+  return items.some((kv) => includes(kv.key, text) || includes(attributeText(kv.value), text));
 }
 
 function matchesTerm(span: TraceSpan, term: SearchTerm): boolean {
@@ -110,7 +94,7 @@ function matchesTerm(span: TraceSpan, term: SearchTerm): boolean {
       }
       const key = term.key.toLowerCase();
       const kv = [...span.tags, ...span.serviceTags].filter((t) => t.key.toLowerCase() === key);
-      return kv.some((t) => term.value === '' || includes(valueText(t.value), term.value));
+      return kv.some((t) => term.value === '' || includes(attributeText(t.value), term.value));
     }
     case 'text': {
       const t = term.text;

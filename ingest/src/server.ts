@@ -135,6 +135,18 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     metrics.queueDepth.collect = () => metrics.queueDepth.set({}, intake.queueDepth);
     metrics.storageSize.collect = async () =>
       metrics.storageSize.set({}, (await storage.sizeBytes()) + (await intake.walSizeBytes));
+    metrics.processMemory.collect = async () => {
+      const m = process.memoryUsage();
+      const set = (area: string, v: number) => metrics.processMemory.set({ area }, v);
+      set('rss', m.rss);
+      set('heap_total', m.heapTotal);
+      set('heap_used', m.heapUsed);
+      set('external', m.external);
+      set('array_buffers', m.arrayBuffers);
+      if (storage.memoryBytes) {
+        set('duckdb', await storage.memoryBytes());
+      }
+    };
 
     const auth = await Auth.create(storage, { bootstrapKey: config.apiKey, disabled: config.authDisabled, log });
     const drift = await startDrift({

@@ -184,6 +184,12 @@ describe('REST API', () => {
     assert.match(text, /^pyflare_queue_depth_spans 0$/m);
     assert.match(text, /^pyflare_wal_commit_seconds_count \d+$/m);
     assert.match(text, /^pyflare_storage_size_bytes [1-9]\d*$/m);
+    // Where the memory is: the whole process, the V8 heap, and DuckDB's buffer manager.
+    const memory = (area: string) => Number(new RegExp(`^pyflare_process_memory_bytes\\{area="${area}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    assert.ok(memory('rss') > 50 * 1048576, `rss ${memory('rss')}`);
+    assert.ok(memory('heap_used') > 0 && memory('heap_used') <= memory('heap_total'));
+    assert.ok(memory('heap_total') < memory('rss'));
+    assert.ok(memory('duckdb') > 0 && memory('duckdb') < memory('rss'), `duckdb ${memory('duckdb')}`);
     assert.match(text, /^pyflare_llm_requests_total\{provider="anthropic",model="claude-sonnet-4-20250514",service="support-agent"\} \d+$/m);
     assert.match(text, /^pyflare_llm_tokens_total\{provider="openai",model="gpt-4o-2024-08-06",service="\w[\w-]+",type="cache_read"\} \d+$/m);
     assert.match(text, /^pyflare_llm_cost_usd_total\{provider="openai",model="gpt-4o-mini-2024-07-18",service="checkout-api"\} [\d.e-]+$/m);

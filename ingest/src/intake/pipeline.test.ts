@@ -9,7 +9,7 @@ import { jsonBody, type JsonSpanSpec } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
 import { Wal, type WalEntry } from '../wal/wal.js';
 import { createReplayPreparer } from './exporter.js';
-import { Intake, type IntakeRequest } from './pipeline.js';
+import { Intake, type IntakeRequest, type IntakeStorage } from './pipeline.js';
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const walFiles = async (dir: string) => (await fs.readdir(path.join(dir, 'wal'))).filter((f) => f.endsWith('.wal'));
@@ -95,6 +95,58 @@ describe('Intake', () => {
       assert.equal((await db.status()).spanCount, 25);
       await submit(intake, req(db, 1));
     });
+  });
+
+  it('retries a failing apply in smaller transactions, checkpointing in between, until it passes', async () => {
+    const dir = await makeTempDir();
+    const db = await DuckDbStorage.open({ dataDir: dir });
+    // The real storage, failing as DuckDB does when a transaction needs more memory than its
+    // memory_limit leaves: here for any transaction of more than 25 spans.
+    const sizes: number[] = [];
+    let checkpoints = 0;
+    const storage: IntakeStorage = {
+      appliedSeq: () => db.appliedSeq(),
+      applyBatch: (rows, seq) => db.applyBatch(rows, seq),
+      checkpoint: () => {
+        checkpoints++;
+        return db.checkpoint();
+      },
+      applyPrepared: (batches, seq) => {
+        const n = batches.reduce((x, b) => x + b.spans.rows, 0);
+        sizes.push(n);
+        return n > 25 ? Promise.reject(new Error('Out of Memory Error: could not allocate block of size 256.0 KiB')) : db.applyPrepared(batches, seq);
+      },
+    };
+    const errors: object[] = [];
+    const intake = await Intake.start({
+      storage,
+      walDir: path.join(dir, 'wal'),
+      queueMaxSpans: 1000,
+      maxRowsPerApply: 64,
+      commitIntervalMs: 60_000,
+      log: { ...log, error: (o: object) => errors.push(o) },
+      prepare: createReplayPreparer({ storage: db, pricer: null }),
+    });
+    try {
+      await Promise.all(Array.from({ length: 6 }, () => submit(intake, req(db, 10))));
+      const before = checkpoints;
+      await assert.rejects(intake.flush(), /could not apply/);
+      await assert.rejects(intake.flush(), /could not apply/);
+      await intake.flush();
+      assert.deepEqual(sizes, [60, 30, 10, 10, 10, 10, 10, 10]);
+      assert.equal(checkpoints - before, 2, 'a checkpoint after each failed apply frees what DuckDB holds');
+      assert.equal((await db.status()).spanCount, 60);
+      assert.equal(intake.queueDepth, 0);
+      assert.deepEqual(
+        errors.map((e) => (e as { step: string; maxSpansPerApply: number }).maxSpansPerApply),
+        [32, 16],
+        'each failure halves the transaction size'
+      );
+    } finally {
+      await intake.close().catch(() => undefined);
+      await db.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('replays acknowledged but unapplied batches exactly once after a restart', async () => {

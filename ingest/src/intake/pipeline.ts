@@ -98,6 +98,8 @@ export class Intake {
   private lastCheckpointAt = Date.now();
   private closing = false;
   private failures = 0;
+  /** Halvings of the transaction size after failed applies (see applyQueued). */
+  private shrink = 0;
   private readonly checkpointBytes: number;
   private readonly checkpointIntervalMs: number;
   private readonly maxRowsPerApply: number;
@@ -377,15 +379,19 @@ export class Intake {
   }
 
   /**
-   * Applies the requests queued now (oldest first, up to maxRowsPerApply spans per transaction;
-   * `all`: in one transaction). Requests queued meanwhile wait for the next run, so a steady
-   * stream never keeps the checkpoint from its turn.
+   * Applies the requests queued now (oldest first, up to maxRowsPerApply spans per transaction).
+   * Requests queued meanwhile wait for the next run, so a steady stream never keeps the
+   * checkpoint from its turn.
    */
-  private async applyQueued(all: boolean, keepTail = false): Promise<void> {
+  private async applyQueued(keepTail = false): Promise<void> {
     let left = this.queue.length;
     // At most half the queue's byte budget per transaction: the other half keeps admitting
     // (and normalizing) requests while DuckDB works, so neither side waits for the other.
-    const maxBytes = this.queueMaxBytes / 2;
+    // After failed applies, transactions shrink (down to one request): a failure that depends
+    // on the size of the transaction (DuckDB out of memory under a tight memory_limit) must not
+    // retry the same batch forever while the full queue refuses every client.
+    const maxBytes = Math.max(1, (this.queueMaxBytes / 2) >> this.shrink);
+    const maxRows = Math.max(1, this.maxRowsPerApply >> this.shrink);
     const group = this.opts.storage.rowGroupRows ?? 0;
     let first = true;
     while (left > 0) {
@@ -394,7 +400,7 @@ export class Intake {
       let k = 0;
       // The longest prefix that fills whole row groups (n % group === 0), if any.
       let whole = 0;
-      while (k < left && (all || k === 0 || (n + this.queue[k]!.spans <= this.maxRowsPerApply && b + this.queue[k]!.bytes <= maxBytes))) {
+      while (k < left && (k === 0 || (n + this.queue[k]!.spans <= maxRows && b + this.queue[k]!.bytes <= maxBytes))) {
         n += this.queue[k]!.spans;
         b += this.queue[k]!.bytes;
         k++;
@@ -455,12 +461,25 @@ export class Intake {
   }
 
   private async applyRun(keepTail: boolean): Promise<void> {
+    let step = 'apply';
     try {
-      await this.applyQueued(false, keepTail);
+      await this.applyQueued(keepTail);
+      step = 'checkpoint';
       await this.maybeCheckpoint(false);
+      this.shrink = Math.max(0, this.shrink - 1);
     } catch (e) {
       this.failures++;
-      this.opts.log.error({ err: (e as Error).message, failures: this.failures }, 'applying spans to storage failed; will retry');
+      this.shrink = Math.min(MAX_SHRINK, this.shrink + 1);
+      this.opts.log.error(
+        { err: (e as Error).message, step, failures: this.failures, maxSpansPerApply: Math.max(1, this.maxRowsPerApply >> this.shrink) },
+        'applying spans to storage failed; will retry in smaller transactions'
+      );
+      if (step === 'apply') {
+        // Applied but not yet checkpointed rows are held in DuckDB's memory: a checkpoint
+        // writes them out, so an apply that ran out of memory can pass on the next try. The WAL
+        // keeps its segments (maybeCheckpoint deletes them), so this is always safe.
+        await this.opts.storage.checkpoint().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'checkpoint after a failed apply failed'));
+      }
     } finally {
       this.lastApplyAt = Date.now();
     }
@@ -478,7 +497,7 @@ export class Intake {
     }
     await this.wal.rotate();
     // Records committed just before the rotation are already queued (the WAL calls back synchronously).
-    await this.applyQueued(true);
+    await this.applyQueued();
     const t0 = process.hrtime.bigint();
     await this.opts.storage.checkpoint();
     this.opts.onCheckpoint?.(Number(process.hrtime.bigint() - t0) / 1e9);
@@ -540,3 +559,5 @@ export class Intake {
 const EMPTY = new Uint8Array(0);
 /** Queued spans that are applied without waiting for the commit interval. */
 const APPLY_NOW_SPANS = 8192;
+/** Smallest transactions after repeated failures: 1/1024 of the normal size (one request at least). */
+const MAX_SHRINK = 10;

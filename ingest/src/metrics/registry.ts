@@ -179,6 +179,11 @@ export function createServiceMetrics() {
       latencyBuckets
     ),
     storageSize: r.gauge('pyflare_storage_size_bytes', 'Size of the storage files (database and WALs).'),
+    processMemory: r.gauge(
+      'pyflare_process_memory_bytes',
+      'Memory of the service process by area: rss, V8 heap (heap_total, heap_used), memory held by JS objects outside the heap (external, array_buffers), and DuckDB buffer manager (duckdb).',
+      ['area']
+    ),
     llmRequests: r.counter('pyflare_llm_requests_total', 'LLM spans (calls) received.', ['provider', 'model', 'service']),
     llmTokens: r.counter('pyflare_llm_tokens_total', 'LLM tokens received, by type.', ['provider', 'model', 'service', 'type']),
     llmCost: r.counter('pyflare_llm_cost_usd_total', 'LLM cost in USD (provided or computed).', ['provider', 'model', 'service']),

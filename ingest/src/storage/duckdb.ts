@@ -536,6 +536,11 @@ export class DuckDbStorage implements Storage {
     return total;
   }
 
+  async memoryBytes(): Promise<number> {
+    const r = await this.rows('SELECT coalesce(sum(memory_usage_bytes), 0) AS b FROM duckdb_memory()');
+    return Number(r[0]?.b ?? 0);
+  }
+
   async deleteBefore(cutoffNs: bigint): Promise<number> {
     return this.write(async (c) => {
       await c.run('BEGIN TRANSACTION');

@@ -230,6 +230,8 @@ export interface Storage {
 
   status(): Promise<StorageStatus>;
   sizeBytes(): Promise<number>;
+  /** Memory the embedded engine holds (buffer manager), for /metrics; absent for a remote one. */
+  memoryBytes?(): Promise<number>;
   /** Deletes spans that started before `cutoffNs`; returns how many. */
   deleteBefore(cutoffNs: bigint): Promise<number>;
   /**

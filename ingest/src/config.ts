@@ -50,11 +50,15 @@ export const configSchema = z.object({
   PYFLARE_QUEUE_MAX_SPANS: int(200_000, 100, 100_000_000),
   /** The same bound in request bytes (what memory follows); OTLP/HTTP waits up to 2 s for room. */
   PYFLARE_QUEUE_MAX_BYTES: int(16 * MiB, 64 * 1024, 4096 * MiB),
-  /** DuckDB's memory cap (its buffer pool); DuckDB itself defaults to 80% of RAM. */
+  /**
+   * DuckDB's memory cap (its buffer pool); DuckDB itself defaults to 80% of RAM. 256MB, not
+   * 128MB: the trace-id index grows with the stored spans, and with 10M spans stored a
+   * checkpoint under 128MB ran out of memory, which makes DuckDB invalidate the database.
+   */
   PYFLARE_DUCKDB_MEMORY_LIMIT: z
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 128MB or 2GiB')
-    .default('128MB'),
+    .default('256MB'),
   /** DuckDB threads; 0 = one per core but one (the JS thread needs a core of its own). */
   PYFLARE_DUCKDB_THREADS: int(0, 0, 1024),
   /** Minimum spacing of the WAL -> DuckDB apply runs; larger batches, fresher reads when smaller. */

@@ -139,6 +139,8 @@ const RowObj = plainConstructor<new (r: Readonly<SpanRow>) => SpanRow>(function 
   this.finishReasons = r.finishReasons;
   this.inputContent = r.inputContent;
   this.outputContent = r.outputContent;
+  this.inputContentKey = r.inputContentKey ?? null;
+  this.outputContentKey = r.outputContentKey ?? null;
   this.attributes = r.attributes;
   this.resourceAttributes = r.resourceAttributes;
   this.events = r.events;
@@ -187,6 +189,8 @@ export const EMPTY_ROW: Readonly<SpanRow> = {
   finishReasons: [],
   inputContent: null,
   outputContent: null,
+  inputContentKey: null,
+  outputContentKey: null,
   attributes: '{}',
   resourceAttributes: '{}',
   events: '[]',
@@ -563,6 +567,9 @@ class Normalizer {
     row.finishReasons = llm.finishReasons;
     row.inputContent = input;
     row.outputContent = output;
+    // Only while the content is the attribute's value unchanged (not cut to the content limit).
+    row.inputContentKey = input === llm.input ? llm.inputKey : null;
+    row.outputContentKey = output === llm.output ? llm.outputKey : null;
     row.attributes = attributes;
     row.resourceAttributes = ctx.resourceJson;
     row.events = eventsJson;

@@ -83,6 +83,9 @@ export interface LlmFields {
   finishReasons: string[];
   input: string | null;
   output: string | null;
+  /** The attribute whose string value `input` is, verbatim (null: assembled from several, or none). */
+  inputKey: string | null;
+  outputKey: string | null;
 }
 
 function firstString(a: ReadonlyArray<Json | undefined>, keys: readonly number[]): string | null {
@@ -337,6 +340,35 @@ const S_COMPLETION = slot('gen_ai.completion');
 const S_OUTPUT_VALUE = slot('output.value');
 const S_ENTITY_OUTPUT = slot('traceloop.entity.output');
 const S_TOOL_RESULT = slot('gen_ai.tool.call.result');
+/** The single-attribute sources of input and output content, with their slots. */
+const INPUT_SOURCES: ReadonlyArray<readonly [number, string]> = [
+  [S_INPUT_MESSAGES, 'gen_ai.input.messages'],
+  [S_PROMPT, 'gen_ai.prompt'],
+  [S_INPUT_VALUE, 'input.value'],
+  [S_ENTITY_INPUT, 'traceloop.entity.input'],
+  [S_TOOL_ARGS, 'gen_ai.tool.call.arguments'],
+];
+const OUTPUT_SOURCES: ReadonlyArray<readonly [number, string]> = [
+  [S_OUTPUT_MESSAGES, 'gen_ai.output.messages'],
+  [S_COMPLETION, 'gen_ai.completion'],
+  [S_OUTPUT_VALUE, 'output.value'],
+  [S_ENTITY_OUTPUT, 'traceloop.entity.output'],
+  [S_TOOL_RESULT, 'gen_ai.tool.call.result'],
+];
+
+/** The attribute whose string value is `text` exactly (see LlmFields.inputKey). */
+function verbatimSource(a: ReadonlyArray<Json | undefined>, sources: ReadonlyArray<readonly [number, string]>, text: string | null): string | null {
+  if (text === null) {
+    return null;
+  }
+  for (const [slotIndex, key] of sources) {
+    if (a[slotIndex] === text) {
+      return key;
+    }
+  }
+  return null;
+}
+
 const PROVIDER = slots('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system');
 const SESSION = slots('gen_ai.conversation.id', 'session.id', 'traceloop.association.properties.session_id', 'gen_ai.session.id');
 const USER = slots('user.id', 'enduser.id', 'gen_ai.user.id', 'traceloop.association.properties.user_id');
@@ -456,5 +488,7 @@ export function extractLlmView(view: AttrView, events: readonly SpanEventLite[])
     finishReasons: finishReasons(view, events),
     input,
     output,
+    inputKey: verbatimSource(a, INPUT_SOURCES, input),
+    outputKey: verbatimSource(a, OUTPUT_SOURCES, output),
   };
 }

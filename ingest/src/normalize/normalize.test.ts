@@ -213,6 +213,9 @@ describe('OpenInference (Arize Phoenix)', () => {
     assert.equal(tool.operation, 'execute_tool');
     assert.equal(tool.inputContent, '{"city":"Paris"}');
     assert.equal(tool.outputContent, 'sunny');
+    // The content is those attributes' values as they are: storage may keep the text once.
+    assert.equal(tool.inputContentKey, 'input.value');
+    assert.equal(tool.outputContentKey, 'output.value');
     assert.equal(one({ attrs: { 'openinference.span.kind': 'AGENT', 'agent.name': 'planner' } }).agentName, 'planner');
     assert.equal(one({ attrs: { 'openinference.span.kind': 'RETRIEVER' } }).spanKind, 'retriever');
     assert.equal(one({ attrs: { 'openinference.span.kind': 'CHAIN' } }).spanKind, 'chain');
@@ -250,6 +253,7 @@ describe('OpenLLMetry (Traceloop)', () => {
     assert.equal(row.userId, 'user-42');
     assert.deepEqual(row.finishReasons, ['stop']);
     assert.deepEqual(JSON.parse(row.inputContent!), [{ role: 'user', content: 'Tell me a joke about OpenTelemetry' }]);
+    assert.equal(row.inputContentKey, null, 'assembled from indexed attributes: stored as its own text');
     assert.equal(row.costSource, 'computed');
   });
 
@@ -417,6 +421,8 @@ describe('limits and encoding', () => {
     assert.deepEqual(attrs['pyflare.truncated_keys'], ['input.value']);
     assert.equal(row.truncated, true);
     assert.ok(row.inputContent!.length <= DEFAULT_LIMITS.maxContentLength);
+    // Cut to the content limit, the content is no longer the attribute's value.
+    assert.equal(row.inputContent === attrs['input.value'], row.inputContentKey === 'input.value');
   });
 
   it('caps the attribute count', () => {

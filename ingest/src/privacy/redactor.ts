@@ -466,5 +466,8 @@ export class Redactor {
     }
     row.inputContent = this.redactContent(row.inputContent);
     row.outputContent = this.redactContent(row.outputContent);
+    // Content and attributes are redacted apart: the content column keeps its own text.
+    row.inputContentKey = null;
+    row.outputContentKey = null;
   }
 }

@@ -24,7 +24,7 @@ import {
 import { Mutex } from '../util/mutex.js';
 import * as queries from './queries.js';
 import { RollupBuilder, Rollups, type PreparedRollup } from './rollups.js';
-import { CHUNK_COLUMNS, ChunkPool, ChunkScan, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
+import { CHUNK_COLUMNS, ChunkPool, ChunkScan, resolveContent, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
 import { attrPath, Params } from './searchSql.js';
 import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanDeleteFilter, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from './types.js';
 
@@ -450,6 +450,10 @@ export class DuckDbStorage implements Storage {
         out[c.key] = c.read(r[c.name]);
       }
       const row = out as unknown as SpanRow;
+      let attrs: Record<string, unknown> | null = null;
+      const attributes = () => (attrs ??= JSON.parse(row.attributes) as Record<string, unknown>);
+      row.inputContent = resolveContent(row.inputContent, attributes);
+      row.outputContent = resolveContent(row.outputContent, attributes);
       if (!(SPAN_KINDS as readonly string[]).includes(row.kind)) {
         row.kind = 'unspecified';
       }

@@ -87,6 +87,32 @@ const CONST_COLS = [6, 7, 8, 35];
   }
 }
 
+// Content that is an attribute's value verbatim (SpanRow.inputContentKey) is stored once, in
+// the attributes; its column holds a reference, resolved on read (resolveContent). Prompts and
+// completions are most of a span's bytes: stored twice, DuckDB compressed them twice.
+// Measured (bench/ingest-apply.bench.ts): ~3 us per span less DuckDB CPU, ~19% smaller file.
+const CONTENT_REF = '\u0000pyflare-attribute:';
+const refCache = new Map<string, string>();
+function contentRef(key: string): string {
+  let r = refCache.get(key);
+  if (r === undefined) {
+    r = CONTENT_REF + key;
+    if (refCache.size < 64) {
+      refCache.set(key, r);
+    }
+  }
+  return r;
+}
+
+/** A content column's stored value with a reference (see contentRef) replaced by the attribute's text. */
+export function resolveContent(stored: string | null, attributes: () => Record<string, unknown>): string | null {
+  if (stored === null || !stored.startsWith(CONTENT_REF)) {
+    return stored;
+  }
+  const v = attributes()[stored.slice(CONTENT_REF.length)];
+  return typeof v === 'string' ? v : null;
+}
+
 const VALIDITY_BYTES = Math.ceil(CHUNK_ROWS / 64) * 8;
 const TWO_32 = 4294967296;
 const assign = ddb.vector_assign_string_element;
@@ -270,8 +296,8 @@ class Chunk {
     for (let k = 0; k < reasons.length; k++) {
       st.listItems.push(reasons[k]!);
     }
-    this.longn(32, i, r.inputContent);
-    this.longn(33, i, r.outputContent);
+    this.longn(32, i, r.inputContentKey ? contentRef(r.inputContentKey) : r.inputContent);
+    this.longn(33, i, r.outputContentKey ? contentRef(r.outputContentKey) : r.outputContent);
     assign(v[34]!, i, r.attributes);
     this.constant(3, i, r.resourceAttributes);
     sh[36]!.set(i, r.events);

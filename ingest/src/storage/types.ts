@@ -55,6 +55,13 @@ export interface SpanRow {
   finishReasons: string[];
   inputContent: string | null;
   outputContent: string | null;
+  /**
+   * Set by normalization when the content is, verbatim, the string value of this attribute (in
+   * `attributes` too): the embedded storage then keeps the text once, in the attributes, and a
+   * reference in the content column. Absent on rows read back from storage.
+   */
+  inputContentKey?: string | null;
+  outputContentKey?: string | null;
   /** JSON object text: flat attribute keys -> JSON values. */
   attributes: string;
   resourceAttributes: string;

@@ -365,12 +365,13 @@ export class DuckDbStorage implements Storage {
   async applyPrepared(batches: readonly PreparedSpans[], seq: bigint): Promise<void> {
     await this.writeLock.run(async () => {
       const c = this.writer;
-      await c.run('BEGIN TRANSACTION');
+      // Statements go to DuckDB two at a time: each call's completion waits for the JS thread,
+      // which is busy normalizing requests under load.
+      this.chunkScan.load(batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks));
       try {
-        // The insert runs on a DuckDB thread; see ChunkScan (spanChunks.ts).
-        this.chunkScan.load(batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks));
         try {
-          await c.run(`INSERT INTO spans SELECT * FROM ${this.chunkScan.name}()`);
+          // The insert runs on a DuckDB thread; see ChunkScan (spanChunks.ts).
+          await c.run(`BEGIN TRANSACTION; INSERT INTO spans SELECT * FROM ${this.chunkScan.name}()`);
         } finally {
           this.chunkScan.clear();
         }
@@ -378,8 +379,7 @@ export class DuckDbStorage implements Storage {
           c,
           batches.map((b) => b.rollup)
         );
-        await c.run('UPDATE wal_state SET applied_seq = $1', [seq]);
-        await c.run('COMMIT');
+        await c.run(`UPDATE wal_state SET applied_seq = ${BigInt(seq)}; COMMIT`);
       } catch (e) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw e;

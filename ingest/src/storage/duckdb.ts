@@ -164,7 +164,7 @@ const DDL = [
 
 /** Name of the attached database file inside the DuckDB instance. */
 const CATALOG = 'pyflare';
-const ROW_GROUP_SIZE = 2048;
+export const ROW_GROUP_SIZE = 2048;
 
 /** Spans normalized for storage (SpanChunkBuilder) plus their rollup rows. */
 export interface PreparedSpans {

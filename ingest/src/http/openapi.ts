@@ -157,10 +157,17 @@ export function openApiDocument(): Json {
       schemas,
     },
     paths: {
-      '/healthz': { get: { summary: 'Liveness: 200 while the process serves HTTP', ...NO_KEY, responses: { '200': json(ref('Health')) } } },
+      '/healthz': {
+        get: {
+          summary: 'Liveness: 200 while the process serves HTTP; 503 when storage refuses all work until a restart (the WAL is replayed then)',
+          ...NO_KEY,
+          responses: { '200': json(ref('Health')), '503': json(ref('Health'), 'Needs a restart') },
+        },
+      },
       '/readyz': {
         get: {
-          summary: 'Readiness: 200 once every listener is up (WAL replayed, storage open); 503 before and while shutting down',
+          summary:
+            'Readiness: 200 once every listener is up (WAL replayed, storage open); 503 before, while shutting down, and while writes to storage keep failing (3 in a row)',
           ...NO_KEY,
           responses: { '200': json(ref('Readiness')), '503': json(ref('Readiness'), 'Not ready') },
         },

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { keyFromHeaders, type Auth } from '../auth/keys.js';
 import { AuthError, OverloadedError } from '../errors.js';
 import { nsToMs } from '../frames/frame.js';
-import type { SpanIntake } from '../intake/types.js';
+import type { SpanIntake, StorageHealth } from '../intake/types.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { QueryError } from '../query/errors.js';
 import { QueryService } from '../query/service.js';
@@ -98,6 +98,34 @@ function spanJson(s: SpanRow): Record<string, unknown> {
   };
 }
 
+/** Failed storage writes in a row after which the service reports itself not ready. */
+export const NOT_READY_AFTER_FAILURES = 3;
+
+interface Probe {
+  code: number;
+  body: { status: string; reason?: string };
+}
+
+/**
+ * /healthz and /readyz. Acknowledged spans are safe in the WAL while storage writes fail, so a
+ * replica whose writes keep failing says it is not ready (a load balancer sends exporters
+ * elsewhere; its queue would only fill and refuse them). One whose storage is unusable until a
+ * restart (DuckDB invalidates its database after a failed checkpoint) fails its liveness probe,
+ * so the orchestrator restarts it and the WAL is replayed.
+ */
+export function probes(ready: boolean, health: StorageHealth | undefined): { health: Probe; ready: Probe } {
+  const failing = health !== undefined && health.failures >= NOT_READY_AFTER_FAILURES;
+  const reason = failing ? `storage writes failing (${health.failures} in a row): ${health.lastError ?? 'unknown error'}` : undefined;
+  return {
+    health: health?.fatal ? { code: 503, body: { status: 'failing', reason: `storage needs a restart: ${health.lastError}` } } : { code: 200, body: { status: 'ok' } },
+    ready: !ready
+      ? { code: 503, body: { status: 'not ready' } }
+      : failing
+        ? { code: 503, body: { status: 'not ready', reason } }
+        : { code: 200, body: { status: 'ready' } },
+  };
+}
+
 export async function registerRest(app: FastifyInstance, deps: RestDeps): Promise<void> {
   const queries = new QueryService(deps.storage, deps.metrics);
 
@@ -136,13 +164,14 @@ export async function registerRest(app: FastifyInstance, deps: RestDeps): Promis
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async (_req, reply) => {
+    const p = probes(deps.isReady(), deps.intake.storageHealth?.()).health;
+    return reply.code(p.code).send(p.body);
+  });
 
   app.get('/readyz', async (_req, reply) => {
-    if (!deps.isReady()) {
-      return reply.code(503).send({ status: 'not ready' });
-    }
-    return { status: 'ready' };
+    const p = probes(deps.isReady(), deps.intake.storageHealth?.()).ready;
+    return reply.code(p.code).send(p.body);
   });
 
   app.get('/metrics', async (_req, reply) => {

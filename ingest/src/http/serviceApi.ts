@@ -50,8 +50,16 @@ export const deletionBody = z
 
 const nullableNum = z.number().nullable();
 
-export const healthResponse = z.object({ status: z.enum(['ok']) });
-export const readyResponse = z.object({ status: z.enum(['ready', 'not ready']) });
+export const healthResponse = z.object({
+  status: z.enum(['ok', 'failing']),
+  /** Why the process should be restarted (status failing). */
+  reason: z.string().optional(),
+});
+export const readyResponse = z.object({
+  status: z.enum(['ready', 'not ready']),
+  /** Why it is not ready, when storage writes keep failing. */
+  reason: z.string().optional(),
+});
 
 export const statusResponse = z.object({
   version: z.string(),

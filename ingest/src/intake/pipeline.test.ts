@@ -130,9 +130,13 @@ describe('Intake', () => {
     try {
       await Promise.all(Array.from({ length: 6 }, () => submit(intake, req(db, 10))));
       const before = checkpoints;
+      assert.deepEqual(intake.storageHealth(), { failures: 0, lastError: null, fatal: false });
       await assert.rejects(intake.flush(), /could not apply/);
       await assert.rejects(intake.flush(), /could not apply/);
+      assert.equal(intake.storageHealth().failures, 2);
+      assert.match(intake.storageHealth().lastError ?? '', /Out of Memory/);
       await intake.flush();
+      assert.deepEqual(intake.storageHealth(), { failures: 0, lastError: null, fatal: false }, 'healthy again once an apply passes');
       assert.deepEqual(sizes, [60, 30, 10, 10, 10, 10, 10, 10]);
       assert.equal(checkpoints - before, 2, 'a checkpoint after each failed apply frees what DuckDB holds');
       assert.equal((await db.status()).spanCount, 60);
@@ -143,6 +147,43 @@ describe('Intake', () => {
         'each failure halves the transaction size'
       );
     } finally {
+      await intake.close().catch(() => undefined);
+      await db.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports storage that needs a restart (DuckDB invalidated the database)', async () => {
+    const dir = await makeTempDir();
+    const db = await DuckDbStorage.open({ dataDir: dir });
+    const invalidated = 'IO Error: Checkpoint failed for database "pyflare". The database has been invalidated. Original error: failed to pin block';
+    // The real storage until `broken`; then every write fails as an invalidated DuckDB's does.
+    let broken = false;
+    const fail = () => Promise.reject(new Error(invalidated));
+    const storage: IntakeStorage = {
+      appliedSeq: () => db.appliedSeq(),
+      applyBatch: (rows, seq) => (broken ? fail() : db.applyBatch(rows, seq)),
+      checkpoint: () => (broken ? fail() : db.checkpoint()),
+      applyPrepared: (batches, seq) => (broken ? fail() : db.applyPrepared(batches, seq)),
+    };
+    const intake = await Intake.start({
+      storage,
+      walDir: path.join(dir, 'wal'),
+      queueMaxSpans: 1000,
+      commitIntervalMs: 60_000,
+      log,
+      prepare: createReplayPreparer({ storage: db, pricer: null }),
+    });
+    try {
+      broken = true;
+      await submit(intake, req(db, 3));
+      await assert.rejects(intake.flush(), /could not apply/);
+      const h = intake.storageHealth();
+      assert.equal(h.fatal, true);
+      assert.equal(h.failures, 1);
+      assert.equal(intake.queueDepth, 3, 'the acknowledged spans stay queued (and in the WAL)');
+    } finally {
+      broken = false;
       await intake.close().catch(() => undefined);
       await db.close();
       await fs.rm(dir, { recursive: true, force: true });

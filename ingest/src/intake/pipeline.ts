@@ -15,6 +15,7 @@ import { Mutex } from '../util/mutex.js';
 import type { PreparedSpans } from '../storage/duckdb.js';
 import type { SpanRow } from '../storage/types.js';
 import { Wal, type BodyFormat, type WalEntry, type WalRecord } from '../wal/wal.js';
+import type { StorageHealth } from './types.js';
 
 export interface IntakeLogger {
   info(obj: object, msg: string): void;
@@ -98,6 +99,7 @@ export class Intake {
   private lastCheckpointAt = Date.now();
   private closing = false;
   private failures = 0;
+  private lastError: string | null = null;
   /** Halvings of the transaction size after failed applies (see applyQueued). */
   private shrink = 0;
   private readonly checkpointBytes: number;
@@ -201,6 +203,11 @@ export class Intake {
     if (records > 0 || tornBytes > 0) {
       this.opts.log.info({ walRecords: records, replayedSpans, tornBytes, ms: Date.now() - t0 }, 'wal replayed');
     }
+  }
+
+  storageHealth(): StorageHealth {
+    const lastError = this.failures > 0 ? this.lastError : null;
+    return { failures: this.failures, lastError, fatal: lastError !== null && /database has been invalidated/i.test(lastError) };
   }
 
   /** Spans acknowledged (or being made durable) and not yet in DuckDB. */
@@ -469,6 +476,7 @@ export class Intake {
       this.shrink = Math.max(0, this.shrink - 1);
     } catch (e) {
       this.failures++;
+      this.lastError = (e as Error).message;
       this.shrink = Math.min(MAX_SHRINK, this.shrink + 1);
       this.opts.log.error(
         { err: (e as Error).message, step, failures: this.failures, maxSpansPerApply: Math.max(1, this.maxRowsPerApply >> this.shrink) },

@@ -13,4 +13,14 @@ export interface SpanIntake {
   flush(): Promise<void>;
   /** Stops intake (503 from now on) and stores what was received. */
   close(): Promise<void>;
+  /** How writes from the queue to storage are going (intakes with a local queue). */
+  storageHealth?(): StorageHealth;
+}
+
+export interface StorageHealth {
+  /** Consecutive failed attempts to write queued spans to storage (0: the last one passed). */
+  failures: number;
+  lastError: string | null;
+  /** Storage refuses all work until the process restarts (DuckDB invalidated the database). */
+  fatal: boolean;
 }

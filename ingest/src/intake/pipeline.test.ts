@@ -118,8 +118,10 @@ describe('Intake', () => {
       },
     };
     const errors: object[] = [];
+    const failedSteps: string[] = [];
     const intake = await Intake.start({
       storage,
+      onApplyError: (step) => failedSteps.push(step),
       walDir: path.join(dir, 'wal'),
       queueMaxSpans: 1000,
       maxRowsPerApply: 64,
@@ -138,6 +140,7 @@ describe('Intake', () => {
       await intake.flush();
       assert.deepEqual(intake.storageHealth(), { failures: 0, lastError: null, fatal: false }, 'healthy again once an apply passes');
       assert.deepEqual(sizes, [60, 30, 10, 10, 10, 10, 10, 10]);
+      assert.deepEqual(failedSteps, ['apply', 'apply'], 'counted for /metrics');
       assert.equal(checkpoints - before, 2, 'a checkpoint after each failed apply frees what DuckDB holds');
       assert.equal((await db.status()).spanCount, 60);
       assert.equal(intake.queueDepth, 0);

@@ -68,6 +68,8 @@ export interface IntakeOptions {
   onWalFlush?: (bytes: number, seconds: number) => void;
   onApply?: (spans: number, seconds: number) => void;
   onCheckpoint?: (seconds: number) => void;
+  /** A failed apply run: the step that failed (`apply` or `checkpoint`). */
+  onApplyError?: (step: 'apply' | 'checkpoint') => void;
 }
 
 interface Waiter {
@@ -468,7 +470,7 @@ export class Intake {
   }
 
   private async applyRun(keepTail: boolean): Promise<void> {
-    let step = 'apply';
+    let step: 'apply' | 'checkpoint' = 'apply';
     try {
       await this.applyQueued(keepTail);
       step = 'checkpoint';
@@ -477,6 +479,7 @@ export class Intake {
     } catch (e) {
       this.failures++;
       this.lastError = (e as Error).message;
+      this.opts.onApplyError?.(step);
       this.shrink = Math.min(MAX_SHRINK, this.shrink + 1);
       this.opts.log.error(
         { err: (e as Error).message, step, failures: this.failures, maxSpansPerApply: Math.max(1, this.maxRowsPerApply >> this.shrink) },

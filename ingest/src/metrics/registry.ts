@@ -178,6 +178,11 @@ export function createServiceMetrics() {
       [],
       latencyBuckets
     ),
+    storageWriteFailures: r.counter(
+      'pyflare_storage_write_failures_total',
+      'Failed attempts to write queued spans to storage, by step (apply, checkpoint); the spans stay in the WAL and are retried.',
+      ['step']
+    ),
     storageSize: r.gauge('pyflare_storage_size_bytes', 'Size of the storage files (database and WALs).'),
     processMemory: r.gauge(
       'pyflare_process_memory_bytes',

@@ -24,13 +24,14 @@ export interface SqlReader {
 const COARSEST = ROLLUP_LEVELS[0]!;
 const FINEST = ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]!;
 const MINUTE_NS = 60_000_000_000n;
-const MS_NS = 1_000_000n;
+export const MS_NS = 1_000_000n;
 /** Longest trace the search looks around the range for (see lookaroundNs). */
 const MAX_LOOKAROUND_NS = 24n * 3_600_000_000_000n;
 
-const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
-const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(String(v ?? 0)));
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+// Result values of either engine as JS values.
+export const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+export const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(String(v ?? 0)));
+export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 // ---------------------------------------------------------------------------------------------
 // Trace search
@@ -52,7 +53,12 @@ async function lookaroundNs(db: SqlReader, fromNs: bigint, toNs: bigint): Promis
   const r = await db.rows(
     `SELECT max(dur_max) AS m FROM ${COARSEST.table} WHERE is_root AND bucket_ms >= ${lit(fromMs)} AND bucket_ms <= ${lit(toMs)}`
   );
-  const m = r[0]?.m === null || r[0]?.m === undefined ? 0n : big(r[0].m);
+  return lookaroundFromLongestRoot(r[0]?.m);
+}
+
+/** The lookaround for the longest root span found near the range (null: none): plus a minute, at most 24 h. */
+export function lookaroundFromLongestRoot(longestNs: unknown): bigint {
+  const m = longestNs === null || longestNs === undefined ? 0n : big(longestNs);
   const l = m + MINUTE_NS;
   return l > MAX_LOOKAROUND_NS ? MAX_LOOKAROUND_NS : l;
 }
@@ -186,10 +192,16 @@ export async function traceStats(db: SqlReader, q: Window): Promise<TraceStats> 
      FROM d`,
     p.values
   );
-  const r = rows[0] ?? {};
-  const qs = Array.isArray(r.qs) ? r.qs.map((x) => num(x)) : [null, null, null, null];
+  return traceStatsOf(rows[0] ?? {});
+}
+
+/** TraceStats from the one row of either engine's stats query (qs: p50, p90, p95, p99). */
+export function traceStatsOf(r: Record<string, unknown>): TraceStats {
+  const traces = Number(r.traces ?? 0);
+  // Without traces, quantiles are NULL on DuckDB and 0 on ClickHouse: none either way.
+  const qs = traces > 0 && Array.isArray(r.qs) ? r.qs.map((x) => num(x)) : [null, null, null, null];
   return {
-    traceCount: Number(r.traces ?? 0),
+    traceCount: traces,
     errorTraceCount: Number(r.error_traces ?? 0),
     spanCount: Number(r.spans ?? 0),
     durationMs: { avg: num(r.avg_ms), p50: qs[0] ?? null, p90: qs[1] ?? null, p95: qs[2] ?? null, p99: qs[3] ?? null, max: num(r.max_ms) },
@@ -202,10 +214,10 @@ export async function traceStats(db: SqlReader, q: Window): Promise<TraceStats> 
 // ---------------------------------------------------------------------------------------------
 // Aggregate engine (metrics and costs)
 
-const LLM_KINDS = `('llm', 'embedding', 'reranker')`;
+export const LLM_KINDS = `('llm', 'embedding', 'reranker')`;
 
 /** Raw span expression of each rollup value (must match rollups.ts). */
-const RAW_VALUE: Record<string, string> = Object.fromEntries(ROLLUP_VALUES.map((v) => [v.prefix, v.sql]));
+export const RAW_VALUE: Record<string, string> = Object.fromEntries(ROLLUP_VALUES.map((v) => [v.prefix, v.sql]));
 
 const RAW_DIM: Record<string, string> = {
   service: 'service',
@@ -226,7 +238,7 @@ const ROLLUP_DIM: Record<string, string> = {
   span_kind: 'span_kind',
 };
 
-function isQuantile(fn: AggFn): fn is { quantile: number } {
+export function isQuantile(fn: AggFn): fn is { quantile: number } {
   return typeof fn === 'object';
 }
 
@@ -441,11 +453,16 @@ export async function aggregate(db: SqlReader, q: AggregateQuery): Promise<Aggre
       out.push({ bucketMs: null, labels, values: vcols.map((v) => num(r[v])) });
     }
   }
+  return aggregateResult(out, parts, groupCols.length, limited ? Number(rows[0]?.__groups ?? 0) : null);
+}
+
+/** The result of an aggregate's rows; `limitedGroups`: the group count before a maxGroups limit. */
+export function aggregateResult(out: AggregateRow[], parts: readonly Part[], groupCols: number, limitedGroups: number | null): AggregateResult {
   let groupCount: number;
-  if (groupCols.length === 0) {
+  if (groupCols === 0) {
     groupCount = out.length ? 1 : 0;
-  } else if (limited) {
-    groupCount = rows.length ? Number(rows[0]!.__groups ?? 0) : 0;
+  } else if (limitedGroups !== null) {
+    groupCount = limitedGroups;
   } else {
     groupCount = new Set(out.map((r) => r.labels.join('\u0000'))).size;
   }

@@ -5,10 +5,22 @@
 //
 // ClickHouse resolves an alias before a column of the same name, so aggregate aliases here
 // never reuse a column name (t_start, not start_ns).
-import { planAggregate, type Part } from '../queries.js';
-import { ROLLUP_VALUES } from '../rollups.js';
+import {
+  aggregateResult,
+  big,
+  isQuantile,
+  LLM_KINDS,
+  lookaroundFromLongestRoot,
+  MS_NS,
+  num,
+  planAggregate,
+  RAW_VALUE,
+  str,
+  traceStatsOf,
+  type Part,
+} from '../queries.js';
 import { lit } from '../searchSql.js';
-import type { AggFn, AggregateQuery, AggregateResult, AggregateRow, Measure, TraceSearch, TraceStats, TraceSummary, WaterfallSpan } from '../types.js';
+import type { AggregateQuery, AggregateResult, AggregateRow, Measure, TraceSearch, TraceStats, TraceSummary, WaterfallSpan } from '../types.js';
 import { attrText, CHParams, compileSearchCH, tracePrefilterCH } from './searchSql.js';
 
 export interface CHReader {
@@ -16,14 +28,6 @@ export interface CHReader {
   /** Fully qualified name of a table (database.name). */
   t(name: string): string;
 }
-
-const MINUTE_NS = 60_000_000_000n;
-const MS_NS = 1_000_000n;
-const MAX_LOOKAROUND_NS = 24n * 3_600_000_000_000n;
-
-const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
-const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(String(v ?? 0)));
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 type Window = Omit<TraceSearch, 'limit' | 'sortBy' | 'after'>;
 
@@ -33,9 +37,7 @@ async function lookaroundNs(db: CHReader, fromNs: bigint, toNs: bigint): Promise
   const r = await db.rows(
     `SELECT maxOrNull(dur_max) AS m FROM ${db.t('rollup_1h')} WHERE is_root AND bucket_ms >= ${lit(fromNs / MS_NS - day)} AND bucket_ms <= ${lit(toNs / MS_NS + day)}`
   );
-  const m = r[0]?.m === null || r[0]?.m === undefined ? 0n : big(r[0].m);
-  const l = m + MINUTE_NS;
-  return l > MAX_LOOKAROUND_NS ? MAX_LOOKAROUND_NS : l;
+  return lookaroundFromLongestRoot(r[0]?.m);
 }
 
 /** Candidate traces: trace_id, t_start, t_end, t_cost (+ extra) grouped from the spans. */
@@ -139,25 +141,12 @@ export async function traceStats(db: CHReader, q: Window): Promise<TraceStats> {
      FROM (SELECT *, (t_end - t_start) / 1e6 AS ms FROM (${cand}))`,
     p.values
   );
-  const r = rows[0] ?? {};
-  const traces = Number(r.traces ?? 0);
-  const qs = traces > 0 && Array.isArray(r.qs) ? r.qs.map((x) => num(x)) : [null, null, null, null];
-  return {
-    traceCount: traces,
-    errorTraceCount: Number(r.error_traces ?? 0),
-    spanCount: Number(r.spans ?? 0),
-    durationMs: { avg: num(r.avg_ms), p50: qs[0] ?? null, p90: qs[1] ?? null, p95: qs[2] ?? null, p99: qs[3] ?? null, max: num(r.max_ms) },
-    inputTokens: Number(r.input_tokens ?? 0),
-    outputTokens: Number(r.output_tokens ?? 0),
-    costMicros: Number(r.cost_micros ?? 0),
-  };
+  return traceStatsOf(rows[0] ?? {});
 }
 
 // ---------------------------------------------------------------------------------------------
 // Aggregate engine
 
-const LLM_KINDS = `('llm', 'embedding', 'reranker')`;
-const RAW_VALUE: Record<string, string> = Object.fromEntries(ROLLUP_VALUES.map((v) => [v.prefix, v.sql]));
 
 const RAW_DIM: Record<string, string> = {
   service: 'service',
@@ -178,9 +167,6 @@ const ROLLUP_DIM: Record<string, string> = {
   span_kind: 'span_kind',
 };
 
-function isQuantile(fn: AggFn): fn is { quantile: number } {
-  return typeof fn === 'object';
-}
 
 interface MeasureSql {
   partials: string[];
@@ -336,14 +322,5 @@ export async function aggregate(db: CHReader, q: AggregateQuery): Promise<Aggreg
     const lb = b.labels.join('\u0000');
     return la < lb ? -1 : la > lb ? 1 : (a.bucketMs ?? 0) - (b.bucketMs ?? 0);
   });
-  let groupCount: number;
-  if (groupCols.length === 0) {
-    groupCount = out.length ? 1 : 0;
-  } else if (limited) {
-    groupCount = rows.length ? Number(rows[0]!.groups__ ?? 0) : 0;
-  } else {
-    groupCount = new Set(out.map((r) => r.labels.join('\u0000'))).size;
-  }
-  const sources = new Set(parts.map((x) => x.source));
-  return { rows: out, source: sources.size > 1 ? 'rollup+raw' : parts[0]!.source, groupCount };
+  return aggregateResult(out, parts, groupCols.length, limited ? Number(rows[0]?.groups__ ?? 0) : null);
 }

@@ -34,6 +34,18 @@ export interface SpanPathOptions {
   checkpointIntervalMs?: number;
 }
 
+function spanPath(storage: Storage, intake: SpanIntake, exportFn: ExportFn): SpanPath {
+  return {
+    storage,
+    intake,
+    exportFn,
+    close: async () => {
+      await intake.close();
+      await storage.close();
+    },
+  };
+}
+
 export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
   const { config, metrics } = o;
   // Trace sampling (both paths): sampled-out spans feed the time rollups and metrics only.
@@ -52,16 +64,7 @@ export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
       lingerMs: Math.min(config.commitIntervalMs, 20),
       onInsert: (_n, s) => metrics.storageApply.observe({}, s),
     });
-    const exportFn = createClickHouseExporter({ intake, metrics, pricer: o.pricer, redactor: o.privacy?.redactor, sampler });
-    return {
-      storage,
-      intake,
-      exportFn,
-      close: async () => {
-        await intake.close();
-        await storage.close();
-      },
-    };
+    return spanPath(storage, intake, createClickHouseExporter({ intake, metrics, pricer: o.pricer, redactor: o.privacy?.redactor, sampler }));
   }
   // One DuckDB thread per core but one: the JS thread (decode, normalize) needs a core too, and
   // on 2 cores a second DuckDB thread mostly spun on locks (measured: ~25% more CPU per span).
@@ -85,16 +88,11 @@ export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
       onApply: (_n, s) => metrics.storageApply.observe({}, s),
       onApplyError: (step) => metrics.storageWriteFailures.inc({ step }),
     });
-    const exportFn = createExporter({ intake, storage, metrics, pricer: o.pricer, redactor: o.privacy?.redactor, walCipher: o.privacy?.walCipher, sampler });
-    return {
+    return spanPath(
       storage,
       intake,
-      exportFn,
-      close: async () => {
-        await intake.close();
-        await storage.close();
-      },
-    };
+      createExporter({ intake, storage, metrics, pricer: o.pricer, redactor: o.privacy?.redactor, walCipher: o.privacy?.walCipher, sampler })
+    );
   } catch (e) {
     await storage.close();
     throw e;

@@ -4,7 +4,8 @@
 import * as ns from '@pyflare/query-model';
 
 type QueryModel = typeof ns;
-const qm: QueryModel = (Reflect.get(ns, 'default') as QueryModel | undefined) ?? ns;
+/** The query model's exports under either loader (search/parser.ts takes the search language from it). */
+export const qm: QueryModel = (Reflect.get(ns, 'default') as QueryModel | undefined) ?? ns;
 
 export const {
   pyflareQuerySchema,

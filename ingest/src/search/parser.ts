@@ -1,12 +1,7 @@
 // The search language now lives in the shared query model (query-model/src/search.ts), so
 // the data source editor validates with the very parser the service runs. This module keeps
-// the service's import path. The query model is TypeScript without "type": "module": under
-// Node's ESM loader (tsx) its named exports are reachable only through the default export,
-// in the esbuild bundle they are plain named exports (same shim as src/queryModel.ts).
-import * as ns from '@pyflare/query-model';
-
-type QueryModel = typeof ns;
-const qm: QueryModel = (Reflect.get(ns, 'default') as QueryModel | undefined) ?? ns;
+// the service's import path; the exports come through queryModel.ts's loader shim.
+import { qm } from '../queryModel.js';
 
 export const {
   SearchError,

@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 
+import { localServiceEnv } from '../ingest/src/testing/processEnv.js';
 import { makeBatches } from './ingest-payloads';
 import { summarizeProfile, type ProfileSummary } from './ingest-profile';
 
@@ -76,11 +77,7 @@ async function startService(dataDir: string, profileDir: string | null): Promise
   const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'ingest/dist/server.js')], {
     env: {
       ...process.env,
-      PYFLARE_DATA_DIR: dataDir,
-      PYFLARE_HOST: '127.0.0.1',
-      PYFLARE_HTTP_PORT: '0',
-      PYFLARE_OTLP_HTTP_PORT: '0',
-      PYFLARE_OTLP_GRPC_PORT: '0',
+      ...localServiceEnv(dataDir),
       PYFLARE_API_KEY: API_KEY,
       PYFLARE_LOG_LEVEL: 'info',
     },

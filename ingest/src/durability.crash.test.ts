@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DB_FILE } from './storage/duckdb.js';
 import { jsonBody } from './testing/otlp.js';
+import { localServiceEnv } from './testing/processEnv.js';
 import { makeTempDir, TEST_API_KEY } from './testing/service.js';
 import { rng } from './testing/spans.js';
 
@@ -44,11 +45,7 @@ function startChild(): Child {
   const proc = spawn(process.execPath, [BUNDLE], {
     env: {
       ...process.env,
-      PYFLARE_DATA_DIR: dir,
-      PYFLARE_HOST: '127.0.0.1',
-      PYFLARE_HTTP_PORT: '0',
-      PYFLARE_OTLP_HTTP_PORT: '0',
-      PYFLARE_OTLP_GRPC_PORT: '0',
+      ...localServiceEnv(dir),
       PYFLARE_API_KEY: TEST_API_KEY,
       PYFLARE_LOG_LEVEL: 'info',
       PYFLARE_COMMIT_INTERVAL_MS: '20',

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { TRACE_EXPORT_PATH } from './otlp/grpc.js';
 import { jsonBody, type JsonSpanSpec } from './testing/otlp.js';
+import { localServiceEnv } from './testing/processEnv.js';
 import { makeTempDir, TEST_API_KEY } from './testing/service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -164,11 +165,7 @@ describe('two ingest replicas on one ClickHouse (separate processes)', { timeout
 
   const startReplica = async (name: string): Promise<Replica> => {
     const p = startProc([BUNDLE], {
-      PYFLARE_DATA_DIR: path.join(root, name),
-      PYFLARE_HOST: '127.0.0.1',
-      PYFLARE_HTTP_PORT: '0',
-      PYFLARE_OTLP_HTTP_PORT: '0',
-      PYFLARE_OTLP_GRPC_PORT: '0',
+      ...localServiceEnv(path.join(root, name)),
       PYFLARE_API_KEY: TEST_API_KEY,
       PYFLARE_LOG_LEVEL: 'info',
       PYFLARE_STORAGE: 'clickhouse',

@@ -11,6 +11,7 @@ import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from './config.js';
 import { hex, jsonBody } from './testing/otlp.js';
+import { localServiceEnv } from './testing/processEnv.js';
 import { getJson, makeTempDir, postJson, startTestService, TEST_API_KEY } from './testing/service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -133,11 +134,7 @@ describe('service', () => {
     const dir = await makeTempDir();
     const good = await run(
       {
-        PYFLARE_DATA_DIR: dir,
-        PYFLARE_HOST: '127.0.0.1',
-        PYFLARE_HTTP_PORT: '0',
-        PYFLARE_OTLP_HTTP_PORT: '0',
-        PYFLARE_OTLP_GRPC_PORT: '0',
+        ...localServiceEnv(dir),
         PYFLARE_AUTH_DISABLED: 'true',
       },
       true

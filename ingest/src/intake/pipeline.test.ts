@@ -38,8 +38,22 @@ function submit(intake: Intake, r: IntakeRequest): Promise<void> {
   return intake.submit(r);
 }
 
+type IntakeOptions = Partial<Parameters<typeof Intake.start>[0]>;
+
+/** The real storage with some of its methods replaced (fault injection). */
+function storageWith(db: DuckDbStorage, o: Partial<IntakeStorage>): IntakeStorage {
+  return {
+    appliedSeq: () => db.appliedSeq(),
+    applyBatch: (rows, seq) => db.applyBatch(rows, seq),
+    checkpoint: () => db.checkpoint(),
+    applyPrepared: (batches, seq) => db.applyPrepared(batches, seq),
+    ...o,
+  };
+}
+
+/** Runs `fn` on an intake over a fresh DuckDB; `opts` may depend on that storage. */
 async function withIntake(
-  opts: Partial<Parameters<typeof Intake.start>[0]>,
+  opts: IntakeOptions | ((db: DuckDbStorage) => IntakeOptions),
   fn: (intake: Intake, db: DuckDbStorage, dir: string) => Promise<void>
 ): Promise<void> {
   const dir = await makeTempDir();
@@ -51,7 +65,7 @@ async function withIntake(
     commitIntervalMs: 0,
     log,
     prepare: createReplayPreparer({ storage: db, pricer: null }),
-    ...opts,
+    ...(typeof opts === 'function' ? opts(db) : opts),
   });
   try {
     await fn(intake, db, dir);
@@ -98,38 +112,30 @@ describe('Intake', () => {
   });
 
   it('retries a failing apply in smaller transactions, checkpointing in between, until it passes', async () => {
-    const dir = await makeTempDir();
-    const db = await DuckDbStorage.open({ dataDir: dir });
     // The real storage, failing as DuckDB does when a transaction needs more memory than its
     // memory_limit leaves: here for any transaction of more than 25 spans.
     const sizes: number[] = [];
     let checkpoints = 0;
-    const storage: IntakeStorage = {
-      appliedSeq: () => db.appliedSeq(),
-      applyBatch: (rows, seq) => db.applyBatch(rows, seq),
-      checkpoint: () => {
-        checkpoints++;
-        return db.checkpoint();
-      },
-      applyPrepared: (batches, seq) => {
-        const n = batches.reduce((x, b) => x + b.spans.rows, 0);
-        sizes.push(n);
-        return n > 25 ? Promise.reject(new Error('Out of Memory Error: could not allocate block of size 256.0 KiB')) : db.applyPrepared(batches, seq);
-      },
-    };
     const errors: object[] = [];
     const failedSteps: string[] = [];
-    const intake = await Intake.start({
-      storage,
+    const opts = (db: DuckDbStorage): IntakeOptions => ({
+      storage: storageWith(db, {
+        checkpoint: () => {
+          checkpoints++;
+          return db.checkpoint();
+        },
+        applyPrepared: (batches, seq) => {
+          const n = batches.reduce((x, b) => x + b.spans.rows, 0);
+          sizes.push(n);
+          return n > 25 ? Promise.reject(new Error('Out of Memory Error: could not allocate block of size 256.0 KiB')) : db.applyPrepared(batches, seq);
+        },
+      }),
       onApplyError: (step) => failedSteps.push(step),
-      walDir: path.join(dir, 'wal'),
-      queueMaxSpans: 1000,
       maxRowsPerApply: 64,
       commitIntervalMs: 60_000,
       log: { ...log, error: (o: object) => errors.push(o) },
-      prepare: createReplayPreparer({ storage: db, pricer: null }),
     });
-    try {
+    await withIntake(opts, async (intake, db) => {
       await Promise.all(Array.from({ length: 6 }, () => submit(intake, req(db, 10))));
       const before = checkpoints;
       assert.deepEqual(intake.storageHealth(), { failures: 0, lastError: null, fatal: false });
@@ -149,48 +155,35 @@ describe('Intake', () => {
         [32, 16],
         'each failure halves the transaction size'
       );
-    } finally {
-      await intake.close().catch(() => undefined);
-      await db.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('reports storage that needs a restart (DuckDB invalidated the database)', async () => {
-    const dir = await makeTempDir();
-    const db = await DuckDbStorage.open({ dataDir: dir });
     const invalidated = 'IO Error: Checkpoint failed for database "pyflare". The database has been invalidated. Original error: failed to pin block';
     // The real storage until `broken`; then every write fails as an invalidated DuckDB's does.
     let broken = false;
     const fail = () => Promise.reject(new Error(invalidated));
-    const storage: IntakeStorage = {
-      appliedSeq: () => db.appliedSeq(),
-      applyBatch: (rows, seq) => (broken ? fail() : db.applyBatch(rows, seq)),
-      checkpoint: () => (broken ? fail() : db.checkpoint()),
-      applyPrepared: (batches, seq) => (broken ? fail() : db.applyPrepared(batches, seq)),
-    };
-    const intake = await Intake.start({
-      storage,
-      walDir: path.join(dir, 'wal'),
-      queueMaxSpans: 1000,
+    const opts = (db: DuckDbStorage): IntakeOptions => ({
+      storage: storageWith(db, {
+        applyBatch: (rows, seq) => (broken ? fail() : db.applyBatch(rows, seq)),
+        checkpoint: () => (broken ? fail() : db.checkpoint()),
+        applyPrepared: (batches, seq) => (broken ? fail() : db.applyPrepared(batches, seq)),
+      }),
       commitIntervalMs: 60_000,
-      log,
-      prepare: createReplayPreparer({ storage: db, pricer: null }),
     });
-    try {
-      broken = true;
-      await submit(intake, req(db, 3));
-      await assert.rejects(intake.flush(), /could not apply/);
-      const h = intake.storageHealth();
-      assert.equal(h.fatal, true);
-      assert.equal(h.failures, 1);
-      assert.equal(intake.queueDepth, 3, 'the acknowledged spans stay queued (and in the WAL)');
-    } finally {
-      broken = false;
-      await intake.close().catch(() => undefined);
-      await db.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    await withIntake(opts, async (intake, db) => {
+      try {
+        broken = true;
+        await submit(intake, req(db, 3));
+        await assert.rejects(intake.flush(), /could not apply/);
+        const h = intake.storageHealth();
+        assert.equal(h.fatal, true);
+        assert.equal(h.failures, 1);
+        assert.equal(intake.queueDepth, 3, 'the acknowledged spans stay queued (and in the WAL)');
+      } finally {
+        broken = false;
+      }
+    });
   });
 
   it('replays acknowledged but unapplied batches exactly once after a restart', async () => {

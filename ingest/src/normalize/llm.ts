@@ -340,30 +340,18 @@ const S_COMPLETION = slot('gen_ai.completion');
 const S_OUTPUT_VALUE = slot('output.value');
 const S_ENTITY_OUTPUT = slot('traceloop.entity.output');
 const S_TOOL_RESULT = slot('gen_ai.tool.call.result');
-/** The single-attribute sources of input and output content, with their slots. */
-const INPUT_SOURCES: ReadonlyArray<readonly [number, string]> = [
-  [S_INPUT_MESSAGES, 'gen_ai.input.messages'],
-  [S_PROMPT, 'gen_ai.prompt'],
-  [S_INPUT_VALUE, 'input.value'],
-  [S_ENTITY_INPUT, 'traceloop.entity.input'],
-  [S_TOOL_ARGS, 'gen_ai.tool.call.arguments'],
-];
-const OUTPUT_SOURCES: ReadonlyArray<readonly [number, string]> = [
-  [S_OUTPUT_MESSAGES, 'gen_ai.output.messages'],
-  [S_COMPLETION, 'gen_ai.completion'],
-  [S_OUTPUT_VALUE, 'output.value'],
-  [S_ENTITY_OUTPUT, 'traceloop.entity.output'],
-  [S_TOOL_RESULT, 'gen_ai.tool.call.result'],
-];
+/** The slots of the single-attribute sources of input and output content. */
+const INPUT_SOURCES = [S_INPUT_MESSAGES, S_PROMPT, S_INPUT_VALUE, S_ENTITY_INPUT, S_TOOL_ARGS];
+const OUTPUT_SOURCES = [S_OUTPUT_MESSAGES, S_COMPLETION, S_OUTPUT_VALUE, S_ENTITY_OUTPUT, S_TOOL_RESULT];
 
 /** The attribute whose string value is `text` exactly (see LlmFields.inputKey). */
-function verbatimSource(a: ReadonlyArray<Json | undefined>, sources: ReadonlyArray<readonly [number, string]>, text: string | null): string | null {
+function verbatimSource(a: ReadonlyArray<Json | undefined>, sources: readonly number[], text: string | null): string | null {
   if (text === null) {
     return null;
   }
-  for (const [slotIndex, key] of sources) {
-    if (a[slotIndex] === text) {
-      return key;
+  for (const i of sources) {
+    if (a[i] === text) {
+      return LLM_KEYS[i]!;
     }
   }
   return null;

@@ -400,7 +400,7 @@ export class Intake {
     // on the size of the transaction (DuckDB out of memory under a tight memory_limit) must not
     // retry the same batch forever while the full queue refuses every client.
     const maxBytes = Math.max(1, (this.queueMaxBytes / 2) >> this.shrink);
-    const maxRows = Math.max(1, this.maxRowsPerApply >> this.shrink);
+    const maxRows = this.maxRowsNow();
     const group = this.opts.storage.rowGroupRows ?? 0;
     let first = true;
     while (left > 0) {
@@ -469,6 +469,11 @@ export class Intake {
     return this.applyLock.run(() => this.applyRun(keepTail));
   }
 
+  /** Most spans per transaction now (smaller after failed applies; see applyQueued). */
+  private maxRowsNow(): number {
+    return Math.max(1, this.maxRowsPerApply >> this.shrink);
+  }
+
   private async applyRun(keepTail: boolean): Promise<void> {
     let step: 'apply' | 'checkpoint' = 'apply';
     try {
@@ -482,7 +487,7 @@ export class Intake {
       this.opts.onApplyError?.(step);
       this.shrink = Math.min(MAX_SHRINK, this.shrink + 1);
       this.opts.log.error(
-        { err: (e as Error).message, step, failures: this.failures, maxSpansPerApply: Math.max(1, this.maxRowsPerApply >> this.shrink) },
+        { err: this.lastError, step, failures: this.failures, maxSpansPerApply: this.maxRowsNow() },
         'applying spans to storage failed; will retry in smaller transactions'
       );
       if (step === 'apply') {

@@ -54,7 +54,8 @@ export function attrPath(key: string): string {
   return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-const SPAN_COLUMN: Record<Exclude<StringField, 'model' | 'name'>, string> = {
+/** Span column of each string field (model and name are special cases); ClickHouse's compiler uses these too. */
+export const SPAN_COLUMN: Record<Exclude<StringField, 'model' | 'name'>, string> = {
   service: 'service',
   provider: 'provider',
   operation: 'operation',
@@ -64,9 +65,9 @@ const SPAN_COLUMN: Record<Exclude<StringField, 'model' | 'name'>, string> = {
   user: 'user_id',
   session: 'session_id',
 };
-const ROLLUP_FIELDS = new Set<StringField>(['service', 'provider', 'operation', 'kind', 'model']);
+export const ROLLUP_FIELDS = new Set<StringField>(['service', 'provider', 'operation', 'kind', 'model']);
 /** Fields stored lower-case by normalization: compare lower-cased. */
-const LOWER_FIELDS = new Set<StringField>(['provider', 'kind']);
+export const LOWER_FIELDS = new Set<StringField>(['provider', 'kind']);
 
 function cmpSql(c: Cmp): string {
   return c;

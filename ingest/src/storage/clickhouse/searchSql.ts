@@ -6,7 +6,7 @@
 //   rollup - WHERE on the time rollups (service, provider, model, operation, kind only).
 // Every user value is a typed query parameter ({pN:Type}); nothing is spliced into the SQL.
 import type { Cmp, SearchExpr, StringField, Term } from '../../search/parser.js';
-import { globToLike, isGlob, RollupUnsupported } from '../searchSql.js';
+import { globToLike, isGlob, LOWER_FIELDS, ROLLUP_FIELDS, RollupUnsupported, SPAN_COLUMN } from '../searchSql.js';
 
 export class CHParams {
   readonly values: Record<string, string | number> = {};
@@ -30,18 +30,6 @@ export class CHParams {
 
 export type CHTarget = 'trace' | 'span' | 'rollup';
 
-const SPAN_COLUMN: Record<Exclude<StringField, 'model' | 'name'>, string> = {
-  service: 'service',
-  provider: 'provider',
-  operation: 'operation',
-  kind: 'span_kind',
-  agent: 'agent_name',
-  tool: 'tool_name',
-  user: 'user_id',
-  session: 'session_id',
-};
-const ROLLUP_FIELDS = new Set<StringField>(['service', 'provider', 'operation', 'kind', 'model']);
-const LOWER_FIELDS = new Set<StringField>(['provider', 'kind']);
 
 /**
  * The text of one flat attribute as DuckDB's json_extract_string gives it: strings unquoted,

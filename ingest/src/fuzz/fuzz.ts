@@ -12,7 +12,15 @@ export const INPUT_BUDGET_MS = Number(process.env.FUZZ_INPUT_MS ?? 2000);
 /** The node:test timeout of a property test (the runner kills a real hang). */
 export const TEST_TIMEOUT_MS = FUZZ_MS + 60_000;
 
-export const fcParams = { numRuns: FUZZ_RUNS, interruptAfterTimeLimit: FUZZ_MS, markInterruptAsFailure: false } as const;
+/** Replays a failing run: FUZZ_SEED=<seed from the failure report>. */
+const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+
+export const fcParams = {
+  numRuns: FUZZ_RUNS,
+  interruptAfterTimeLimit: FUZZ_MS,
+  markInterruptAsFailure: false,
+  ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED }),
+} as const;
 
 /** Calls fn, failing when it took longer than the per-input budget. */
 export function timeBoxed<T>(what: string, fn: () => T): T {
@@ -39,7 +47,9 @@ export function reportRuns(name: string, d: { numRuns: number; interrupted: bool
 const done = <Ts>(name: string, d: fc.RunDetails<Ts>): void => {
   reportRuns(name, d);
   if (d.failed) {
-    throw new Error(fc.defaultReportMessage(d) ?? `${name} failed`);
+    // The report's counterexample is the shrunk one; the error it raised says what broke.
+    const cause = d.errorInstance instanceof Error ? `\n${d.errorInstance.message}` : '';
+    throw new Error(`${fc.defaultReportMessage(d) ?? `${name} failed`}${cause}`);
   }
 };
 

@@ -101,16 +101,19 @@ function firstString(a: ReadonlyArray<Json | undefined>, keys: readonly number[]
   return null;
 }
 
+/**
+ * Most tokens one call may report (10^9, a thousand times the largest context window). A larger count is
+ * not usage but garbage, and left unbounded it overflows the 64-bit token and cost columns
+ * (and their sums), failing the whole write it is part of.
+ */
+export const MAX_TOKEN_COUNT = 1e9;
+/** Most USD one call may report as its cost; the same reasoning as MAX_TOKEN_COUNT. */
+export const MAX_CALL_USD = 1e6;
+
 /** Non-negative integer from a number or a numeric string (some SDKs send counts as strings). */
 function toCount(v: Json | undefined): number | null {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
-    return Math.round(v);
-  }
-  if (typeof v === 'string' && /^\s*\d+(\.0*)?\s*$/.test(v)) {
-    const n = Number(v);
-    return Number.isSafeInteger(Math.round(n)) ? Math.round(n) : null;
-  }
-  return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.0*)?\s*$/.test(v) ? Number(v) : NaN;
+  return Number.isFinite(n) && n >= 0 && n <= MAX_TOKEN_COUNT ? Math.round(n) : null;
 }
 
 function firstCount(a: ReadonlyArray<Json | undefined>, keys: readonly number[]): number | null {
@@ -125,7 +128,7 @@ function firstCount(a: ReadonlyArray<Json | undefined>, keys: readonly number[])
 
 function toUsd(v: Json | undefined): number | null {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) && n >= 0 && n < 1e9 ? n : null;
+  return Number.isFinite(n) && n >= 0 && n <= MAX_CALL_USD ? n : null;
 }
 
 /** USD -> integer micro-dollars, rounding half up on the decimal digits (not on the binary double). */

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { PriceBook } from '../pricing/index.js';
 import { kvs, NOW_NS, request, span } from '../testing/otlp.js';
 import { DEFAULT_LIMITS, normalizeRequest } from './index.js';
-import { usdToMicros } from './llm.js';
+import { MAX_CALL_USD, MAX_TOKEN_COUNT, usdToMicros } from './llm.js';
 
 let prices: PriceBook;
 before(async () => {
@@ -349,6 +349,28 @@ describe('plain and unknown spans', () => {
     const row = one({ attrs: { 'gen_ai.request.model': 'my-private-model-7b', 'gen_ai.usage.input_tokens': 10 } });
     assert.equal(row.costSource, 'unknown');
     assert.equal(row.costMicros, null);
+  });
+
+  it('ignores token counts no call can have, which would overflow the 64-bit columns', () => {
+    const huge = one({
+      attrs: {
+        'gen_ai.request.model': 'gpt-4o',
+        'gen_ai.usage.input_tokens': 9223372036854776000,
+        'gen_ai.usage.output_tokens': '99999999999999999999',
+        'gen_ai.usage.cache_read.input_tokens': MAX_TOKEN_COUNT + 1,
+        'gen_ai.usage.reasoning_tokens': -5,
+      },
+    });
+    assert.deepEqual(
+      [huge.inputTokens, huge.outputTokens, huge.cacheReadTokens, huge.reasoningTokens, huge.costMicros],
+      [null, null, null, null, null]
+    );
+    assert.equal(JSON.parse(huge.attributes)['gen_ai.usage.input_tokens'], '9223372036854775808', 'the attribute itself is kept');
+    const max = one({ attrs: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': MAX_TOKEN_COUNT, 'gen_ai.usage.output_tokens': '7' } });
+    assert.deepEqual([max.inputTokens, max.outputTokens], [MAX_TOKEN_COUNT, 7]);
+    assert.ok(max.costMicros !== null && Number.isSafeInteger(max.costMicros));
+    const cost = (usd: number) => one({ attrs: { 'gen_ai.request.model': 'my-private-model-7b', 'llm.cost.total': usd } }).costMicros;
+    assert.deepEqual([cost(MAX_CALL_USD), cost(MAX_CALL_USD * 10)], [MAX_CALL_USD * 1e6, null]);
   });
 
   it('takes service.name from the resource and defaults it', () => {

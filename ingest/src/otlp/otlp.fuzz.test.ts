@@ -70,6 +70,45 @@ const requestObj = fc.record({
     { maxLength: 2 }
   ),
 });
+/**
+ * Well-formed requests only, for the store round trip: any invalid field rejects the whole
+ * request, so the shape above reaches storage in too few runs. Text and values stay hostile.
+ */
+const wellFormedValue = fc.oneof(
+  fc.record({ stringValue: text }),
+  fc.record({ intValue: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String) }),
+  fc.record({ doubleValue: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
+  fc.record({ boolValue: fc.boolean() }),
+  fc.record({ arrayValue: fc.record({ values: fc.array(fc.record({ stringValue: text }), { maxLength: 3 }) }) })
+);
+const wellFormedAttr = fc.record({ key: fc.oneof(fc.constantFrom(...KEYS), text), value: wellFormedValue });
+const wellFormedTime = fc.bigInt({ min: NOW_NS - 10n ** 13n, max: NOW_NS }).map(String);
+const wellFormedSpan = fc.record({
+  traceId: hex(32),
+  spanId: hex(16),
+  name: text,
+  kind: fc.integer({ min: 0, max: 5 }),
+  startTimeUnixNano: wellFormedTime,
+  endTimeUnixNano: wellFormedTime,
+  attributes: fc.array(wellFormedAttr, { maxLength: 6 }),
+  events: fc.array(fc.record({ timeUnixNano: wellFormedTime, name: text, attributes: fc.array(wellFormedAttr, { maxLength: 2 }) }), { maxLength: 2 }),
+  status: fc.record({ code: fc.integer({ min: 0, max: 2 }), message: text }),
+});
+const wellFormedRequest = fc.oneof(
+  { arbitrary: requestObj, weight: 1 },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      resourceSpans: fc.array(
+        fc.record({
+          resource: fc.record({ attributes: fc.array(wellFormedAttr, { maxLength: 3 }) }),
+          scopeSpans: fc.array(fc.record({ scope: fc.record({ name: text }), spans: fc.array(wellFormedSpan, { minLength: 1, maxLength: 4 }) }), { minLength: 1, maxLength: 2 }),
+        }),
+        { minLength: 1, maxLength: 2 }
+      ),
+    }),
+  }
+);
 /** Mostly OTLP-shaped JSON, sometimes any JSON, sometimes not JSON at all. */
 const jsonBodyArb = fc.oneof(
   { arbitrary: requestObj.map((o) => JSON.stringify(o)), weight: 8 },
@@ -232,8 +271,11 @@ describe('fuzz: OTLP decoders', () => {
     });
 
     it('decode -> normalize -> store -> getTrace gives the same rows', { timeout: TEST_TIMEOUT_MS }, async () => {
-      await fuzzAssertAsync('otlp-store-roundtrip', 
-        fc.asyncProperty(requestObj, async (obj) => {
+      let stored = 0;
+      let runs = 0;
+      await fuzzAssertAsync('otlp-store-roundtrip',
+        fc.asyncProperty(wellFormedRequest, async (obj) => {
+          runs++;
           let req: ExportTraceServiceRequest;
           try {
             req = decodeTraceRequestJson(JSON.stringify(obj));
@@ -246,18 +288,24 @@ describe('fuzz: OTLP decoders', () => {
             return;
           }
           // A fresh trace id per run: shrinking replays inputs, the store must not mix them.
-          const tid = (++traceNo).toString(16).padStart(32, 'f');
+          const tid = `f${(++traceNo).toString(16).padStart(31, '0')}`;
           for (const r of rows) {
             r.traceId = tid;
           }
           await storage.applyBatch(rows, ++seq);
+          stored++;
           const back = await storage.getTrace(tid);
           const key = (r: SpanRow) => `${String(r.startNs).padStart(24, '0')}/${r.spanId}`;
-          const sorted = [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-          assert.deepEqual(back, sorted);
+          // Which attribute the content came from is intake-only: storage gives the content itself.
+          const expected = [...rows]
+            .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+            .map(({ inputContentKey: _i, outputContentKey: _o, ...row }) => row);
+          assert.deepEqual(back, expected);
         }),
         { ...fcParams, numRuns: Math.max(20, Math.floor(FUZZ_RUNS / 10)) }
       );
+      // The property says little unless most runs reach storage.
+      assert.ok(stored * 2 >= runs, `only ${stored} of ${runs} runs stored a row`);
     });
   });
 });

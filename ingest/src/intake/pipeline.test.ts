@@ -186,6 +186,86 @@ describe('Intake', () => {
     });
   });
 
+  it('quarantines a request that storage refuses on its own, and applies the ones behind it', async () => {
+    // A rollup sum no BIGINT can hold: the real DuckDB appender refuses it ("bigint out of
+    // int64 range"), in whichever transaction the request is part of.
+    const poison = (r: IntakeRequest): IntakeRequest => {
+      r.prepared.rollup.time[0]!.values[0]!.sum = 2n ** 63n;
+      return r;
+    };
+    const quarantined: number[] = [];
+    const errors: object[] = [];
+    const opts: IntakeOptions = {
+      commitIntervalMs: 60_000,
+      onQuarantine: (n) => quarantined.push(n),
+      log: { ...log, error: (o: object) => errors.push(o) },
+    };
+    await withIntake(opts, async (intake, db, dir) => {
+      const reqs = [req(db, 10), req(db, 11), poison(req(db, 12)), req(db, 13), req(db, 14)];
+      const bodies = reqs.map((r) => Buffer.from(r.body));
+      await Promise.all(reqs.map((r) => submit(intake, r)));
+      // 1: all five fail together; 2: one at a time, 1 and 2 pass, 3 fails; 3: 3 fails again
+      // and is quarantined; 4: 4 and 5 pass.
+      let runs = 0;
+      while (intake.queueDepth > 0 && runs < 10) {
+        runs++;
+        await intake.flush().catch(() => undefined);
+      }
+      assert.equal(runs, 4);
+      assert.equal((await db.status()).spanCount, 10 + 11 + 13 + 14);
+      assert.deepEqual(intake.storageHealth(), { failures: 0, lastError: null, fatal: false });
+      assert.deepEqual(quarantined, [12]);
+      const qdir = path.join(dir, 'quarantine');
+      const meta = JSON.parse(await fs.readFile(path.join(qdir, '00000000000000000003.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(meta.seq, '3');
+      assert.equal(meta.spans, 12);
+      assert.equal(meta.format, 'json');
+      assert.equal(meta.encrypted, false);
+      assert.match(String(meta.error), /int64/);
+      assert.ok((await fs.readFile(path.join(qdir, String(meta.bodyFile)))).equals(bodies[2]!), 'the body exactly as logged');
+      assert.ok(errors.some((e) => (e as { seq?: string }).seq === '3'), 'logged with its seq');
+      // Nothing replays after a restart: the later applies recorded seqs past it.
+      await submit(intake, req(db, 1));
+      await intake.close();
+      const again = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare: createReplayPreparer({ storage: db, pricer: null }) });
+      assert.equal((await db.status()).spanCount, 49);
+      await again.close();
+    });
+  });
+
+  it('quarantines a refused record on replay instead of failing to start', async () => {
+    const dir = await makeTempDir();
+    try {
+      const db = await DuckDbStorage.open({ dataDir: dir });
+      const wal = await Wal.open({ dir: path.join(dir, 'wal') });
+      await wal.start(0n);
+      const records = [logged(5), logged(6, { name: 'refused' }), logged(7)];
+      for (const r of records) {
+        await wal.append(r);
+      }
+      await wal.close();
+      const real = createReplayPreparer({ storage: db, pricer: null });
+      const prepare: typeof real = (r) => {
+        const p = real(r);
+        if (p && Buffer.from(r.body).includes('refused')) {
+          p.rollup.time[0]!.values[0]!.sum = 2n ** 63n;
+        }
+        return p;
+      };
+      const quarantined: number[] = [];
+      const intake = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare, onQuarantine: (n) => quarantined.push(n) });
+      assert.equal((await db.status()).spanCount, 12);
+      assert.deepEqual(quarantined, [6]);
+      const files = (await fs.readdir(path.join(dir, 'quarantine'))).sort();
+      assert.deepEqual(files, ['00000000000000000002.json', '00000000000000000002.otlp.json']);
+      assert.ok((await fs.readFile(path.join(dir, 'quarantine', files[1]!))).equals(Buffer.from(records[1]!.body)));
+      await intake.close();
+      await db.close();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('replays acknowledged but unapplied batches exactly once after a restart', async () => {
     const dir = await makeTempDir();
     try {

@@ -10,11 +10,17 @@
 //
 // Memory: queued spans are native DuckDB chunks (outside the V8 heap); the queue is bounded in
 // spans and in request bytes, and refused beyond that (429 + Retry-After) rather than grown.
+//
+// Failures: a failed apply is retried in smaller transactions. One that storage refuses for its
+// data goes on alone, and a request refused alone twice is quarantined (quarantine.ts) so the
+// requests behind it go through.
+import path from 'node:path';
 import { OverloadedError } from '../errors.js';
 import { Mutex } from '../util/mutex.js';
 import type { PreparedSpans } from '../storage/duckdb.js';
 import type { SpanRow } from '../storage/types.js';
 import { Wal, type BodyFormat, type WalEntry, type WalRecord } from '../wal/wal.js';
+import { isDataError, Quarantine } from './quarantine.js';
 import type { StorageHealth } from './types.js';
 
 export interface IntakeLogger {
@@ -70,6 +76,10 @@ export interface IntakeOptions {
   onCheckpoint?: (seconds: number) => void;
   /** A failed apply run: the step that failed (`apply` or `checkpoint`). */
   onApplyError?: (step: 'apply' | 'checkpoint') => void;
+  /** Where refused requests go (default: `quarantine` beside the WAL directory). */
+  quarantineDir?: string;
+  /** A request was quarantined, with this many spans. */
+  onQuarantine?: (spans: number) => void;
 }
 
 interface Waiter {
@@ -104,6 +114,13 @@ export class Intake {
   private lastError: string | null = null;
   /** Halvings of the transaction size after failed applies (see applyQueued). */
   private shrink = 0;
+  /** One request per transaction: a data error failed a larger one (see applyRun). */
+  private isolate = false;
+  /** The requests of the transaction that just failed (empty when something else failed). */
+  private refusedBatch: readonly Queued[] = [];
+  /** The request that failed alone, and how often in a row. */
+  private refused: { seq: bigint; times: number } | null = null;
+  private readonly quarantine: Quarantine;
   private readonly checkpointBytes: number;
   private readonly checkpointIntervalMs: number;
   private readonly maxRowsPerApply: number;
@@ -122,6 +139,7 @@ export class Intake {
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 10_000;
     this.maxRowsPerApply = opts.maxRowsPerApply ?? 50_000;
     this.queueMaxBytes = opts.queueMaxBytes ?? 16 * 1024 * 1024;
+    this.quarantine = new Quarantine(opts.quarantineDir ?? path.join(path.dirname(path.resolve(opts.walDir)), 'quarantine'));
   }
 
   /** Opens the WAL, replays what DuckDB lacks, checkpoints, and starts a fresh segment. */
@@ -144,19 +162,18 @@ export class Intake {
     let records = 0;
     let replayedSpans = 0;
     let tornBytes = 0;
-    let batch: PreparedSpans[] = [];
+    let batch: Array<{ record: Extract<WalRecord, { kind: 'request' }>; prepared: PreparedSpans }> = [];
     let batchSeq = 0n;
     let batchRows = 0;
     const flush = async () => {
       if (batch.length > 0) {
         try {
-          await this.opts.storage.applyPrepared(batch, batchSeq);
+          replayedSpans += await this.replayBatch(batch, batchSeq);
         } finally {
           for (const b of batch) {
-            b.spans.release();
+            b.prepared.spans.release();
           }
         }
-        replayedSpans += batchRows;
         batch = [];
         batchRows = 0;
       }
@@ -187,7 +204,7 @@ export class Intake {
         // A record without spans still advances the applied seq (with the next apply).
         batchSeq = r.seq;
         if (prepared) {
-          batch.push(prepared);
+          batch.push({ record: r, prepared });
           batchRows += prepared.spans.rows;
         }
         if (batchRows >= this.maxRowsPerApply) {
@@ -205,6 +222,84 @@ export class Intake {
     if (records > 0 || tornBytes > 0) {
       this.opts.log.info({ walRecords: records, replayedSpans, tornBytes, ms: Date.now() - t0 }, 'wal replayed');
     }
+  }
+
+  /**
+   * Applies replayed records in one transaction; when storage refuses it for its data, one
+   * record at a time, quarantining those refused alone. Returns the spans applied.
+   */
+  private async replayBatch(batch: ReadonlyArray<{ record: Extract<WalRecord, { kind: 'request' }>; prepared: PreparedSpans }>, seq: bigint): Promise<number> {
+    try {
+      await this.opts.storage.applyPrepared(
+        batch.map((b) => b.prepared),
+        seq
+      );
+      return batch.reduce((n, b) => n + b.prepared.spans.rows, 0);
+    } catch (e) {
+      if (!isDataError((e as Error).message)) {
+        throw e;
+      }
+    }
+    let applied = 0;
+    for (const { record, prepared } of batch) {
+      let error = '';
+      for (let attempt = 0; attempt < QUARANTINE_AFTER; attempt++) {
+        try {
+          await this.opts.storage.applyPrepared([prepared], record.seq);
+          error = '';
+          break;
+        } catch (e) {
+          error = (e as Error).message;
+          if (!isDataError(error)) {
+            throw e;
+          }
+        }
+      }
+      if (error === '') {
+        applied += prepared.spans.rows;
+      } else {
+        await this.putInQuarantine(record, prepared.spans.rows, error);
+      }
+    }
+    return applied;
+  }
+
+  private async putInQuarantine(r: { seq: bigint; format: BodyFormat; receivedNs: bigint; body: Uint8Array }, spans: number, error: string): Promise<void> {
+    const q = await this.quarantine.put({ seq: r.seq, format: r.format, receivedNs: r.receivedNs, body: r.body, spans, error });
+    this.opts.onQuarantine?.(spans);
+    this.opts.log.error(
+      { seq: q.seq, spans, err: q.error, file: path.join(this.quarantine.dir, q.bodyFile) },
+      'storage refuses this acknowledged request on its own: quarantined it so the requests after it go through'
+    );
+  }
+
+  /**
+   * Quarantines a queued request that failed alone QUARANTINE_AFTER times in a row with a data
+   * error. Its body is read back from the WAL (the queue holds only its spans). Kept queued when
+   * that fails: losing it is worse than waiting.
+   */
+  private async quarantineQueued(q: Queued, error: string): Promise<void> {
+    try {
+      const r = await this.wal.readRecord(q.seq!);
+      if (r?.kind !== 'request') {
+        throw new Error(`WAL record ${q.seq} not found`);
+      }
+      await this.putInQuarantine(r, q.spans, error);
+    } catch (e) {
+      this.opts.log.error({ seq: String(q.seq), err: (e as Error).message }, 'could not quarantine a refused request; it stays queued');
+      return;
+    }
+    const i = this.queue.indexOf(q);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      this.queuedSpans -= q.spans;
+      this.inflight -= q.spans;
+      this.inflightBytes -= q.bytes;
+      q.prepared.spans.release();
+    }
+    this.refused = null;
+    this.failures = 0;
+    this.wake();
   }
 
   storageHealth(): StorageHealth {
@@ -409,7 +504,7 @@ export class Intake {
       let k = 0;
       // The longest prefix that fills whole row groups (n % group === 0), if any.
       let whole = 0;
-      while (k < left && (k === 0 || (n + this.queue[k]!.spans <= maxRows && b + this.queue[k]!.bytes <= maxBytes))) {
+      while (k < left && (k === 0 || (!this.isolate && n + this.queue[k]!.spans <= maxRows && b + this.queue[k]!.bytes <= maxBytes))) {
         n += this.queue[k]!.spans;
         b += this.queue[k]!.bytes;
         k++;
@@ -423,7 +518,7 @@ export class Intake {
       // tail to the next run (it joins the requests arriving meanwhile) once it applied
       // something. Measured (bench/ingest-apply.bench.ts): applies of 4608 spans cost ~14 us
       // per span more at checkpoints than applies of 4096.
-      if (keepTail && group > 0 && whole < k) {
+      if (keepTail && !this.isolate && group > 0 && whole < k) {
         if (whole > 0) {
           k = whole;
           n = 0;
@@ -440,10 +535,15 @@ export class Intake {
       const batch = this.queue.slice(0, k);
       const seq = batch[batch.length - 1]!.seq!;
       const t0 = process.hrtime.bigint();
-      await this.opts.storage.applyPrepared(
-        batch.map((q) => q.prepared),
-        seq
-      );
+      try {
+        await this.opts.storage.applyPrepared(
+          batch.map((q) => q.prepared),
+          seq
+        );
+      } catch (e) {
+        this.refusedBatch = batch;
+        throw e;
+      }
       this.opts.onApply?.(n, Number(process.hrtime.bigint() - t0) / 1e9);
       this.queue.splice(0, k);
       this.queuedSpans -= n;
@@ -481,15 +581,36 @@ export class Intake {
       step = 'checkpoint';
       await this.maybeCheckpoint(false);
       this.shrink = Math.max(0, this.shrink - 1);
+      this.isolate = false;
+      this.refused = null;
     } catch (e) {
+      const failed = this.refusedBatch;
+      this.refusedBatch = [];
+      // The checkpoint step applies what arrived meanwhile first: an insert failing there is an apply.
+      step = failed.length > 0 ? 'apply' : step;
       this.failures++;
       this.lastError = (e as Error).message;
       this.opts.onApplyError?.(step);
       this.shrink = Math.min(MAX_SHRINK, this.shrink + 1);
       this.opts.log.error(
-        { err: this.lastError, step, failures: this.failures, maxSpansPerApply: this.maxRowsNow() },
+        { err: this.lastError, step, failures: this.failures, maxSpansPerApply: this.isolate ? 'one request' : this.maxRowsNow() },
         'applying spans to storage failed; will retry in smaller transactions'
       );
+      // A data error does not go away in smaller transactions of the same requests: find the
+      // request storage refuses (one per transaction), then move it out of the way.
+      if (failed.length > 0 && isDataError(this.lastError)) {
+        const only = failed.length === 1 ? failed[0]! : null;
+        if (only === null) {
+          this.isolate = true;
+        } else {
+          const prev = this.refused;
+          const times = prev !== null && prev.seq === only.seq ? prev.times + 1 : 1;
+          this.refused = { seq: only.seq!, times };
+          if (times >= QUARANTINE_AFTER) {
+            await this.quarantineQueued(only, this.lastError);
+          }
+        }
+      }
       if (step === 'apply') {
         // Applied but not yet checkpointed rows are held in DuckDB's memory: a checkpoint
         // writes them out, so an apply that ran out of memory can pass on the next try. The WAL
@@ -577,3 +698,5 @@ const EMPTY = new Uint8Array(0);
 const APPLY_NOW_SPANS = 8192;
 /** Smallest transactions after repeated failures: 1/1024 of the normal size (one request at least). */
 const MAX_SHRINK = 10;
+/** A request refused alone this many times in a row (with a data error) is quarantined. */
+const QUARANTINE_AFTER = 2;

@@ -87,6 +87,7 @@ export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
       onWalFlush: (_n, s) => metrics.walCommit.observe({}, s),
       onApply: (_n, s) => metrics.storageApply.observe({}, s),
       onApplyError: (step) => metrics.storageWriteFailures.inc({ step }),
+      onQuarantine: (spans) => metrics.spansQuarantined.inc({}, spans),
     });
     return spanPath(
       storage,

@@ -183,6 +183,11 @@ export function createServiceMetrics() {
       'Failed attempts to write queued spans to storage, by step (apply, checkpoint); the spans stay in the WAL and are retried.',
       ['step']
     ),
+    spansQuarantined: r.counter(
+      'pyflare_spans_quarantined_total',
+      'Acknowledged spans of requests that storage refused on their own, moved to the quarantine directory instead of blocking the requests after them.',
+      []
+    ),
     storageSize: r.gauge('pyflare_storage_size_bytes', 'Size of the storage files (database and WALs).'),
     processMemory: r.gauge(
       'pyflare_process_memory_bytes',

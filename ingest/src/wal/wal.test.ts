@@ -120,6 +120,24 @@ describe('Wal', () => {
     assert.deepEqual((await readAll(w2)).records.map((r) => r.seq), [4n]);
   });
 
+  it('reads one record back by seq from a sealed or the current segment', async () => {
+    const dir = await tempDir();
+    const wal = await Wal.open({ dir });
+    await wal.start(0n);
+    const e1 = entry(30);
+    const e2 = entry(40, 'json');
+    await wal.append(e1);
+    await wal.rotate();
+    await wal.append(e2);
+    const r1 = await wal.readRecord(1n);
+    const r2 = await wal.readRecord(2n);
+    assert.ok(r1?.kind === 'request' && r2?.kind === 'request');
+    assert.ok(r1.body.equals(e1.body) && r2.body.equals(e2.body));
+    assert.deepEqual([r1.format, r1.receivedNs, r2.format, r2.receivedNs], [e1.format, e1.receivedNs, 'json', e2.receivedNs]);
+    assert.equal(await wal.readRecord(3n), null);
+    await wal.close();
+  });
+
   it('still reads records of the previous format (normalized rows as JSON)', () => {
     const row = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), startNs: '5', endNs: '7', durationNs: '2', name: 'x' };
     const payload = Buffer.from(JSON.stringify({ seq: '9', rows: [row] }));

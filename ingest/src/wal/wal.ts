@@ -348,6 +348,24 @@ export class Wal<E extends WalEntry = WalEntry> {
     });
   }
 
+  /**
+   * The record with this seq, read back from disk (sealed or current segment), or null. Scans
+   * segment by segment: for the rare reader (quarantine), never on the ingest path.
+   */
+  async readRecord(seq: bigint): Promise<WalRecord | null> {
+    return this.fileLock.run(async () => {
+      const segs = this.current ? [...this.sealed, this.current] : this.sealed;
+      for (const s of segs) {
+        const buf = await fs.readFile(s.file).catch(() => null);
+        const hit = buf === null ? undefined : decodeSegment(buf).records.find((r) => r.seq === seq);
+        if (hit) {
+          return hit;
+        }
+      }
+      return null;
+    });
+  }
+
   /** Waits for in-flight group commits. */
   async drain(): Promise<void> {
     while (this.flushing) {

@@ -47,6 +47,8 @@ const args = parseArgs({
     out: { type: 'string' },
     /** Extra node flags for the service, e.g. --node-args=--trace-gc */
     'node-args': { type: 'string', default: '' },
+    /** A malloc for the service process only, e.g. --preload=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 */
+    preload: { type: 'string', default: '' },
   },
 }).values;
 const DURATION_S = Number(args.duration);
@@ -80,6 +82,7 @@ async function startService(dataDir: string, profileDir: string | null): Promise
       ...localServiceEnv(dataDir),
       PYFLARE_API_KEY: API_KEY,
       PYFLARE_LOG_LEVEL: 'info',
+      ...(args.preload ? { LD_PRELOAD: String(args.preload) } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -363,6 +366,8 @@ async function main() {
     cores: cpus().length,
     loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
     profiled: Boolean(profileDir),
+    /** The malloc the service ran with (LD_PRELOAD), when not glibc's. */
+    preload: args.preload || null,
     /** Hardening switches the service ran with (from the environment). */
     serviceEnv: Object.fromEntries(
       ['PYFLARE_REDACTION', 'PYFLARE_REDACTION_MODE', 'PYFLARE_DROP_CONTENT', 'PYFLARE_SAMPLING_RATE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))

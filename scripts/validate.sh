@@ -72,6 +72,10 @@ analyzers=(archive archivename backendbinary backenddebug binarypermissions brok
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# plugincheck2 extracts the archive into a fresh temp dir on every run and never removes it
+# (~100 MB per analyzer, 5 GB per validation): give it one under $work, removed on exit.
+mkdir -p "$work/tmp"
+export TMPDIR="$work/tmp"
 cat >"$work/config.yaml" <<'YAML'
 global:
   enabled: true

@@ -22,3 +22,17 @@ export class OverloadedError extends Error {
     this.retryAfterSeconds = opts.retryAfterSeconds ?? 1;
   }
 }
+
+/**
+ * Storage refuses the data of this request (a value a column cannot hold): not retryable, the
+ * same request fails the same way. HTTP 400, gRPC INVALID_ARGUMENT. Only for requests not yet
+ * acknowledged (ClickHouse path); acknowledged ones are quarantined instead (intake/quarantine.ts).
+ */
+export class StorageRefusedError extends Error {
+  readonly status = 400;
+  readonly statusCode = 400;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageRefusedError';
+  }
+}

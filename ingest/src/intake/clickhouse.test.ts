@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { OverloadedError } from '../errors.js';
+import { OverloadedError, StorageRefusedError } from '../errors.js';
 import { SAMPLING_OFF, Sampler } from '../sampling/index.js';
 import { ClickHouseStorage } from '../storage/clickhouse/storage.js';
 import type { AggregateQuery, SpanRow } from '../storage/types.js';
@@ -113,6 +113,29 @@ describe('ClickHouseIntake on chdb', () => {
     assert.equal(intake.unavailable, false, 'the probe noticed ClickHouse is back');
     await intake.submit(rows);
     assert.equal(await count(), before + rows.length);
+    await intake.close();
+  });
+
+  it('answers 400 to the one request ClickHouse refuses for its data; the others in its batch are stored', async () => {
+    const refused: number[] = [];
+    const intake = new ClickHouseIntake({ sink, log, queueMaxSpans: 1e6, queueMaxBytes: 1e9, lingerMs: 20, onRefused: (n) => refused.push(n) });
+    const before = await count();
+    const reqs = Array.from({ length: 4 }, (_, i) => batch(400 + i));
+    // A token count no Int64 column holds: the real engine refuses the insert ("Cannot parse input").
+    reqs[2]![0]!.inputTokens = 2 ** 70;
+    inserts.length = 0;
+    const results = await Promise.allSettled(reqs.map((r) => intake.submit(r)));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']
+    );
+    const err = (results[2] as PromiseRejectedResult).reason as StorageRefusedError;
+    assert.ok(err instanceof StorageRefusedError && err.status === 400, String(err));
+    assert.match(err.message, /storage refused the spans of this request: .*input_tokens/);
+    assert.deepEqual(refused, [reqs[2]!.length]);
+    assert.equal(await count(), before + reqs[0]!.length + reqs[1]!.length + reqs[3]!.length);
+    assert.equal(intake.unavailable, false, 'refused data is not an outage');
+    await intake.submit(batch(410));
     await intake.close();
   });
 

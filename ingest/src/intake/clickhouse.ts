@@ -14,7 +14,10 @@
 //   OverloadedError 503 + Retry-After (OTLP/gRPC UNAVAILABLE) and the intake is "down": new
 //   requests are refused at once until a probe (SELECT 1) succeeds again. The queue is bounded in
 //   bytes and spans; beyond it requests wait briefly, then get 503 too.
-import { OverloadedError } from '../errors.js';
+// - Refused data: when ClickHouse refuses a batch for a value in it (a parse or range error),
+//   retrying cannot help and the batch's other requests must not pay for it: each request is
+//   inserted alone, and only the one refused alone gets 400 (gRPC INVALID_ARGUMENT).
+import { OverloadedError, StorageRefusedError } from '../errors.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { copyRow, type Limits, type Pricer, type RowRedactor } from '../normalize/index.js';
 import type { Sampler } from '../sampling/index.js';
@@ -47,6 +50,8 @@ export interface ClickHouseIntakeOptions {
   /** Retry-After given to clients while ClickHouse is unreachable. */
   retryAfterSeconds?: number;
   onInsert?: (spans: number, seconds: number) => void;
+  /** A request's spans were refused by ClickHouse for their data (answered 400). */
+  onRefused?: (spans: number) => void;
 }
 
 interface Pending {
@@ -64,6 +69,14 @@ interface Batch {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** ClickHouse errors about a value in the inserted rows (its parse, type and range errors). */
+const DATA_ERROR = /cannot parse|type.?mismatch|out of range|cannot convert|incorrect.?data|cannot insert null|too.?large.?string|argument.?out.?of.?bound/i;
+
+/** True when ClickHouse refused the insert for its data: the same rows fail the same way. */
+export function isClickHouseDataError(message: string): boolean {
+  return DATA_ERROR.test(message);
+}
 /** For the background probe: must not keep an idle process alive. */
 const idleSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
@@ -222,6 +235,10 @@ export class ClickHouseIntake implements SpanIntake {
         return;
       } catch (e) {
         const msg = (e as Error).message;
+        if (isClickHouseDataError(msg)) {
+          await this.refused(batch, msg);
+          return;
+        }
         if (Date.now() + delay > deadline || this.closed) {
           this.o.log.error({ err: msg, attempts: attempt, spans: batch.spans }, 'ClickHouse insert failed; answering 503 until it is back');
           this.markDown();
@@ -235,6 +252,22 @@ export class ClickHouseIntake implements SpanIntake {
         await sleep(delay);
         delay = Math.min(delay * 2, 2_000);
       }
+    }
+  }
+
+  /** A batch ClickHouse refused for its data: each request alone; 400 for those refused alone. */
+  private async refused(batch: Batch, msg: string): Promise<void> {
+    if (batch.requests.length > 1) {
+      for (const r of batch.requests) {
+        await this.insert({ requests: [r], spans: r.rows.length + r.counted.length });
+      }
+      return;
+    }
+    this.o.log.warn({ err: msg, spans: batch.spans }, 'ClickHouse refused the spans of a request; answering 400');
+    this.o.onRefused?.(batch.spans);
+    const err = new StorageRefusedError(`storage refused the spans of this request: ${msg.slice(0, 500)}`);
+    for (const r of batch.requests) {
+      r.reject(err);
     }
   }
 

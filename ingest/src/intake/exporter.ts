@@ -1,5 +1,6 @@
 // One OTLP export, whatever the transport: normalize straight into storage chunks, make the
 // request durable, count.
+import { StorageRefusedError } from '../errors.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import { copyRow, normalizeRequestTo, SpanStream, type Limits, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
 import { decodeTraceRequestJson } from '../otlp/json.js';
@@ -208,7 +209,7 @@ async function submit(
 
 /**
  * Counts the request's rejected spans, waits for `store` (the acknowledgement point of either
- * intake), then counts it as accepted or, when refused, as overloaded.
+ * intake), then counts it as accepted or, when refused, as overloaded (or storage_refused).
  */
 export async function acknowledge(
   metrics: ServiceMetrics,
@@ -223,7 +224,7 @@ export async function acknowledge(
   try {
     await store();
   } catch (e) {
-    metrics.spansRejected.inc({ reason: 'overloaded' }, summary.accepted);
+    metrics.spansRejected.inc({ reason: e instanceof StorageRefusedError ? 'storage_refused' : 'overloaded' }, summary.accepted);
     throw e;
   }
   metrics.spansAccepted.inc({ protocol }, summary.accepted);

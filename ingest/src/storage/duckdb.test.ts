@@ -14,6 +14,48 @@ describe('DuckDbStorage', () => {
     assert.equal(globToLike('a_b%c\\'), 'a\\_b\\%c\\\\');
   });
 
+  it('sums rollups in 128 bits (spans starting in 1970 are valid), and widens the sums of older files', async () => {
+    const dir = await makeTempDir();
+    let db = await DuckDbStorage.open({ dataDir: dir, rollupCompactAfter: 1 });
+    const sql = async (q: string) => {
+      const c = await db.connect();
+      try {
+        return (await c.runAndReadAll(q)).getRowObjectsJS();
+      } finally {
+        c.closeSync();
+      }
+    };
+    try {
+      // Six spans of ~56 years in one bucket: the sum of their durations is beyond 2^63.
+      const traceId = 'cd'.repeat(16);
+      const { rows } = normalizeRequest(request(Array.from({ length: 6 }, () => span({ traceId, startTimeUnixNano: 1n, endTimeUnixNano: NOW_NS }))), { nowNs: NOW_NS });
+      assert.equal(rows.length, 6);
+      await db.applyBatch(rows, 1n);
+      await db.applyBatch(normalizeRequest(request([span({ traceId, startTimeUnixNano: 1n, endTimeUnixNano: NOW_NS })]), { nowNs: NOW_NS }).rows, 2n);
+      const expected = 7n * (NOW_NS - 1n);
+      assert.ok(expected > 2n ** 63n);
+      for (const t of ['rollup_1m', 'rollup_1h']) {
+        assert.deepEqual(await sql(`SELECT sum(dur_sum) AS s, sum(n) AS n FROM ${t}`), [{ s: expected, n: 7n }], t);
+      }
+      assert.equal((await db.getTrace(traceId))?.length, 7);
+
+      // A file from before: BIGINT sums are widened when it is opened.
+      const c = await db.connect();
+      await c.run('ALTER TABLE rollup_1m ALTER COLUMN cost_sum TYPE BIGINT');
+      await c.run('ALTER TABLE trace_rollup ALTER COLUMN in_sum TYPE BIGINT');
+      c.closeSync();
+      await db.close();
+      db = await DuckDbStorage.open({ dataDir: dir });
+      assert.deepEqual(
+        await sql(`SELECT DISTINCT data_type FROM duckdb_columns() WHERE table_name IN ('rollup_1m', 'rollup_1h', 'trace_rollup') AND suffix(column_name, '_sum')`),
+        [{ data_type: 'HUGEINT' }]
+      );
+    } finally {
+      await db.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps content that is an attribute value once, and reads it back whole', async () => {
     const dir = await makeTempDir();
     const db = await DuckDbStorage.open({ dataDir: dir });

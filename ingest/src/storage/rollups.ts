@@ -72,6 +72,12 @@ const COUNTS = [
  * models, small sets), so dictionary suits them; trace ids are stored as is.
  */
 const DICT = 'VARCHAR USING COMPRESSION dictionary';
+/**
+ * Sums are 128-bit. Each value fits 64 bits, but thousands of long spans (a start in 1970 is
+ * valid OTLP) or costly calls in one bucket overflow a BIGINT sum, and a write that overflows
+ * fails whole: the intake would retry it forever and compaction would fail every write after it.
+ */
+const SUM = 'HUGEINT';
 const PLAIN = 'VARCHAR USING COMPRESSION uncompressed';
 
 const rollupDdl = (table: string) => `CREATE TABLE IF NOT EXISTS ${table} (
@@ -79,7 +85,7 @@ const rollupDdl = (table: string) => `CREATE TABLE IF NOT EXISTS ${table} (
   ${ROLLUP_DIMS.map((d) => `${d} ${DICT} NOT NULL`).join(', ')},
   is_root BOOLEAN NOT NULL,
   ${COUNTS.map((c) => `${c.col} BIGINT NOT NULL`).join(', ')},
-  ${ROLLUP_VALUES.map((v) => `${v.prefix}_sum BIGINT NOT NULL, ${v.prefix}_n BIGINT NOT NULL, ${v.prefix}_min BIGINT, ${v.prefix}_max BIGINT`).join(',\n  ')}
+  ${ROLLUP_VALUES.map((v) => `${v.prefix}_sum ${SUM} NOT NULL, ${v.prefix}_n BIGINT NOT NULL, ${v.prefix}_min BIGINT, ${v.prefix}_max BIGINT`).join(',\n  ')}
 )`;
 
 const KEY_COLS = ['bucket_ms', ...ROLLUP_DIMS, 'is_root'];
@@ -131,9 +137,9 @@ const TRACE_SCALARS = [
   'max_end_ns BIGINT NOT NULL',
   'span_n BIGINT NOT NULL',
   'err_n BIGINT NOT NULL',
-  'in_sum BIGINT NOT NULL',
-  'out_sum BIGINT NOT NULL',
-  'cost_sum BIGINT NOT NULL',
+  `in_sum ${SUM} NOT NULL`,
+  `out_sum ${SUM} NOT NULL`,
+  `cost_sum ${SUM} NOT NULL`,
   'cost_n BIGINT NOT NULL',
   // The earliest root span of the partial (NULL: none), and its earliest span.
   'root_start_ns BIGINT',
@@ -581,7 +587,7 @@ export async function appendTimeRows(c: DuckDBConnection, table: string, accs: r
         a.appendBigInt(n);
       }
       for (const v of x.values) {
-        a.appendBigInt(v.sum);
+        a.appendHugeInt(v.sum);
         a.appendBigInt(v.n);
         appendBigOrNull(a, v.min);
         appendBigOrNull(a, v.max);
@@ -599,9 +605,13 @@ export async function appendTraceRows(c: DuckDBConnection, accs: readonly TraceA
   try {
     for (const t of accs) {
       a.appendVarchar(t.traceId);
-      for (const v of [t.minStart, t.maxStart, t.maxEnd, t.spans, t.errors, t.input, t.output, t.cost, t.costN]) {
+      for (const v of [t.minStart, t.maxStart, t.maxEnd, t.spans, t.errors]) {
         a.appendBigInt(v);
       }
+      a.appendHugeInt(t.input);
+      a.appendHugeInt(t.output);
+      a.appendHugeInt(t.cost);
+      a.appendBigInt(t.costN);
       appendBigOrNull(a, t.root?.startNs ?? null);
       if (t.root) {
         a.appendVarchar(t.root.name);
@@ -660,6 +670,15 @@ export class Rollups {
     }
     await c.run(TRACE_DDL);
     await c.run('CREATE INDEX IF NOT EXISTS spans_trace_id ON spans (trace_id)');
+    // Files written before the sums were 128-bit: widen them in place (a rebuild from the spans
+    // would lose the counts of sampled-out spans, which live only in the rollups).
+    const narrow = await c.runAndReadAll(
+      `SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = current_schema() AND data_type = 'BIGINT'
+         AND table_name IN (${[...ROLLUP_LEVELS.map((l) => l.table), TRACE_ROLLUP].map((t) => `'${t}'`).join(', ')}) AND suffix(column_name, '_sum')`
+    );
+    for (const { table_name: t, column_name: col } of narrow.getRowObjectsJS() as Array<{ table_name: string; column_name: string }>) {
+      await c.run(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${SUM}`);
+    }
     const r = await c.runAndReadAll(`SELECT value FROM pyflare_meta WHERE key = 'rollup_version'`);
     if (r.getRowObjectsJS()[0]?.value === ROLLUP_VERSION) {
       return { rebuilt: false, ms: 0 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { BUNDLED_PRICES, PriceBook, type BundledPrice, type PriceInput } from './index.js';
+import { BUNDLED_PRICES, MAX_PRICED_MODEL_NAME, PriceBook, type BundledPrice, type PriceInput } from './index.js';
 
 // The real table on purpose: these tests pin bundled prices, so a price change shows up here.
 const book = PriceBook.fromEntries(BUNDLED_PRICES);
@@ -133,6 +133,13 @@ describe('PriceBook.price: exact micro-dollars', () => {
     assert.deepEqual(book.price(input(null, { inputTokens: 10 }, 'openai')), none);
     assert.deepEqual(book.price(input('   ', { inputTokens: 10 })), none);
     assert.deepEqual(book.price(input('azure/my-gpt4o-deployment', { inputTokens: 10 }, 'azure.ai.openai')), none);
+  });
+
+  it(`does not price model names over ${MAX_PRICED_MODEL_NAME} characters (matching is quadratic in the length)`, () => {
+    const longest = `gpt-4o-${'x'.repeat(MAX_PRICED_MODEL_NAME - 7)}`;
+    assert.equal(book.resolve('openai', longest)?.key, 'openai/gpt-4o');
+    assert.equal(book.resolve('openai', `${longest}x`), null);
+    assert.deepEqual(book.price(input(`gpt-4o${'-'.repeat(32_000)}`, { inputTokens: 10 })), { costMicros: null, priceKey: null });
   });
 });
 

@@ -55,6 +55,12 @@ const bundledPriceSchema = z.strictObject({
 
 /** Entries the resolver keeps in memory at most; beyond it the cache starts over (bounds memory on odd names). */
 const RESOLVE_CACHE_MAX = 20_000;
+/**
+ * Longer model names are not priced (the span is counted as unpriced). Real names are under 100
+ * characters; matching tries every prefix at a `-`, `:`, `@` or `_`, which is quadratic in the
+ * length: a 32 KB name cost 160 ms per span, and the cache would hold the names too.
+ */
+export const MAX_PRICED_MODEL_NAME = 256;
 
 interface Rates {
   input: bigint;
@@ -198,7 +204,7 @@ export class PriceBook {
   }
 
   private resolveCompiled(provider: string | null, model: string | null): Compiled | null {
-    if (model === null || model.trim() === '') {
+    if (model === null || model.trim() === '' || model.length > MAX_PRICED_MODEL_NAME) {
       return null;
     }
     const cacheKey = `${provider ?? ''}\u0000${model}`;

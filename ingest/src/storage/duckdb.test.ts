@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { normalizeRequest } from '../normalize/index.js';
+import { parseSearch } from '../search/parser.js';
 import { NOW_NS, request, span } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
 import { DuckDbStorage, globToLike } from './duckdb.js';
@@ -50,6 +51,29 @@ describe('DuckDbStorage', () => {
         await sql(`SELECT DISTINCT data_type FROM duckdb_columns() WHERE table_name IN ('rollup_1m', 'rollup_1h', 'trace_rollup') AND suffix(column_name, '_sum')`),
         [{ data_type: 'HUGEINT' }]
       );
+    } finally {
+      await db.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps trace-rollup sets apart when a value holds their separator (U+0001)', async () => {
+    const dir = await makeTempDir();
+    const db = await DuckDbStorage.open({ dataDir: dir, rollupCompactAfter: 1 });
+    try {
+      const [a, b] = ['a1'.repeat(16), 'b2'.repeat(16)];
+      const { rows } = normalizeRequest(
+        request([span({ traceId: a, attrs: { 'user.id': 'mallory\u0001victim' } }), span({ traceId: b, attrs: { 'user.id': 'victim' } })]),
+        { nowNs: NOW_NS }
+      );
+      await db.applyBatch(rows, 1n);
+      const ids = async (q: string) =>
+        (await db.searchTraces({ fromNs: NOW_NS - 3_600_000_000_000n, toNs: NOW_NS, where: parseSearch(q), sortBy: 'time', limit: 10 })).map((t) => t.traceId).sort();
+      assert.deepEqual(await ids('user:victim'), [b]);
+      assert.deepEqual(await ids('user:mallory'), []);
+      assert.deepEqual(await ids('user:mallory*'), [a]);
+      assert.deepEqual(await ids('user:"mallory\u0001victim"'), [a], 'the value itself still finds its trace');
+      assert.equal((await db.getTrace(a))?.[0]?.userId, 'mallory\u0001victim', 'the span keeps the value as sent');
     } finally {
       await db.close();
       await fs.rm(dir, { recursive: true, force: true });

@@ -163,14 +163,27 @@ const SEP_SQL = 'chr(1)';
 const setFromList = (l: string) => `CASE WHEN len(${l}) = 0 THEN '' ELSE ${SEP_SQL} || array_to_string(${l}, ${SEP_SQL}) || ${SEP_SQL} END`;
 /** The members of a set string (SQL list). */
 export const setToList = (col: string) => `list_filter(string_split(${col}, ${SEP_SQL}), lambda x: x <> '')`;
+/**
+ * A value as a set member: the separator inside a value becomes U+FFFD, or `user.id` =
+ * "a\u0001b" would make its trace match `user:b`. Searches map their value the same way.
+ */
+export function setMember(v: string): string {
+  return v.includes(SET_SEP) ? v.replaceAll(SET_SEP, '\uFFFD') : v;
+}
+const SET_MEMBER_SQL = (e: string) => `replace(${e}, ${SEP_SQL}, chr(65533))`;
+
 /** A set string from JS values. */
 export function setString(values: Iterable<string>): string {
-  const xs = [...values];
+  const xs = [...new Set([...values].map(setMember))];
   return xs.length === 0 ? '' : `${SET_SEP}${xs.join(SET_SEP)}${SET_SEP}`;
 }
 
 const setOfSpans = (exprs: readonly string[]) =>
-  setFromList(exprs.length === 1 ? `list_distinct(list(${exprs[0]}))` : `list_distinct(flatten([${exprs.map((e) => `list(${e})`).join(', ')}]))`);
+  setFromList(
+    exprs.length === 1
+      ? `list_distinct(list(${SET_MEMBER_SQL(exprs[0]!)}))`
+      : `list_distinct(flatten([${exprs.map((e) => `list(${SET_MEMBER_SQL(e)})`).join(', ')}]))`
+  );
 
 function traceSpansSql(where: string): string {
   return `SELECT trace_id, min(start_ns), max(start_ns), max(end_ns), count(*), count(*) FILTER (WHERE status_code = 2),

@@ -11,6 +11,7 @@
 //            like `trace`, for every term but name and attributes (RollupUnsupported).
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Cmp, SearchExpr, StringField, Term } from '../search/parser.js';
+import { setMember } from './rollups.js';
 
 export class Params {
   readonly values: DuckDBValue[] = [];
@@ -86,7 +87,7 @@ function rowTermSql(t: Term, target: 'span' | 'rollup', p: Params): string {
   }
   switch (t.kind) {
     case 'match': {
-      const v = LOWER_FIELDS.has(t.field) ? t.value.toLowerCase() : t.value;
+      const v = setMember(LOWER_FIELDS.has(t.field) ? t.value.toLowerCase() : t.value);
       if (t.field === 'model') {
         // Case-insensitive on either model; '' is "no model" in the rollup.
         const pat = p.add(globToLike(v));
@@ -146,7 +147,7 @@ function traceRollupTermSql(t: Term, p: Params): string {
       if (!col) {
         throw new RollupUnsupported(t.field);
       }
-      const v = LOWER_FIELDS.has(t.field) ? t.value.toLowerCase() : t.value;
+      const v = setMember(LOWER_FIELDS.has(t.field) ? t.value.toLowerCase() : t.value);
       // Set strings are \x01a\x01b\x01. Models are stored lower-cased and match
       // case-insensitively (like the span search); globs always do, never across members.
       const cond = isGlob(v)

@@ -394,18 +394,20 @@ describe('validation', () => {
       span({ startTimeUnixNano: NOW_NS + 2n * 86_400_000_000_000n }),
       span({ startTimeUnixNano: NOW_NS, endTimeUnixNano: NOW_NS - 1n }),
       span({ endTimeUnixNano: 0n }),
+      // Starts now, ends more than two days ahead.
+      span({ startTimeUnixNano: NOW_NS, endTimeUnixNano: NOW_NS + 3n * 86_400_000_000_000n }),
     ]);
     const r = normalizeRequest(req, { nowNs: NOW_NS });
     assert.equal(r.rows.length, 1);
     assert.equal(r.rows[0]!.spanId, good.spanId);
-    assert.equal(r.rejected, 8);
-    assert.match(r.errorMessage, /^8 span\(s\) rejected: resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]: invalid traceId/);
+    assert.equal(r.rejected, 9);
+    assert.match(r.errorMessage, /^9 span\(s\) rejected: resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]: invalid traceId/);
     assert.deepEqual(r.rejectedByReason, {
       invalid_trace_id: 2,
       invalid_span_id: 1,
       invalid_parent_span_id: 1,
       invalid_start_time: 1,
-      future_timestamp: 1,
+      future_timestamp: 2,
       invalid_end_time: 2,
     });
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
@@ -284,6 +285,50 @@ describe('OTLP/gRPC receiver', () => {
     const { error } = await rawCall(receiver.port, body.subarray(0, 5 + size));
     assert.equal(error?.code, grpc.status.RESOURCE_EXHAUSTED);
     assert.equal(received.length, 0);
+  });
+
+  it('rejects a gzip bomb (64 KiB on the wire, 64 MiB inflated) with RESOURCE_EXHAUSTED', async () => {
+    reset(() => Promise.resolve({ rejectedSpans: 0, errorMessage: '' }));
+    // Written by hand on HTTP/2 so the message is surely compressed on the wire.
+    const send = async (message: Buffer): Promise<string | undefined> => {
+      const gz = zlib.gzipSync(message, { level: 9 });
+      const frame = Buffer.alloc(5 + gz.length);
+      frame.writeUInt8(1, 0); // compressed
+      frame.writeUInt32BE(gz.length, 1);
+      gz.copy(frame, 5);
+      const session = http2.connect(`http://127.0.0.1:${receiver.port}`);
+      session.on('error', () => undefined);
+      try {
+        const stream = session.request({
+          ':method': 'POST',
+          ':path': TRACE_EXPORT_PATH,
+          'content-type': 'application/grpc',
+          'grpc-encoding': 'gzip',
+          te: 'trailers',
+        });
+        const status = new Promise<string | undefined>((resolve, reject) => {
+          stream.on('response', (h) => h['grpc-status'] !== undefined && resolve(String(h['grpc-status'])));
+          stream.on('trailers', (t) => resolve(t['grpc-status'] === undefined ? undefined : String(t['grpc-status'])));
+          stream.on('error', reject);
+          stream.on('close', () => reject(new Error(`stream closed without a status (rst ${stream.rstCode})`)));
+        });
+        stream.resume();
+        stream.end(frame);
+        return await status;
+      } finally {
+        session.destroy();
+      }
+    };
+    // The same framing with a small message is accepted: the refusal below is about its size.
+    assert.equal(await send(Buffer.alloc(0)), '0');
+    assert.equal(received.length, 1);
+    // One unknown length-delimited field of 64 MiB of zeros.
+    const size = 64 * 1024 * 1024;
+    const bomb = Buffer.alloc(1 + varint(size).length + size);
+    bomb.set([0x12, ...varint(size)], 0);
+    assert.ok(zlib.gzipSync(bomb, { level: 9 }).length < 128 * 1024, 'small on the wire');
+    assert.equal(await send(bomb), String(grpc.status.RESOURCE_EXHAUSTED));
+    assert.equal(received.length, 1, 'the bomb never reached the exporter');
   });
 });
 

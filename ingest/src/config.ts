@@ -184,6 +184,12 @@ export function withoutCredentials(v: string): string {
 }
 
 /** Reads the PYFLARE_* variables; empty strings count as unset. Throws ConfigError naming each bad variable. */
+/** 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(configSchema.shape)) {
@@ -205,6 +211,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   const problems: string[] = [];
+  // No authentication is for a developer's own machine: reachable only from it.
+  if (c.PYFLARE_AUTH_DISABLED && !isLoopbackHost(c.PYFLARE_HOST)) {
+    problems.push(
+      `PYFLARE_AUTH_DISABLED: only allowed with PYFLARE_HOST on a loopback address (127.0.0.1, ::1 or localhost), got "${c.PYFLARE_HOST}": anyone who can reach the ports could read and write all data. Set an API key (PYFLARE_API_KEY) instead`
+    );
+  }
   if ((c.PYFLARE_REDACTION || c.PYFLARE_DROP_CONTENT) && c.PYFLARE_REDACTION_KEY === undefined) {
     problems.push('PYFLARE_REDACTION_KEY: required when PYFLARE_REDACTION or PYFLARE_DROP_CONTENT is on (HMAC key of hash mode and WAL encryption key)');
   }

@@ -98,7 +98,16 @@ describe('service', () => {
     assert.throws(() => loadConfig({ PYFLARE_API_KEY: 'short' }), (e: Error) => /PYFLARE_API_KEY: must be at least 8/.test(e.message) && !e.message.includes('short'));
     assert.equal(loadConfig({ PYFLARE_API_KEY: 'pyflare-dev-key' }).apiKey, 'pyflare-dev-key');
     assert.throws(() => loadConfig({ PYFLARE_RETENTION_DAYS: '-1' }), /PYFLARE_RETENTION_DAYS: must be >= 0/);
-    const c = loadConfig({ PYFLARE_HTTP_PORT: '', PYFLARE_AUTH_DISABLED: 'true', PYFLARE_DATA_DIR: '/tmp/x' });
+    // No authentication only where nobody else can connect.
+    assert.throws(
+      () => loadConfig({ PYFLARE_AUTH_DISABLED: 'true' }),
+      /PYFLARE_AUTH_DISABLED: only allowed with PYFLARE_HOST on a loopback address \(127\.0\.0\.1, ::1 or localhost\), got "0\.0\.0\.0"/
+    );
+    assert.throws(() => loadConfig({ PYFLARE_AUTH_DISABLED: 'true', PYFLARE_HOST: '10.0.0.5' }), /got "10\.0\.0\.5"/);
+    for (const host of ['localhost', '::1', '[::1]', '127.0.0.1', '127.1.2.3']) {
+      assert.equal(loadConfig({ PYFLARE_AUTH_DISABLED: 'true', PYFLARE_HOST: host }).authDisabled, true, host);
+    }
+    const c = loadConfig({ PYFLARE_HTTP_PORT: '', PYFLARE_AUTH_DISABLED: 'true', PYFLARE_HOST: '127.0.0.1', PYFLARE_DATA_DIR: '/tmp/x' });
     assert.equal(c.httpPort, 8780);
     assert.equal(c.otlpHttpPort, 4318);
     assert.equal(c.otlpGrpcPort, 4317);

@@ -187,10 +187,10 @@ describe('Intake', () => {
   });
 
   it('quarantines a request that storage refuses on its own, and applies the ones behind it', async () => {
-    // A rollup sum no BIGINT can hold: the real DuckDB appender refuses it ("bigint out of
-    // int64 range"), in whichever transaction the request is part of.
+    // A span count no BIGINT can hold (a stand-in for any value a column refuses): the real
+    // DuckDB appender refuses it ("bigint out of int64 range"), whichever transaction it is in.
     const poison = (r: IntakeRequest): IntakeRequest => {
-      r.prepared.rollup.time[0]!.values[0]!.sum = 2n ** 63n;
+      r.prepared.rollup.traces[0]!.spans = 2n ** 63n;
       return r;
     };
     const quarantined: number[] = [];
@@ -248,7 +248,7 @@ describe('Intake', () => {
       const prepare: typeof real = (r) => {
         const p = real(r);
         if (p && Buffer.from(r.body).includes('refused')) {
-          p.rollup.time[0]!.values[0]!.sum = 2n ** 63n;
+          p.rollup.traces[0]!.spans = 2n ** 63n;
         }
         return p;
       };

@@ -119,7 +119,8 @@ export const budgetInputSchema = z.object({
   /** Omitted = all spend; else one dimension value (`*` and `?` match any characters). */
   scope: z.object({ dimension: dimensionSchema, value: z.string().min(1).max(1000) }).nullable().default(null),
   period: z.enum(BUDGET_PERIODS),
-  amountUsd: z.number().positive().max(1e12),
+  /** At least one micro-dollar, the unit spend is counted in (a smaller amount would round to 0). */
+  amountUsd: z.number().min(0.000001, 'must be at least 0.000001 (one micro-dollar)').max(1e12),
   /** Share of the amount at which the budget warns (0.8 = at 80 %). */
   alertThreshold: z.number().gt(0).max(10).default(0.8),
 });

@@ -204,6 +204,7 @@ function parseCount(text: string): bigint | null {
 }
 
 const CMP_RE = /^(>=|<=|>|<|=)/;
+const INT64_MAX = BigInt('9223372036854775807');
 const KEY_FIELDS: Record<string, StringField> = {
   service: 'service',
   model: 'model',
@@ -407,26 +408,33 @@ class Parser {
       }
       return { kind: 'status', value: v };
     }
+    // Stored values are 64-bit: a bound beyond that is a typo, and no backend compares it right.
+    const bounded = (v: bigint, what: string, max: string): bigint => {
+      if (v > INT64_MAX) {
+        throw new SearchError(`${what} "${value}" is too large`, valueOffset, [`at most ${max}`]);
+      }
+      return v;
+    };
     if (key === 'duration') {
       const ns = parseDurationNs(value);
       if (ns === null) {
         throw new SearchError(`bad duration "${value}"`, valueOffset, ['a duration such as 2s, 500ms, 1.5m']);
       }
-      return { kind: 'duration', cmp: ordered(), ns };
+      return { kind: 'duration', cmp: ordered(), ns: bounded(ns, 'duration', '2562047h') };
     }
     if (key === 'cost') {
       const micros = parseUsdMicros(value);
       if (micros === null) {
         throw new SearchError(`bad cost "${value}"`, valueOffset, ['an amount in USD such as 0.01']);
       }
-      return { kind: 'cost', cmp: ordered(), micros };
+      return { kind: 'cost', cmp: ordered(), micros: bounded(micros, 'cost', '9223372036854 (USD)') };
     }
     if (key === 'tokens') {
       const n = parseCount(value);
       if (n === null) {
         throw new SearchError(`bad token count "${value}"`, valueOffset, ['a whole number such as 1000 or 1.5k']);
       }
-      return { kind: 'tokens', cmp: ordered(), value: n };
+      return { kind: 'tokens', cmp: ordered(), value: bounded(n, 'token count', '9223372036854775807') };
     }
     const field = KEY_FIELDS[key];
     if (field) {

@@ -2,6 +2,7 @@
 // unknown parameters are rejected) and response bodies (what the tests check answers against).
 // The OpenAPI document (openapi.ts) is generated from these.
 import { z } from 'zod';
+import { durationMs, epochMs } from './serviceApi.js';
 import {
   AGGREGATIONS,
   BUDGET_PERIODS,
@@ -14,7 +15,7 @@ import {
 } from '../queryModel.js';
 
 const int = z.coerce.number().int();
-const epochMs = int.nonnegative();
+
 const text = z.string().max(4096);
 
 const range = {
@@ -38,8 +39,8 @@ const searchFields = {
   model: text.optional().describe('Model glob (request or response model)'),
   modelId: text.optional().describe('Alias of model'),
   status: z.enum(TRACE_STATUSES).optional(),
-  minDurationMs: z.coerce.number().min(0).optional(),
-  maxDurationMs: z.coerce.number().min(0).optional(),
+  minDurationMs: durationMs.optional(),
+  maxDurationMs: durationMs.optional(),
 };
 
 export const tracesParams = z

@@ -96,6 +96,21 @@ describe('traces REST', () => {
     assert.ok(first.nextCursor);
     await bad(`/api/v1/traces?${qs({ limit: 5, search: 'kind:tool', cursor: first.nextCursor! })}`, /^cursor: belongs to a different search/);
     await bad(`/api/v1/traces?cursor=nonsense`, /^cursor: not a cursor/);
+    // A tampered cursor (its range beyond 64-bit nanoseconds, or reversed) is refused too.
+    const body = JSON.parse(Buffer.from(first.nextCursor!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    for (const change of [{ to: 1e19 }, { from: -1e300 }, { from: Number(body.to) + 1 }, { key: '9'.repeat(30) }]) {
+      const tampered = Buffer.from(JSON.stringify({ ...body, ...change })).toString('base64url');
+      await bad(`/api/v1/traces?${qs({ limit: 5, search: 'kind:llm', cursor: tampered })}`, /^cursor: not a cursor/);
+    }
+  });
+
+  it('refuses time and duration bounds beyond 64-bit nanoseconds (year 2262)', async () => {
+    await bad(`/api/v1/traces?${qs({ from: 0, to: 9223372036854 })}`, /^to: must be <= 9223372036853 \(epoch ms; times are 64-bit nanoseconds/);
+    await bad(`/api/v1/traces?minDurationMs=1e300`, /^minDurationMs: must be <= 9223372036853/);
+    await bad(`/api/v1/traces?maxDurationMs=1e13`, /^maxDurationMs: must be <= /);
+    await bad(`/api/v1/traces?${qs({ search: `cost:>${'9'.repeat(40)}` })}`, /^search: cost ".*" is too large/);
+    const edge = await get(api.tracesResponse, `/api/v1/traces?${qs({ from: 0, to: 9223372036853, limit: 100 })}`);
+    assert.equal(edge.traces.length, 40, 'the largest bound still answers');
   });
 
   it('answers search errors with the offset and what was expected', async () => {

@@ -4,9 +4,16 @@
 // the OpenAPI document (openapi.ts) is generated from them.
 import { z } from 'zod';
 import { modelConfigSchema, referenceSchema } from '../drift/config.js';
-import { SCOPES, type Scope } from '../storage/types.js';
+import { MAX_EPOCH_MS, SCOPES, type Scope } from '../storage/types.js';
 
-const epochMs = z.coerce.number().int().nonnegative();
+/** Epoch ms up to MAX_EPOCH_MS (times are 64-bit nanoseconds). */
+export const epochMs = z.coerce
+  .number()
+  .int()
+  .nonnegative()
+  .max(MAX_EPOCH_MS, `must be <= ${MAX_EPOCH_MS} (epoch ms; times are 64-bit nanoseconds, up to the year 2262)`);
+/** A duration bound in ms that fits 64-bit nanoseconds (~292 years). */
+export const durationMs = z.coerce.number().min(0).max(MAX_EPOCH_MS, `must be <= ${MAX_EPOCH_MS} (ms)`);
 const scopeSchema = z.enum(SCOPES as [Scope, ...Scope[]]);
 
 // ---- requests ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { nsToMs } from '../frames/frame.js';
 import { andAll, parseSearch, termExpr, type SearchExpr, type Term } from '../search/parser.js';
-import { traceSortKey, type SpanRow, type Storage, type TraceSearch, type TraceStats, type TraceSummary } from '../storage/types.js';
+import { INT64_MAX, MAX_EPOCH_MS, traceSortKey, type SpanRow, type Storage, type TraceSearch, type TraceStats, type TraceSummary } from '../storage/types.js';
 import { QueryError } from './errors.js';
 
 const MS = 1_000_000n;
@@ -99,7 +99,15 @@ export function decodeCursor(cursor: string, q: TraceSearchFields): { range: { f
     typeof body.id !== 'string' ||
     !/^[0-9a-f]{32}$/.test(body.id) ||
     typeof body.key !== 'string' ||
-    !/^-?\d{1,30}$/.test(body.key)
+    !/^-?\d{1,30}$/.test(body.key) ||
+    // A cursor is handed back as is: its range and key must be what this API can issue.
+    !Number.isSafeInteger(body.from) ||
+    !Number.isSafeInteger(body.to) ||
+    body.from < 0 ||
+    body.from > body.to ||
+    body.to > MAX_EPOCH_MS ||
+    BigInt(body.key) > INT64_MAX ||
+    BigInt(body.key) < -INT64_MAX
   ) {
     throw new QueryError('cursor', 'not a cursor returned by this API');
   }

@@ -94,6 +94,10 @@ describe('search parser', () => {
     fails('duration:>soon', 10, /bad duration "soon"/);
     fails('cost:lots', 5, /bad cost/);
     fails('tokens:-3', 7, /bad token count/);
+    // Stored values are 64-bit: larger bounds are refused, not wrapped or overflowed.
+    fails('duration:>2562048h', 10, /duration "2562048h" is too large/, 'at most 2562047h');
+    fails(`cost:>${'9'.repeat(40)}`, 6, /cost ".*" is too large/);
+    fails('tokens:<9223372036854775808', 8, /token count "9223372036854775808" is too large/);
     fails('service:>x', 8, /takes no comparison/);
     fails('attr.x>abc', 7, /needs a number/);
     fails('x "unterminated', 2, /unterminated/);
@@ -140,7 +144,7 @@ describe('search SQL', () => {
     const evil = `x' OR 1=1 --`;
     const r = sql(parseSearch(`service:"${evil}" attr.k="${evil}" "${evil}" model:${"a'b"}`), 'trace');
     assert.ok(!r.text.includes("'b") && !r.text.includes('1=1'), r.text);
-    assert.deepEqual(r.values, [evil, '$."k"', evil, `%${evil}%`, "a'b"]);
+    assert.deepEqual(r.values, [evil, '/k', evil, `%${evil}%`, "a'b"]);
   });
 
   it('uses bool_or for span terms and trace totals for the rest', () => {

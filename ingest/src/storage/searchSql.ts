@@ -50,9 +50,13 @@ export function globToRegex(glob: string): string {
   return glob.replace(/[\\^$.|+()[\]{}]/g, (c) => `\\${c}`).replace(/\*/g, '[^\u0001]*').replace(/\?/g, '[^\u0001]');
 }
 
-/** JSON path selecting one flat attribute key (keys contain dots, so they are quoted). */
+/**
+ * JSON Pointer (RFC 6901) selecting one flat attribute key. Not a `$."key"` path: there `*`
+ * is a wildcard (attr.* matched every value) and quoting rules vary; a pointer takes any key
+ * literally once `~` and `/` are escaped.
+ */
 export function attrPath(key: string): string {
-  return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
 /** Span column of each string field (model and name are special cases); ClickHouse's compiler uses these too. */
@@ -104,7 +108,8 @@ function rowTermSql(t: Term, target: 'span' | 'rollup', p: Params): string {
       if (t.cmp === '=') {
         return matchSql(ex, t.value, p);
       }
-      return `TRY_CAST(${ex} AS DOUBLE) ${cmpSql(t.cmp)} ${p.add(t.number ?? Number(t.value))}`;
+      // Bound as text and cast: an integral JS number would bind as BIGINT and overflow (1e20).
+      return `TRY_CAST(${ex} AS DOUBLE) ${cmpSql(t.cmp)} CAST(${p.add(String(t.number ?? Number(t.value)))} AS DOUBLE)`;
     }
     case 'status':
       return t.value === 'error' ? 'status_code = 2' : 'status_code <> 2';

@@ -253,3 +253,11 @@ export interface Storage {
 
   close(): Promise<void>;
 }
+
+/**
+ * The last epoch millisecond (a whole one, in 2262) that 64-bit nanosecond times hold. Time
+ * bounds beyond it are refused: ClickHouse would wrap them and DuckDB overflow.
+ */
+export const MAX_EPOCH_MS = 9_223_372_036_853;
+/** Largest value of the 64-bit columns. */
+export const INT64_MAX = 9_223_372_036_854_775_807n;

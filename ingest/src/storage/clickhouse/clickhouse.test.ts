@@ -153,5 +153,11 @@ describe('ClickHouseStorage on chdb', () => {
     assert.equal((await db.status()).spanCount, before - n);
     assert.equal(await db.deleteSpans({ userId: 'gone' }), 0);
     await assert.rejects(db.deleteSpans({}), /userId or a sessionId/);
+    // Both ids: the spans of the user OR of the session (the Storage contract, as on DuckDB).
+    const more = randomTraces(22, 30, HOUR0, 600_000).map((r, i) => ({ ...r, userId: i % 4 === 0 ? 'u-x' : null, sessionId: i % 4 === 1 ? 's-x' : null }));
+    await db.insertSpans(more);
+    const both = await db.deleteSpans({ userId: 'u-x', sessionId: 's-x' });
+    assert.equal(both, more.filter((r) => r.userId === 'u-x' || r.sessionId === 's-x').length);
+    assert.ok(both > 0);
   });
 });

@@ -7,6 +7,7 @@
 // Every user value is a typed query parameter ({pN:Type}); nothing is spliced into the SQL.
 import type { Cmp, SearchExpr, StringField, Term } from '../../search/parser.js';
 import { globToLike, isGlob, LOWER_FIELDS, ROLLUP_FIELDS, RollupUnsupported, SPAN_COLUMN } from '../searchSql.js';
+import { INT64_MAX } from '../types.js';
 
 export class CHParams {
   readonly values: Record<string, string | number> = {};
@@ -14,12 +15,17 @@ export class CHParams {
   str(v: string): string {
     return this.add(v, 'String');
   }
-  /** Int64 values travel as decimal text: exact beyond 2^53. */
+  /** Int64 values travel as decimal text: exact beyond 2^53. Out of range is a bug upstream (ClickHouse would wrap it). */
   int(v: bigint | number): string {
-    return this.add(typeof v === 'bigint' ? v.toString() : String(Math.trunc(v)), 'Int64');
+    const b = typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
+    if (b > INT64_MAX || b < -INT64_MAX - 1n) {
+      throw new RangeError(`Int64 parameter out of range: ${b}`);
+    }
+    return this.add(b.toString(), 'Int64');
   }
+  /** As text too: chdb refuses a JS number beyond 2^53 (1e16). */
   float(v: number): string {
-    return this.add(v, 'Float64');
+    return this.add(String(v), 'Float64');
   }
   private add(v: string | number, type: string): string {
     const name = `p${this.n++}`;

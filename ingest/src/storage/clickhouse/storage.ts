@@ -461,7 +461,8 @@ export class ClickHouseStorage implements Storage {
     if (conds.length === 0) {
       throw new Error('deleteSpans needs a userId or a sessionId');
     }
-    const where = conds.join(' AND ');
+    // OR, as the Storage contract says (and DuckDB does): both ids given erase both subjects.
+    const where = `(${conds.join(' OR ')})`;
     const n = Number((await this.rows(`SELECT count() AS n FROM ${this.ddl.table('spans')} WHERE ${where}`, p.values))[0]?.n ?? 0);
     if (n > 0) {
       await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE ${where}`, p.values, { mutations_sync: '2', lightweight_deletes_sync: '2' });

@@ -207,6 +207,12 @@ function smallFixture(b: StorageBackend): void {
         ['attr.retry.count<1', [B]],
         ['attr.cache.hit=true', [A]],
         ['attr.no.such.key=x', []],
+        // Numbers beyond 2^63 and 2^53 (bound as text: no overflow), a key that is a JSON-path wildcard elsewhere.
+        ['attr.retry.count<1e20', [B, A]],
+        ['attr.retry.count>1e20', []],
+        ['attr.retry.count>-1e16', [B, A]],
+        ['attr.*=x', []],
+        ['attr.*=*', []],
         ['kind:llm', [B, A]],
         ['-service:checkout', [B]],
         ['NOT service:checkout', [B]],

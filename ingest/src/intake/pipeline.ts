@@ -20,6 +20,7 @@ import { Mutex } from '../util/mutex.js';
 import type { PreparedSpans } from '../storage/duckdb.js';
 import type { SpanRow } from '../storage/types.js';
 import { Wal, type BodyFormat, type WalEntry, type WalRecord } from '../wal/wal.js';
+import { WalKeyError } from '../privacy/walCipher.js';
 import { isDataError, Quarantine } from './quarantine.js';
 import type { StorageHealth } from './types.js';
 
@@ -120,6 +121,10 @@ export class Intake {
   private refusedBatch: readonly Queued[] = [];
   /** The request that failed alone, and how often in a row. */
   private refused: { seq: bigint; times: number } | null = null;
+  /** Requests applied or quarantined so far: flush() runs again while this moves. */
+  private progress = 0;
+  /** The last apply run applied everything it took and checkpointed when due. */
+  private lastRunClean = true;
   private readonly quarantine: Quarantine;
   private readonly checkpointBytes: number;
   private readonly checkpointIntervalMs: number;
@@ -198,8 +203,16 @@ export class Intake {
         try {
           prepared = this.opts.prepare(r);
         } catch (e) {
-          // Cannot happen for a body that was acknowledged (it decoded then); never block start-up on it.
-          this.opts.log.error({ seq: String(r.seq), err: (e as Error).message }, 'wal record could not be decoded; skipped');
+          if (e instanceof WalKeyError) {
+            // A configuration problem, not the record's: start only once the key is right. The
+            // WAL is kept (nothing after the last applied record was deleted).
+            for (const b of batch) {
+              b.prepared.spans.release();
+            }
+            throw new Error(`cannot replay WAL record ${r.seq}: ${e.message}`);
+          }
+          // It decoded when it was acknowledged, so this is a bug: keep the record, as logged.
+          await this.putInQuarantine(r, 0, `replay could not decode it: ${(e as Error).message}`);
         }
         // A record without spans still advances the applied seq (with the next apply).
         batchSeq = r.seq;
@@ -213,7 +226,11 @@ export class Intake {
       }
     }
     await flush();
-    // Every record up to maxSeq is now in DuckDB (skipped ones were already there).
+    // Every record up to maxSeq is now in DuckDB or quarantined. Storage records maxSeq before
+    // the segments go, or a trailing quarantined record's seq would be handed out again.
+    if (maxSeq > (await this.opts.storage.appliedSeq())) {
+      await this.opts.storage.applyPrepared([], maxSeq);
+    }
     this.appliedSeq = maxSeq;
     await this.opts.storage.checkpoint();
     await this.wal.deleteSealedUpTo(maxSeq);
@@ -296,6 +313,7 @@ export class Intake {
       this.inflight -= q.spans;
       this.inflightBytes -= q.bytes;
       q.prepared.spans.release();
+      this.progress++;
     }
     this.refused = null;
     this.failures = 0;
@@ -557,6 +575,7 @@ export class Intake {
       this.inflightBytes -= bytes;
       this.appliedSeq = seq;
       this.failures = 0;
+      this.progress += k;
       this.wake();
     }
   }
@@ -583,7 +602,9 @@ export class Intake {
       this.shrink = Math.max(0, this.shrink - 1);
       this.isolate = false;
       this.refused = null;
+      this.lastRunClean = true;
     } catch (e) {
+      this.lastRunClean = false;
       const failed = this.refusedBatch;
       this.refusedBatch = [];
       // The checkpoint step applies what arrived meanwhile first: an insert failing there is an apply.
@@ -611,12 +632,9 @@ export class Intake {
           }
         }
       }
-      if (step === 'apply') {
-        // Applied but not yet checkpointed rows are held in DuckDB's memory: a checkpoint
-        // writes them out, so an apply that ran out of memory can pass on the next try. The WAL
-        // keeps its segments (maybeCheckpoint deletes them), so this is always safe.
-        await this.opts.storage.checkpoint().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'checkpoint after a failed apply failed'));
-      }
+      // No checkpoint here: one right after a commit that failed for memory corrupted DuckDB's
+      // trace-id index (1.5.6: "Corrupted ART index", at every later start). The next run's
+      // smaller transactions are followed by the usual checkpoint once they pass.
     } finally {
       this.lastApplyAt = Date.now();
     }
@@ -652,19 +670,26 @@ export class Intake {
     while (this.applying) {
       await this.applying;
     }
-    if (this.queue.length > 0) {
+    // Runs again while runs make progress but leave requests behind (after a failure, requests
+    // go one at a time and a refused one is quarantined), so "flushed" means everything queued
+    // before the call is in storage.
+    while (this.queue.length > 0) {
+      const before = this.progress;
       this.applying = this.applyNow();
       try {
         await this.applying;
       } finally {
         this.applying = null;
-        if (this.queue.length > 0 && !this.closing) {
+      }
+      if (this.lastRunClean) {
+        break;
+      }
+      if (this.progress === before) {
+        if (!this.closing) {
           this.scheduleApply();
         }
+        throw new Error('could not apply all queued spans to storage');
       }
-    }
-    if (this.failures > 0 && this.queue.length > 0) {
-      throw new Error('could not apply all queued spans to storage');
     }
   }
 
@@ -672,17 +697,20 @@ export class Intake {
   async close(): Promise<void> {
     this.closing = true;
     this.wake();
+    let checkpointed = false;
     try {
       await this.flush();
       await this.applyLock.run(() => this.maybeCheckpoint(true));
+      checkpointed = true;
     } finally {
       if (this.applyTimer) {
         clearTimeout(this.applyTimer);
         this.applyTimer = null;
       }
       await this.wal.close();
-      if (this.queue.length === 0) {
-        // Everything is in DuckDB and checkpointed: the remaining segments are redundant.
+      if (checkpointed && this.queue.length === 0) {
+        // Everything is in DuckDB and checkpointed: the remaining segments are redundant. Not
+        // after a failed checkpoint: applied rows are durable only from a checkpoint on.
         await this.wal.deleteSealedUpTo(this.appliedSeq);
       } else {
         for (const q of this.queue.splice(0)) {

@@ -44,6 +44,19 @@ describe('Quarantine', () => {
       );
       assert.ok((await fs.readFile(path.join(dir, all[1]!.bodyFile))).equals(sealed));
       assert.deepEqual((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left');
+      // The same request again (replayed after a crash) keeps its files; another with the same seq gets its own.
+      await q.put({ seq: 9n, format: 'json', receivedNs: 4n, body: Buffer.from('{"resourceSpans":[]}'), spans: 1, error: 'again' });
+      await q.put({ seq: 9n, format: 'json', receivedNs: 7n, body: Buffer.from('{"other":1}'), spans: 2, error: 'other' });
+      const now = await q.list();
+      assert.deepEqual(
+        now.map((x) => [x.seq, x.bodyFile, x.spans]),
+        [
+          ['9', '00000000000000000009.otlp.json', 1],
+          ['9', '00000000000000000009-2.otlp.json', 2],
+          ['12', '00000000000000000012.otlp.pb.sealed', 3],
+        ]
+      );
+      assert.equal((await fs.readFile(path.join(dir, now[1]!.bodyFile), 'utf8')), '{"other":1}');
     } finally {
       await fs.rm(path.dirname(dir), { recursive: true, force: true });
     }

@@ -39,10 +39,26 @@ export interface QuarantinedRequest {
 export class Quarantine {
   constructor(readonly dir: string) {}
 
-  /** Writes the body and its description durably (file and directory fsynced), then returns it. */
+  /**
+   * Writes the body and its description durably (files and directory fsynced), then returns it.
+   * The same request again (a replay after a crash) keeps the files it has; a different one
+   * with the same seq never replaces them.
+   */
   async put(r: { seq: bigint; format: BodyFormat; receivedNs: bigint; body: Uint8Array; spans: number; error: string }): Promise<QuarantinedRequest> {
-    await fs.mkdir(this.dir, { recursive: true });
-    const name = String(r.seq).padStart(20, '0');
+    if (!(await exists(this.dir))) {
+      await fs.mkdir(this.dir, { recursive: true });
+      await fsyncDir(path.dirname(this.dir));
+    }
+    const base = String(r.seq).padStart(20, '0');
+    let name = base;
+    for (let k = 2; await exists(path.join(this.dir, `${name}.json`)); k++) {
+      const had = JSON.parse(await fs.readFile(path.join(this.dir, `${name}.json`), 'utf8')) as QuarantinedRequest;
+      const body = await fs.readFile(path.join(this.dir, had.bodyFile)).catch(() => null);
+      if (body !== null && body.equals(r.body)) {
+        return had;
+      }
+      name = `${base}-${k}`;
+    }
     const encrypted = WalCipher.isSealed(r.body);
     const bodyFile = `${name}.otlp.${r.format === 'json' ? 'json' : 'pb'}${encrypted ? '.sealed' : ''}`;
     const q: QuarantinedRequest = {
@@ -57,12 +73,7 @@ export class Quarantine {
     };
     await writeDurably(path.join(this.dir, bodyFile), r.body);
     await writeDurably(path.join(this.dir, `${name}.json`), Buffer.from(`${JSON.stringify(q, null, 2)}\n`));
-    const d = await fs.open(this.dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+    await fsyncDir(this.dir);
     return q;
   }
 
@@ -70,10 +81,30 @@ export class Quarantine {
   async list(): Promise<QuarantinedRequest[]> {
     const names = await fs.readdir(this.dir).catch(() => [] as string[]);
     const out: QuarantinedRequest[] = [];
-    for (const n of names.filter((x) => /^\d{20}\.json$/.test(x)).sort()) {
+    // <seq>.json, then <seq>-2.json, ... (a plain sort puts "-" before ".").
+    const order = (n: string) => {
+      const m = /^(\d{20})(?:-(\d+))?\.json$/.exec(n)!;
+      return `${m[1]}.${(m[2] ?? '1').padStart(6, '0')}`;
+    };
+    const files = names.filter((x) => /^\d{20}(-\d+)?\.json$/.test(x)).sort((a, b) => (order(a) < order(b) ? -1 : 1));
+    for (const n of files) {
       out.push(JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as QuarantinedRequest);
     }
     return out;
+  }
+}
+
+const exists = (p: string): Promise<boolean> => fs.access(p).then(
+  () => true,
+  () => false
+);
+
+async function fsyncDir(dir: string): Promise<void> {
+  const d = await fs.open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
   }
 }
 

@@ -40,8 +40,13 @@ function spanPath(storage: Storage, intake: SpanIntake, exportFn: ExportFn): Spa
     intake,
     exportFn,
     close: async () => {
-      await intake.close();
-      await storage.close();
+      // Storage is closed even when the intake's last flush or checkpoint failed (the intake
+      // then keeps its WAL, replayed at the next start).
+      try {
+        await intake.close();
+      } finally {
+        await storage.close();
+      }
     },
   };
 }

@@ -49,13 +49,27 @@ export class WalCipher {
   }
 }
 
+/** A sealed WAL record that this configuration cannot open: a missing or different key. */
+export class WalKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WalKeyError';
+  }
+}
+
 /** The body to decode on replay: opened when sealed, as is when not (logged with redaction off). */
 export function openLoggedBody(body: Uint8Array, cipher: WalCipher | null): Uint8Array {
   if (!WalCipher.isSealed(body)) {
     return body;
   }
   if (cipher === null) {
-    throw new Error('WAL record is encrypted (logged with redaction on): set PYFLARE_REDACTION_KEY to replay it');
+    throw new WalKeyError('WAL record is encrypted (logged with redaction on): set PYFLARE_REDACTION_KEY to replay it');
   }
-  return cipher.open(body);
+  try {
+    return cipher.open(body);
+  } catch (e) {
+    throw new WalKeyError(
+      `WAL record cannot be opened with this PYFLARE_REDACTION_KEY (was it written with another key?): ${(e as Error).message}`
+    );
+  }
 }

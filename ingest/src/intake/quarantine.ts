@@ -10,7 +10,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WalCipher } from '../privacy/walCipher.js';
-import type { BodyFormat } from '../wal/wal.js';
+import { fsyncDir, type BodyFormat } from '../wal/wal.js';
 
 /** Storage errors that say nothing about the request being written. */
 const ENVIRONMENT = /out of memory|could not allocate|failed to allocate|io error|no space left|disk|database has been invalidated|fatal|interrupt|closed|permission denied|read-only/i;
@@ -98,15 +98,6 @@ const exists = (p: string): Promise<boolean> => fs.access(p).then(
   () => true,
   () => false
 );
-
-async function fsyncDir(dir: string): Promise<void> {
-  const d = await fs.open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
 
 async function writeDurably(file: string, data: Uint8Array): Promise<void> {
   const tmp = `${file}.tmp`;

@@ -129,7 +129,8 @@ export function decodeSegment(buf: Buffer): { records: WalRecord[]; torn: number
 const SEGMENT_RE = /^(\d{16})\.wal$/;
 const segName = (no: number) => `${String(no).padStart(16, '0')}.wal`;
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsync of a directory: makes file creations, renames and deletions in it durable. */
+export async function fsyncDir(dir: string): Promise<void> {
   const h = await fs.open(dir, 'r');
   try {
     await h.sync();

@@ -59,6 +59,13 @@ export function attrPath(key: string): string {
   return `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
+/**
+ * What counts as a number in an attribute compared with < > <= >=: decimal or exponent notation
+ * and nothing else (no spaces, `_`, NaN or Infinity), on both backends; their own casts differ.
+ */
+export const ATTR_NUMBER_RE = '^[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?$';
+const attrNumberSql = (ex: string) => `CASE WHEN regexp_matches(${ex}, '${ATTR_NUMBER_RE}') THEN TRY_CAST(${ex} AS DOUBLE) END`;
+
 /** Span column of each string field (model and name are special cases); ClickHouse's compiler uses these too. */
 export const SPAN_COLUMN: Record<Exclude<StringField, 'model' | 'name'>, string> = {
   service: 'service',
@@ -109,7 +116,7 @@ function rowTermSql(t: Term, target: 'span' | 'rollup', p: Params): string {
         return matchSql(ex, t.value, p);
       }
       // Bound as text and cast: an integral JS number would bind as BIGINT and overflow (1e20).
-      return `TRY_CAST(${ex} AS DOUBLE) ${cmpSql(t.cmp)} CAST(${p.add(String(t.number ?? Number(t.value)))} AS DOUBLE)`;
+      return `${attrNumberSql(ex)} ${cmpSql(t.cmp)} CAST(${p.add(String(t.number ?? Number(t.value)))} AS DOUBLE)`;
     }
     case 'status':
       return t.value === 'error' ? 'status_code = 2' : 'status_code <> 2';

@@ -6,7 +6,7 @@
 //   rollup - WHERE on the time rollups (service, provider, model, operation, kind only).
 // Every user value is a typed query parameter ({pN:Type}); nothing is spliced into the SQL.
 import type { Cmp, SearchExpr, StringField, Term } from '../../search/parser.js';
-import { globToLike, isGlob, LOWER_FIELDS, ROLLUP_FIELDS, RollupUnsupported, SPAN_COLUMN } from '../searchSql.js';
+import { ATTR_NUMBER_RE, globToLike, isGlob, LOWER_FIELDS, ROLLUP_FIELDS, RollupUnsupported, SPAN_COLUMN } from '../searchSql.js';
 import { INT64_MAX } from '../types.js';
 
 export class CHParams {
@@ -73,7 +73,8 @@ function rowTermSql(t: Term, target: 'span' | 'rollup', p: CHParams): string {
       if (t.cmp === '=') {
         return matchSql(ex, t.value, p);
       }
-      return `toFloat64OrNull(${ex}) ${t.cmp} ${p.float(t.number ?? Number(t.value))}`;
+      // The pattern as a parameter: ClickHouse string literals drop the backslash of `\.`.
+      return `if(match(${ex}, ${p.str(ATTR_NUMBER_RE)}), toFloat64OrNull(${ex}), NULL) ${t.cmp} ${p.float(t.number ?? Number(t.value))}`;
     }
     case 'status':
       return t.value === 'error' ? 'status_code = 2' : 'status_code <> 2';

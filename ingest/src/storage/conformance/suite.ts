@@ -90,7 +90,8 @@ function smallFixture(b: StorageBackend): void {
       db = await b.open('small');
       await db.applyBatch(
         rowsOf([
-          { traceId: A, spanId: rootA, name: 'POST /chat', startMs: 1000, durMs: 3000, service: 'checkout' },
+          // num.odd: text that only looks numeric to a lenient parser ("NaN" sorted above all numbers on DuckDB).
+          { traceId: A, spanId: rootA, name: 'POST /chat', startMs: 1000, durMs: 3000, service: 'checkout', attrs: { 'num.odd': 'NaN', 'num.sci': '2.5e3' } },
           {
             traceId: A,
             parent: rootA,
@@ -110,7 +111,7 @@ function smallFixture(b: StorageBackend): void {
               'cache.hit': true,
             },
           },
-          { traceId: B, spanId: rootB, name: 'GET /search', startMs: 2000, durMs: 500, service: 'search', error: true },
+          { traceId: B, spanId: rootB, name: 'GET /search', startMs: 2000, durMs: 500, service: 'search', error: true, attrs: { 'num.odd': ' 7', 'num.sci': '-1_0' } },
           {
             traceId: B,
             parent: rootB,
@@ -212,6 +213,11 @@ function smallFixture(b: StorageBackend): void {
         ['attr.retry.count>1e20', []],
         ['attr.retry.count>-1e16', [B, A]],
         ['attr.*=x', []],
+        // One number rule on both backends: decimal or exponent notation, nothing else.
+        ['attr.num.odd>1', []],
+        ['attr.num.odd<100', []],
+        ['attr.num.sci>=2500', [A]],
+        ['attr.num.sci<0', []],
         ['attr.*=*', []],
         ['kind:llm', [B, A]],
         ['-service:checkout', [B]],

@@ -496,7 +496,11 @@ class Normalizer {
     let costSource: CostSource | null = null;
     let priceKey: string | null = null;
     const model = llm.responseModel ?? llm.requestModel;
-    const isLlmUsage = llm.inputTokens !== null || llm.outputTokens !== null || model !== null;
+    const hasTokens = llm.inputTokens !== null || llm.outputTokens !== null;
+    // A failed call that reports no usage (a 429, a timeout, a refused key) is not billed by
+    // providers: no cost rather than "unpriced", which would flag a price missing from the table.
+    const failedWithoutUsage = !hasTokens && s.status.code === 2;
+    const isLlmUsage = (hasTokens || model !== null) && !failedWithoutUsage;
     if (llm.providedCostMicros !== null) {
       costMicros = llm.providedCostMicros;
       costSource = 'provided';

@@ -351,6 +351,16 @@ describe('plain and unknown spans', () => {
     assert.equal(row.costMicros, null);
   });
 
+  it('gives a failed call without usage no cost, not "unpriced" (providers do not bill a 429 or a timeout)', () => {
+    const failed = { code: 2, message: '429 Too Many Requests' };
+    const rateLimited = one({ status: failed, attrs: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.provider.name': 'openai' } });
+    assert.deepEqual([rateLimited.spanKind, rateLimited.requestModel, rateLimited.costSource, rateLimited.costMicros], ['llm', 'gpt-4o', null, null]);
+    const failedAfterUsage = one({ status: failed, attrs: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 1000 } });
+    assert.equal(failedAfterUsage.costSource, 'computed', 'reported usage is billed, failed or not');
+    const noUsage = one({ attrs: { 'gen_ai.request.model': 'gpt-4o' } });
+    assert.equal(noUsage.costSource, 'unknown', 'a call that succeeded without reporting usage cannot be priced');
+  });
+
   it('ignores token counts no call can have, which would overflow the 64-bit columns', () => {
     const huge = one({
       attrs: {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing twice: npm packages from the
-# committed lock file, Go modules, and Debian's Chromium for the browser tests.
+# committed lock file, Go modules, Debian's Chromium for the browser tests and Prometheus for the /metrics test.
 # Safe to run repeatedly; used by `npm start`, `npm test` and .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +42,20 @@ if ! command -v zip >/dev/null || ! command -v unzip >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip unzip >/dev/null
   else
     echo "zip and unzip are needed to package the plugin: sudo apt-get install zip unzip" >&2
+    exit 1
+  fi
+fi
+
+# Prometheus and promtool: the service's /metrics test lints the exposition and has a real
+# Prometheus scrape and query it (ingest/src/metrics/prometheus.integration.test.ts).
+# `npm start` skips it (PYFLARE_SKIP_PROMETHEUS=1): only the tests need it.
+if [ "${PYFLARE_SKIP_PROMETHEUS:-0}" != "1" ] && { [ ! -x /usr/bin/prometheus ] || [ ! -x /usr/bin/promtool ]; }; then
+  if [ "$(id -u)" = "0" ]; then
+    log "apt-get install prometheus"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "Prometheus is needed for the /metrics test: sudo apt-get install prometheus (or PYFLARE_SKIP_PROMETHEUS=1)" >&2
     exit 1
   fi
 fi

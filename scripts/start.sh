@@ -12,7 +12,7 @@ export PYFLARE_OTLP_HTTP_PORT="${PYFLARE_OTLP_HTTP_PORT:-4318}"
 export PYFLARE_OTLP_GRPC_PORT="${PYFLARE_OTLP_GRPC_PORT:-4317}"
 export PYFLARE_API_KEY="${PYFLARE_API_KEY:-pyflare-dev-key}"
 
-PYFLARE_SKIP_BROWSER=1 bash scripts/install-deps.sh
+PYFLARE_SKIP_BROWSER=1 PYFLARE_SKIP_PROMETHEUS=1 bash scripts/install-deps.sh
 if [ "${PYFLARE_SKIP_BUILD:-0}" != "1" ]; then
   npm run build
 fi

@@ -73,6 +73,8 @@ describe('DuckDbStorage', () => {
       assert.deepEqual(await ids('user:mallory'), []);
       assert.deepEqual(await ids('user:mallory*'), [a]);
       assert.deepEqual(await ids('user:"mallory\u0001victim"'), [a], 'the value itself still finds its trace');
+      assert.deepEqual(await ids('user:"mallory\u0001victim" name:*'), [a], 'on the raw spans too (name:* is answered there)');
+      assert.deepEqual(await ids('user:victim name:*'), [b]);
       assert.equal((await db.getTrace(a))?.[0]?.userId, 'mallory\u0001victim', 'the span keeps the value as sent');
     } finally {
       await db.close();

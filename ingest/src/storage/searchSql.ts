@@ -98,7 +98,7 @@ function rowTermSql(t: Term, target: 'span' | 'rollup', p: Params): string {
   }
   switch (t.kind) {
     case 'match': {
-      const v = setMember(LOWER_FIELDS.has(t.field) ? t.value.toLowerCase() : t.value);
+      const v = LOWER_FIELDS.has(t.field) ? t.value.toLowerCase() : t.value;
       if (t.field === 'model') {
         // Case-insensitive on either model; '' is "no model" in the rollup.
         const pat = p.add(globToLike(v));

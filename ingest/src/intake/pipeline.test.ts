@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { OverloadedError } from '../errors.js';
 import { DuckDbStorage } from '../storage/duckdb.js';
 import { startRetention } from '../storage/retention.js';
+import { COMPACTION_FAILED } from '../storage/rollups.js';
 import { jsonBody, type JsonSpanSpec } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
 import { WalCipher } from '../privacy/walCipher.js';
@@ -229,6 +230,33 @@ describe('Intake', () => {
       const again = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare: createReplayPreparer({ storage: db, pricer: null }) });
       assert.equal((await db.status()).spanCount, 49);
       await again.close();
+    });
+  });
+
+  it('never quarantines for a failed rollup compaction: it merges rows stored before', async () => {
+    let failing = true;
+    const quarantined: number[] = [];
+    const opts = (db: DuckDbStorage): IntakeOptions => ({
+      storage: storageWith(db, {
+        applyPrepared: (batches, seq) =>
+          failing
+            ? Promise.reject(new Error(`${COMPACTION_FAILED} (rollup_1m): Conversion Error: Type INT128 with value 1 can't be cast because the value is out of range`))
+            : db.applyPrepared(batches, seq),
+      }),
+      commitIntervalMs: 60_000,
+      onQuarantine: (n) => quarantined.push(n),
+    });
+    await withIntake(opts, async (intake, db, dir) => {
+      await Promise.all([submit(intake, req(db, 3)), submit(intake, req(db, 4))]);
+      for (let i = 0; i < 4; i++) {
+        await assert.rejects(intake.flush(), /could not apply all queued spans/);
+      }
+      assert.deepEqual(quarantined, []);
+      assert.equal(intake.queueDepth, 7, 'kept queued (and in the WAL) until storage works again');
+      await assert.rejects(fs.access(path.join(dir, 'quarantine')));
+      failing = false;
+      await intake.flush();
+      assert.equal((await db.status()).spanCount, 7);
     });
   });
 

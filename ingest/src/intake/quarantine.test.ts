@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { WalCipher } from '../privacy/walCipher.js';
+import { COMPACTION_FAILED } from '../storage/rollups.js';
 import { makeTempDir } from '../testing/service.js';
 import { isDataError, Quarantine } from './quarantine.js';
 
@@ -20,9 +21,10 @@ describe('isDataError', () => {
       'FATAL Error: Failed: database has been invalidated because of a previous fatal error.',
       'Connection Error: Connection already closed!',
       'INTERRUPT Error: Interrupted!',
+      `${COMPACTION_FAILED} (rollup_1m): Conversion Error: Type INT128 with value 1 can't be cast because the value is out of range`,
     ];
     assert.deepEqual(data.map(isDataError), [true, true, true, true]);
-    assert.deepEqual(environment.map(isDataError), [false, false, false, false, false]);
+    assert.deepEqual(environment.map(isDataError), [false, false, false, false, false, false]);
   });
 });
 

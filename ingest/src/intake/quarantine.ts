@@ -12,8 +12,11 @@ import path from 'node:path';
 import { WalCipher } from '../privacy/walCipher.js';
 import { fsyncDir, type BodyFormat } from '../wal/wal.js';
 
-/** Storage errors that say nothing about the request being written. */
-const ENVIRONMENT = /out of memory|could not allocate|failed to allocate|io error|no space left|disk|database has been invalidated|fatal|interrupt|closed|permission denied|read-only/i;
+/**
+ * Storage errors that say nothing about the request being written. A failed rollup compaction
+ * is one: it merges rows stored before, whichever request triggered it.
+ */
+const ENVIRONMENT = /out of memory|could not allocate|failed to allocate|io error|no space left|disk|database has been invalidated|fatal|interrupt|closed|permission denied|read-only|rollup compaction failed/i;
 
 /** True when retrying the same request alone would fail the same way. */
 export function isDataError(message: string): boolean {

@@ -8,6 +8,7 @@ import { parseSearch } from '../search/parser.js';
 import { NOW_NS, request, span } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
 import { DuckDbStorage, globToLike } from './duckdb.js';
+import { COMPACTION_FAILED } from './rollups.js';
 
 describe('DuckDbStorage', () => {
   it('treats SQL wildcards in user input literally', () => {
@@ -51,6 +52,26 @@ describe('DuckDbStorage', () => {
         await sql(`SELECT DISTINCT data_type FROM duckdb_columns() WHERE table_name IN ('rollup_1m', 'rollup_1h', 'trace_rollup') AND suffix(column_name, '_sum')`),
         [{ data_type: 'HUGEINT' }]
       );
+    } finally {
+      await db.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names a failed rollup compaction as such (it is not the fault of the batch that triggered it)', async () => {
+    const dir = await makeTempDir();
+    const db = await DuckDbStorage.open({ dataDir: dir, rollupCompactAfter: 1 });
+    try {
+      // A merge table of the wrong shape on the writer's connection makes the compaction's
+      // INSERT fail, as any failure inside the compaction would.
+      const writer = (db as unknown as { writer: { run(sql: string): Promise<unknown> } }).writer;
+      await writer.run('CREATE TEMP TABLE rollup_1m_merge (x INTEGER)');
+      const { rows } = normalizeRequest(request([span()]), { nowNs: NOW_NS });
+      await assert.rejects(db.applyBatch(rows, 1n), (e: Error) => e.message.startsWith(`${COMPACTION_FAILED} (rollup_1m): `));
+      assert.equal(await db.appliedSeq(), 0n, 'the batch is rolled back with it');
+      await writer.run('DROP TABLE rollup_1m_merge');
+      await db.applyBatch(rows, 1n);
+      assert.equal((await db.status()).spanCount, 1);
     } finally {
       await db.close();
       await fs.rm(dir, { recursive: true, force: true });

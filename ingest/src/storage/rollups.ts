@@ -661,6 +661,9 @@ class Dirty {
   }
 }
 
+/** Prefix of the error of a failed rollup compaction (see Rollups.onPrepared). */
+export const COMPACTION_FAILED = 'rollup compaction failed';
+
 /** How far back a compaction of the trace rollup looks for older partial rows of a trace. */
 const TRACE_MERGE_MARGIN_NS = 3_600_000n * MS_NS;
 
@@ -753,7 +756,13 @@ export class Rollups {
     }
     for (const [table, d] of this.dirty) {
       if (d.rows >= this.compactAfter) {
-        await this.compact(c, table);
+        try {
+          await this.compact(c, table);
+        } catch (e) {
+          // Named apart: compaction merges rows already stored, so its failure says nothing
+          // about the batch that happened to trigger it (the intake must not quarantine that).
+          throw new Error(`${COMPACTION_FAILED} (${table}): ${(e as Error).message}`);
+        }
       }
     }
   }

@@ -672,8 +672,9 @@ export class Intake {
     }
     // Runs again while runs make progress but leave requests behind (after a failure, requests
     // go one at a time and a refused one is quarantined), so "flushed" means everything queued
-    // before the call is in storage.
-    while (this.queue.length > 0) {
+    // before the call is in storage. Bounded by what was queued then (the queue is in seq order).
+    const goal = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.seq! : 0n;
+    while (this.queue.length > 0 && this.queue[0]!.seq! <= goal) {
       const before = this.progress;
       this.applying = this.applyNow();
       try {

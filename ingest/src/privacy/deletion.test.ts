@@ -57,6 +57,21 @@ describe('erasure requests', () => {
       assert.equal((await svc.service.storage.getTrace(c)).length, 1);
       const after = await requests(svc);
       assert.equal(after.n, 1, 'the rollups no longer count the deleted spans');
+      // Grouped answers from the rollups: the erased spans' group (gpt-4o) is gone, not a zero series.
+      const byModel = await svc.service.storage.aggregate({
+        fromNs: BigInt(T0 - 10 * MIN) * 1_000_000n,
+        toNs: BigInt(T0 + 10 * MIN) * 1_000_000n,
+        groupBy: ['model'],
+        filter: null,
+        spans: 'all',
+        measures: [{ metric: 'requests' }],
+      });
+      assert.match(byModel.source, /rollup/);
+      assert.deepEqual(
+        byModel.rows.map((row) => [row.labels, row.values[0]]),
+        [[[''], 1]]
+      );
+      assert.equal(byModel.groupCount, 1);
       const found = await svc.service.storage.searchTraces({
         fromNs: BigInt(T0 - 10 * MIN) * 1_000_000n,
         toNs: BigInt(T0 + 10 * MIN) * 1_000_000n,

@@ -403,7 +403,10 @@ function partSql(q: AggregateQuery, part: Part, p: Params, single: boolean): str
   }
   const hasKeys = q.stepMs !== undefined || q.groupBy.length > 0;
   const table = part.source === 'rollup' ? part.level.table : 'spans';
-  return `SELECT ${cols.join(', ')} FROM ${table} WHERE ${where.join(' AND ')}${hasKeys ? ' GROUP BY ALL' : ''}`;
+  // An erasure leaves negative rollup rows: a group whose spans were all erased sums to n = 0
+  // and must not show up as a series (or take a top-N slot).
+  const having = hasKeys && r ? ' HAVING sum(n) <> 0' : '';
+  return `SELECT ${cols.join(', ')} FROM ${table} WHERE ${where.join(' AND ')}${hasKeys ? ` GROUP BY ALL${having}` : ''}`;
 }
 
 export async function aggregate(db: SqlReader, q: AggregateQuery): Promise<AggregateResult> {

@@ -446,8 +446,9 @@ export class ClickHouseStorage implements Storage {
   }
 
   /**
-   * Deletes the spans of a user and/or session (privacy requests). The rollups keep their
-   * counts: they hold no user or session values.
+   * Deletes the spans of a user and/or session (privacy requests), then recomputes the rollup
+   * buckets they were counted in from the spans left (the rollups must not keep counting erased
+   * spans). Sampled-out spans of those buckets are not in the spans, so their counts go too.
    */
   async deleteSpans(sel: { userId?: string; sessionId?: string }): Promise<number> {
     const p = new CHParams();
@@ -464,8 +465,28 @@ export class ClickHouseStorage implements Storage {
     // OR, as the Storage contract says (and DuckDB does): both ids given erase both subjects.
     const where = `(${conds.join(' OR ')})`;
     const n = Number((await this.rows(`SELECT count() AS n FROM ${this.ddl.table('spans')} WHERE ${where}`, p.values))[0]?.n ?? 0);
-    if (n > 0) {
-      await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE ${where}`, p.values, { mutations_sync: '2', lightweight_deletes_sync: '2' });
+    if (n === 0) {
+      return 0;
+    }
+    const sync: ClientSettings = { mutations_sync: '2', lightweight_deletes_sync: '2' };
+    const buckets = new Map<(typeof CH_ROLLUPS)[number], bigint[]>();
+    for (const r of CH_ROLLUPS) {
+      const rows = await this.rows(`SELECT DISTINCT intDiv(start_ns, ${r.ns}) AS b FROM ${this.ddl.table('spans')} WHERE ${where}`, p.values);
+      buckets.set(r, rows.map((x) => BigInt(String(x.b))));
+    }
+    await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE ${where}`, p.values, sync);
+    for (const r of CH_ROLLUPS) {
+      const all = buckets.get(r)!;
+      for (let i = 0; i < all.length; i += 500) {
+        const part = all.slice(i, i + 500);
+        const ms = part.map((b) => String(b * (r.ns / 1_000_000n))).join(', ');
+        await this.command(`DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE bucket_ms IN (${ms})`, undefined, sync);
+        await this.command(
+          `INSERT INTO ${this.ddl.table(r.table)} ${rollupSelect(this.ddl.table('spans'), r.ns, `intDiv(start_ns, ${r.ns}) IN (${part.join(', ')})`)}`,
+          undefined,
+          { insert_deduplicate: 0 }
+        );
+      }
     }
     return n;
   }

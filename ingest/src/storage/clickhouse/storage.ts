@@ -158,6 +158,8 @@ const INSERT_SETTINGS: ClientSettings = {
   distributed_foreground_insert: 1,
   date_time_input_format: 'best_effort',
 };
+/** Deletes (retention, erasure) return once done, so the rollups rebuilt next see the rows left. */
+const SYNC_DELETE: ClientSettings = { mutations_sync: '2', lightweight_deletes_sync: '2' };
 
 const ts = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 const date = (v: unknown) => (v instanceof Date ? v : new Date(`${String(v).replace(' ', 'T')}Z`));
@@ -430,19 +432,29 @@ export class ClickHouseStorage implements Storage {
     if (n === 0) {
       return 0;
     }
-    const sync: ClientSettings = { mutations_sync: '2', lightweight_deletes_sync: '2' };
-    await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE start_ns < ${cut}`, p.values, sync);
+    await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE start_ns < ${cut}`, p.values, SYNC_DELETE);
     for (const r of CH_ROLLUPS) {
-      const b = (cutoffNs / r.ns) * (r.ns / 1_000_000n);
-      await this.command(`DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE bucket_ms <= ${b}`, undefined, sync);
-      const lo = b * 1_000_000n;
+      await this.rebuildRollupBuckets(r, [cutoffNs / r.ns], true);
+    }
+    return n;
+  }
+
+  /**
+   * Recomputes time-rollup buckets (numbers of `r.ns`-long buckets) from the spans stored now,
+   * after spans were deleted. `andOlder`: drops every older bucket too (retention).
+   */
+  private async rebuildRollupBuckets(r: (typeof CH_ROLLUPS)[number], buckets: readonly bigint[], andOlder = false): Promise<void> {
+    const msPerBucket = r.ns / 1_000_000n;
+    for (let i = 0; i < buckets.length; i += 500) {
+      const part = buckets.slice(i, i + 500);
+      const drop = andOlder ? `bucket_ms <= ${part[part.length - 1]! * msPerBucket}` : `bucket_ms IN (${part.map((b) => String(b * msPerBucket)).join(', ')})`;
+      await this.command(`DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE ${drop}`, undefined, SYNC_DELETE);
       await this.command(
-        `INSERT INTO ${this.ddl.table(r.table)} ${rollupSelect(this.ddl.table('spans'), r.ns, `start_ns >= ${lo} AND start_ns < ${lo + r.ns}`)}`,
+        `INSERT INTO ${this.ddl.table(r.table)} ${rollupSelect(this.ddl.table('spans'), r.ns, `intDiv(start_ns, ${r.ns}) IN (${part.join(', ')})`)}`,
         undefined,
         { insert_deduplicate: 0 }
       );
     }
-    return n;
   }
 
   /**
@@ -468,25 +480,14 @@ export class ClickHouseStorage implements Storage {
     if (n === 0) {
       return 0;
     }
-    const sync: ClientSettings = { mutations_sync: '2', lightweight_deletes_sync: '2' };
     const buckets = new Map<(typeof CH_ROLLUPS)[number], bigint[]>();
     for (const r of CH_ROLLUPS) {
       const rows = await this.rows(`SELECT DISTINCT intDiv(start_ns, ${r.ns}) AS b FROM ${this.ddl.table('spans')} WHERE ${where}`, p.values);
       buckets.set(r, rows.map((x) => BigInt(String(x.b))));
     }
-    await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE ${where}`, p.values, sync);
+    await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE ${where}`, p.values, SYNC_DELETE);
     for (const r of CH_ROLLUPS) {
-      const all = buckets.get(r)!;
-      for (let i = 0; i < all.length; i += 500) {
-        const part = all.slice(i, i + 500);
-        const ms = part.map((b) => String(b * (r.ns / 1_000_000n))).join(', ');
-        await this.command(`DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE bucket_ms IN (${ms})`, undefined, sync);
-        await this.command(
-          `INSERT INTO ${this.ddl.table(r.table)} ${rollupSelect(this.ddl.table('spans'), r.ns, `intDiv(start_ns, ${r.ns}) IN (${part.join(', ')})`)}`,
-          undefined,
-          { insert_deduplicate: 0 }
-        );
-      }
+      await this.rebuildRollupBuckets(r, buckets.get(r)!);
     }
     return n;
   }

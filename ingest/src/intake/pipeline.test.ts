@@ -233,6 +233,31 @@ describe('Intake', () => {
     });
   });
 
+  it('applies a request that arrived during a flush without another flush', async () => {
+    let late: Promise<void> | null = null;
+    let intakeRef: Intake | null = null;
+    const opts = (db: DuckDbStorage): IntakeOptions => ({
+      storage: storageWith(db, {
+        applyPrepared: async (batches, seq) => {
+          // The first apply lets another request in while it runs.
+          late ??= submit(intakeRef!, req(db, 2));
+          await late;
+          return db.applyPrepared(batches, seq);
+        },
+      }),
+    });
+    await withIntake(opts, async (intake, db) => {
+      intakeRef = intake;
+      await submit(intake, req(db, 3));
+      await intake.flush();
+      for (let i = 0; i < 100 && intake.queueDepth > 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(intake.queueDepth, 0, 'scheduled once the flush ended');
+      assert.equal((await db.status()).spanCount, 5);
+    });
+  });
+
   it('never quarantines for a failed rollup compaction: it merges rows stored before', async () => {
     let failing = true;
     const quarantined: number[] = [];

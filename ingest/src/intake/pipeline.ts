@@ -674,22 +674,26 @@ export class Intake {
     // go one at a time and a refused one is quarantined), so "flushed" means everything queued
     // before the call is in storage. Bounded by what was queued then (the queue is in seq order).
     const goal = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.seq! : 0n;
-    while (this.queue.length > 0 && this.queue[0]!.seq! <= goal) {
-      const before = this.progress;
-      this.applying = this.applyNow();
-      try {
-        await this.applying;
-      } finally {
-        this.applying = null;
-      }
-      if (this.lastRunClean) {
-        break;
-      }
-      if (this.progress === before) {
-        if (!this.closing) {
-          this.scheduleApply();
+    try {
+      while (this.queue.length > 0 && this.queue[0]!.seq! <= goal) {
+        const before = this.progress;
+        this.applying = this.applyNow();
+        try {
+          await this.applying;
+        } finally {
+          this.applying = null;
         }
-        throw new Error('could not apply all queued spans to storage');
+        if (this.lastRunClean) {
+          break;
+        }
+        if (this.progress === before) {
+          throw new Error('could not apply all queued spans to storage');
+        }
+      }
+    } finally {
+      // Requests that arrived during the runs (their scheduleApply saw a run in progress).
+      if (this.queue.length > 0 && !this.closing) {
+        this.scheduleApply();
       }
     }
   }

@@ -174,7 +174,11 @@ const SET_MEMBER_SQL = (e: string) => `replace(${e}, ${SEP_SQL}, chr(65533))`;
 
 /** A set string from JS values. */
 export function setString(values: Iterable<string>): string {
-  const xs = [...new Set([...values].map(setMember))];
+  let xs = [...values];
+  if (xs.some((v) => v.includes(SET_SEP))) {
+    // Rare: mapped members may coincide, so they are deduplicated again.
+    xs = [...new Set(xs.map(setMember))];
+  }
   return xs.length === 0 ? '' : `${SET_SEP}${xs.join(SET_SEP)}${SET_SEP}`;
 }
 

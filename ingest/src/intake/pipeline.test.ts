@@ -78,6 +78,32 @@ async function withIntake(
   }
 }
 
+/**
+ * A crash after the WAL fsync and before DuckDB got the requests: a fresh DuckDB and a WAL
+ * holding `entries` only. `start` opens an intake over them, as a restart does.
+ */
+async function withLoggedWal(
+  entries: readonly WalEntry[],
+  fn: (db: DuckDbStorage, dir: string, start: (o?: Partial<IntakeOptions>) => Promise<Intake>) => Promise<void>
+): Promise<void> {
+  const dir = await makeTempDir();
+  const db = await DuckDbStorage.open({ dataDir: dir });
+  try {
+    const wal = await Wal.open({ dir: path.join(dir, 'wal') });
+    await wal.start(0n);
+    for (const e of entries) {
+      await wal.append(e);
+    }
+    await wal.close();
+    const start = (o: Partial<IntakeOptions> = {}) =>
+      Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare: createReplayPreparer({ storage: db, pricer: null }), ...o });
+    await fn(db, dir, start);
+  } finally {
+    await db.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('Intake', () => {
   it('makes batches durable, applies them, and checkpoints the WAL away', async () => {
     await withIntake({ checkpointIntervalMs: 0 }, async (intake, db, dir) => {
@@ -286,17 +312,9 @@ describe('Intake', () => {
   });
 
   it('quarantines a refused record on replay instead of failing to start', async () => {
-    const dir = await makeTempDir();
-    try {
-      const db = await DuckDbStorage.open({ dataDir: dir });
-      const wal = await Wal.open({ dir: path.join(dir, 'wal') });
-      await wal.start(0n);
-      // The refused record last: its seq must still count as used after the replay.
-      const records = [logged(5), logged(7), logged(6, { name: 'refused' })];
-      for (const r of records) {
-        await wal.append(r);
-      }
-      await wal.close();
+    // The refused record last: its seq must still count as used after the replay.
+    const records = [logged(5), logged(7), logged(6, { name: 'refused' })];
+    await withLoggedWal(records, async (db, dir, start) => {
       const real = createReplayPreparer({ storage: db, pricer: null });
       const prepare: typeof real = (r) => {
         const p = real(r);
@@ -306,7 +324,7 @@ describe('Intake', () => {
         return p;
       };
       const quarantined: number[] = [];
-      const intake = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare, onQuarantine: (n) => quarantined.push(n) });
+      const intake = await start({ prepare, onQuarantine: (n) => quarantined.push(n) });
       assert.equal((await db.status()).spanCount, 12);
       assert.deepEqual(quarantined, [6]);
       const files = (await fs.readdir(path.join(dir, 'quarantine'))).sort();
@@ -315,42 +333,30 @@ describe('Intake', () => {
       assert.equal(await db.appliedSeq(), 3n, 'storage records the quarantined seq as done');
       await intake.close();
       // Seqs continue after it, so a later quarantine can never reuse (and replace) its files.
-      const again = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare });
+      const again = await start({ prepare });
       await submit(again, req(db, 2));
       await again.flush();
       assert.equal(await db.appliedSeq(), 4n);
       await again.close();
-      await db.close();
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('refuses to start on WAL records it cannot decrypt, keeping them, and replays them with the key', async () => {
-    const dir = await makeTempDir();
-    try {
-      const db = await DuckDbStorage.open({ dataDir: dir });
-      const cipher = new WalCipher('k'.repeat(32));
-      const wal = await Wal.open({ dir: path.join(dir, 'wal') });
-      await wal.start(0n);
-      for (const n of [4, 5]) {
-        const e = logged(n);
-        await wal.append({ ...e, body: cipher.seal(e.body) });
-      }
-      await wal.close();
-      const start = (walCipher: WalCipher | null) =>
-        Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare: createReplayPreparer({ storage: db, pricer: null, walCipher }) });
-      await assert.rejects(start(null), /cannot replay WAL record 1: WAL record is encrypted .*set PYFLARE_REDACTION_KEY/);
-      await assert.rejects(start(new WalCipher('another key of 32 characters...')), /cannot replay WAL record 1: .*written with another key/);
+    const cipher = new WalCipher('k'.repeat(32));
+    const sealed = [4, 5].map((n) => {
+      const e = logged(n);
+      return { ...e, body: cipher.seal(e.body) };
+    });
+    await withLoggedWal(sealed, async (db, dir, start) => {
+      const startWith = (walCipher: WalCipher | null) => start({ prepare: createReplayPreparer({ storage: db, pricer: null, walCipher }) });
+      await assert.rejects(startWith(null), /cannot replay WAL record 1: WAL record is encrypted .*set PYFLARE_REDACTION_KEY/);
+      await assert.rejects(startWith(new WalCipher('another key of 32 characters...')), /cannot replay WAL record 1: .*written with another key/);
       assert.ok((await walFiles(dir)).length > 0, 'the WAL is kept');
       assert.equal((await db.status()).spanCount, 0);
-      const intake = await start(cipher);
+      const intake = await startWith(cipher);
       assert.equal((await db.status()).spanCount, 9, 'replayed once the key is right');
       await intake.close();
-      await db.close();
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps the WAL when the checkpoint at shutdown fails', async () => {
@@ -374,31 +380,19 @@ describe('Intake', () => {
   });
 
   it('replays acknowledged but unapplied batches exactly once after a restart', async () => {
-    const dir = await makeTempDir();
-    try {
-      const db = await DuckDbStorage.open({ dataDir: dir });
-      // A crash after the WAL fsync and before DuckDB got the batches: write the WAL only.
-      const wal = await Wal.open({ dir: path.join(dir, 'wal') });
-      await wal.start(0n);
-      await wal.append(logged(5));
-      await wal.append(logged(6));
-      await wal.close();
-      const prepare = createReplayPreparer({ storage: db, pricer: null });
-      const again = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare });
+    await withLoggedWal([logged(5), logged(6)], async (db, dir, start) => {
+      const again = await start();
       assert.equal((await db.status()).spanCount, 11);
       assert.equal(await db.appliedSeq(), 2n);
       assert.ok(!(await walFiles(dir)).includes('0000000000000001.wal'), 'replayed segments are checkpointed away');
       await again.close();
-      const third = await Intake.start({ storage: db, walDir: path.join(dir, 'wal'), queueMaxSpans: 1000, commitIntervalMs: 0, log, prepare });
+      const third = await start();
       assert.equal((await db.status()).spanCount, 11, 'no double apply');
       await submit(third, req(db, 1));
       await third.flush();
       assert.equal(await db.appliedSeq(), 3n, 'seqs continue after the replayed ones');
       await third.close();
-      await db.close();
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

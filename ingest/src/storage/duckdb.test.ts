@@ -10,6 +10,18 @@ import { makeTempDir } from '../testing/service.js';
 import { DuckDbStorage, globToLike } from './duckdb.js';
 import { COMPACTION_FAILED } from './rollups.js';
 
+/** Runs `fn` on a DuckDB storage in a fresh directory, removed afterwards. */
+async function withStorage(opts: { rollupCompactAfter?: number }, fn: (db: DuckDbStorage) => Promise<void>): Promise<void> {
+  const dir = await makeTempDir();
+  const db = await DuckDbStorage.open({ dataDir: dir, ...opts });
+  try {
+    await fn(db);
+  } finally {
+    await db.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('DuckDbStorage', () => {
   it('treats SQL wildcards in user input literally', () => {
     assert.equal(globToLike('gpt-4o*'), 'gpt-4o%');
@@ -59,9 +71,7 @@ describe('DuckDbStorage', () => {
   });
 
   it('names a failed rollup compaction as such (it is not the fault of the batch that triggered it)', async () => {
-    const dir = await makeTempDir();
-    const db = await DuckDbStorage.open({ dataDir: dir, rollupCompactAfter: 1 });
-    try {
+    await withStorage({ rollupCompactAfter: 1 }, async (db) => {
       // A merge table of the wrong shape on the writer's connection makes the compaction's
       // INSERT fail, as any failure inside the compaction would.
       const writer = (db as unknown as { writer: { run(sql: string): Promise<unknown> } }).writer;
@@ -72,16 +82,11 @@ describe('DuckDbStorage', () => {
       await writer.run('DROP TABLE rollup_1m_merge');
       await db.applyBatch(rows, 1n);
       assert.equal((await db.status()).spanCount, 1);
-    } finally {
-      await db.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps trace-rollup sets apart when a value holds their separator (U+0001)', async () => {
-    const dir = await makeTempDir();
-    const db = await DuckDbStorage.open({ dataDir: dir, rollupCompactAfter: 1 });
-    try {
+    await withStorage({ rollupCompactAfter: 1 }, async (db) => {
       const [a, b] = ['a1'.repeat(16), 'b2'.repeat(16)];
       const { rows } = normalizeRequest(
         request([span({ traceId: a, attrs: { 'user.id': 'mallory\u0001victim' } }), span({ traceId: b, attrs: { 'user.id': 'victim' } })]),
@@ -97,16 +102,11 @@ describe('DuckDbStorage', () => {
       assert.deepEqual(await ids('user:"mallory\u0001victim" name:*'), [a], 'on the raw spans too (name:* is answered there)');
       assert.deepEqual(await ids('user:victim name:*'), [b]);
       assert.equal((await db.getTrace(a))?.[0]?.userId, 'mallory\u0001victim', 'the span keeps the value as sent');
-    } finally {
-      await db.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps content that is an attribute value once, and reads it back whole', async () => {
-    const dir = await makeTempDir();
-    const db = await DuckDbStorage.open({ dataDir: dir });
-    try {
+    await withStorage({}, async (db) => {
       const traceId = 'ab'.repeat(16);
       const prompt = `Summarize: ${'the refund policy says '.repeat(40)}`;
       const { rows } = normalizeRequest(
@@ -135,9 +135,6 @@ describe('DuckDbStorage', () => {
       assert.equal(read.get(rows[0]!.spanId)!.outputContent, 'Refunds within 30 days.');
       assert.equal(JSON.parse(read.get(rows[0]!.spanId)!.attributes)['input.value'], prompt, 'the attribute itself is unchanged');
       assert.equal(read.get(rows[1]!.spanId)!.outputContent, rows[1]!.outputContent);
-    } finally {
-      await db.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -137,4 +137,46 @@ describe('DuckDbStorage', () => {
       assert.equal(read.get(rows[1]!.spanId)!.outputContent, rows[1]!.outputContent);
     });
   });
+  it('creates files in the current storage format (ZSTD text), and keeps an older file in its own format, compressed', async () => {
+    const spans = (n: number) =>
+      normalizeRequest(request(Array.from({ length: n }, (_, i) => span({ attrs: { 'gen_ai.prompt': `Summarize ticket ${i % 50} for the on-call engineer. `.repeat(20) } }))), { nowNs: NOW_NS }).rows;
+    /** Storage format, and the compression of the attributes column's segments. */
+    const layout = async (db: DuckDbStorage) => {
+      const c = await db.connect();
+      try {
+        const version = (await c.runAndReadAll(`SELECT tags['storage_version'] AS v FROM duckdb_databases() WHERE database_name = current_database()`)).getRowObjectsJS()[0]!.v;
+        const methods = (await c.runAndReadAll(`SELECT DISTINCT compression AS m FROM pragma_storage_info('spans') WHERE column_name = 'attributes' AND segment_type <> 'VALIDITY'`))
+          .getRowObjectsJS()
+          .map((r) => String(r.m))
+          .sort();
+        return { version, methods };
+      } finally {
+        c.closeSync();
+      }
+    };
+    await withStorage({}, async (db) => {
+      await db.applyBatch(spans(300), 1n);
+      await db.checkpoint();
+      assert.deepEqual(await layout(db), { version: 'v1.5.0+', methods: ['ZSTD'] });
+    });
+
+    // A file of the earlier format (FSST) opens as it is; spans written after still compress.
+    const dir = await makeTempDir();
+    try {
+      let db = await DuckDbStorage.open({ dataDir: dir, storageVersion: 'v1.0.0' });
+      await db.applyBatch(spans(300), 1n);
+      await db.close();
+      db = await DuckDbStorage.open({ dataDir: dir });
+      try {
+        await db.applyBatch(spans(3000), 2n);
+        await db.checkpoint();
+        assert.deepEqual(await layout(db), { version: 'v1.0.0+', methods: ['FSST'] });
+        assert.equal((await db.status()).spanCount, 3300);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -22,6 +22,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { Mutex } from '../util/mutex.js';
+import { compressionFor, STORAGE_VERSION, storageVersionOf, type ColumnCompression } from './compression.js';
 import * as queries from './queries.js';
 import { RollupBuilder, Rollups, type PreparedRollup } from './rollups.js';
 import { CHUNK_COLUMNS, ChunkPool, ChunkScan, resolveContent, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
@@ -131,30 +132,19 @@ export const SPAN_COLUMNS: Column[] = [
   col('truncated', 'truncated', 'BOOLEAN NOT NULL', 'bool'),
 ];
 
-/**
- * Every VARCHAR column names its compression, because DuckDB's automatic choice analyzes each
- * candidate method per column and row group (2048 rows here), and its FSST analysis builds a
- * symbol table each time: that alone was ~5 us per span on the DuckDB thread.
- * - The large free-text columns: FSST (dictionary analysis hashed every value for a similar
- *   ratio on ~1-2 KB JSON and prompt text; FSST makes them ~3x smaller).
- * - span_id (unique hex): stored as is.
- * - Everything else repeats within a row group (names, kinds, models, trace ids of a few spans
- *   each, resource JSON, '[]'): dictionary (on unique values it costs about what plain storage does).
- * Measured (bench/ingest-apply.bench.ts): DuckDB insert + checkpoint ~5 us per span less, file
- * size unchanged. Files created before keep their columns' automatic choice.
- */
-const FSST_COLUMNS = new Set(['attributes', 'events', 'input_content', 'output_content']);
-const UNCOMPRESSED_COLUMNS = new Set(['span_id']);
-function columnSql(c: Column): string {
+/** Compression of the spans table's VARCHAR columns (see compression.ts). */
+const TEXT_COLUMNS = new Set(['attributes', 'events', 'input_content', 'output_content']);
+const UNIQUE_COLUMNS = new Set(['span_id']);
+function columnSql(c: Column, comp: ColumnCompression): string {
   if (!/^(VARCHAR|JSON) /.test(c.sql)) {
     return c.sql;
   }
-  const method = FSST_COLUMNS.has(c.name) ? 'fsst' : UNCOMPRESSED_COLUMNS.has(c.name) ? 'uncompressed' : 'dictionary';
+  const method = TEXT_COLUMNS.has(c.name) ? comp.text : UNIQUE_COLUMNS.has(c.name) ? comp.unique : comp.repeated;
   return c.sql.replace(/^(\S+)/, `$1 USING COMPRESSION ${method}`);
 }
 
-const DDL = [
-  `CREATE TABLE IF NOT EXISTS spans (${SPAN_COLUMNS.map((c) => `${c.name} ${columnSql(c)}`).join(', ')})`,
+const ddl = (comp: ColumnCompression) => [
+  `CREATE TABLE IF NOT EXISTS spans (${SPAN_COLUMNS.map((c) => `${c.name} ${columnSql(c, comp)}`).join(', ')})`,
   `CREATE TABLE IF NOT EXISTS wal_state (applied_seq BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS pyflare_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS api_keys (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, key_hash VARCHAR NOT NULL,
@@ -204,6 +194,8 @@ export interface DuckDbStorageOptions {
   threads?: number;
   /** Partial rollup rows between compactions (tests). */
   rollupCompactAfter?: number;
+  /** Storage format of a new file (tests of older files); default STORAGE_VERSION. */
+  storageVersion?: string;
 }
 
 export class DuckDbStorage implements Storage {
@@ -263,10 +255,17 @@ export class DuckDbStorage implements Storage {
     // 120Ki-row groups almost every row stayed in memory (~7 KB each, uncompressed) until a
     // checkpoint, and was compressed again at each checkpoint until its group was full: DuckDB
     // spent about twice the CPU per span, and far more memory.
-    await setup.run(`ATTACH '${file.replace(/'/g, "''")}' AS ${CATALOG} (RECOVERY_MODE no_wal_writes, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`);
+    // A new file gets the current storage format; an existing one keeps its own (compression.ts).
+    const exists = await fs.stat(file).then(
+      () => true,
+      () => false
+    );
+    const version = exists ? '' : `, STORAGE_VERSION '${opts.storageVersion ?? STORAGE_VERSION}'`;
+    await setup.run(`ATTACH '${file.replace(/'/g, "''")}' AS ${CATALOG} (RECOVERY_MODE no_wal_writes, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}${version})`);
+    const comp = compressionFor(await storageVersionOf(setup, CATALOG));
     setup.closeSync();
     const writer = await DuckDbStorage.connect(instance);
-    for (const sql of DDL) {
+    for (const sql of ddl(comp)) {
       await writer.run(sql);
     }
     const st = await writer.runAndReadAll('SELECT count(*) AS n FROM wal_state');
@@ -274,7 +273,7 @@ export class DuckDbStorage implements Storage {
       await writer.run('INSERT INTO wal_state VALUES (0)');
     }
     await writer.run(`INSERT OR REPLACE INTO pyflare_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
-    await Rollups.ensure(writer);
+    await Rollups.ensure(writer, comp);
     // The schema and its one-time rows must survive a crash (no DuckDB WAL; see above).
     await writer.run('CHECKPOINT');
     const reader = await DuckDbStorage.connect(instance);

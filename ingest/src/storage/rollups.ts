@@ -18,6 +18,7 @@
 // aggregate them. Every COMPACT_AFTER partial rows the recently touched rows are merged so the
 // tables stay near one row per key (or trace).
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { ColumnCompression } from './compression.js';
 import type { SpanRow } from './types.js';
 
 /** Bump when a rollup definition changes: open() then rebuilds them from the spans. */
@@ -69,20 +70,20 @@ const COUNTS = [
  * VARCHAR columns of the rollups name their compression: DuckDB's automatic choice runs an FSST
  * analysis (a symbol table per column) on every row group a checkpoint rewrites, which made
  * each checkpoint ~40 ms more expensive for ~1000 new trace rows. The values repeat (services,
- * models, small sets), so dictionary suits them; trace ids are stored as is.
+ * models, small sets), so dictionary (DICT_FSST in format v1.5) suits them; trace ids are stored as is.
  */
-const DICT = 'VARCHAR USING COMPRESSION dictionary';
+const dict = (comp: ColumnCompression) => `VARCHAR USING COMPRESSION ${comp.repeated}`;
 /**
  * Sums are 128-bit. Each value fits 64 bits, but thousands of long spans (a start in 1970 is
  * valid OTLP) or costly calls in one bucket overflow a BIGINT sum, and a write that overflows
  * fails whole: the intake would retry it forever and compaction would fail every write after it.
  */
 const SUM = 'HUGEINT';
-const PLAIN = 'VARCHAR USING COMPRESSION uncompressed';
+const plain = (comp: ColumnCompression) => `VARCHAR USING COMPRESSION ${comp.unique}`;
 
-const rollupDdl = (table: string) => `CREATE TABLE IF NOT EXISTS ${table} (
+const rollupDdl = (table: string, comp: ColumnCompression) => `CREATE TABLE IF NOT EXISTS ${table} (
   bucket_ms BIGINT NOT NULL,
-  ${ROLLUP_DIMS.map((d) => `${d} ${DICT} NOT NULL`).join(', ')},
+  ${ROLLUP_DIMS.map((d) => `${d} ${dict(comp)} NOT NULL`).join(', ')},
   is_root BOOLEAN NOT NULL,
   ${COUNTS.map((c) => `${c.col} BIGINT NOT NULL`).join(', ')},
   ${ROLLUP_VALUES.map((v) => `${v.prefix}_sum ${SUM} NOT NULL, ${v.prefix}_n BIGINT NOT NULL, ${v.prefix}_min BIGINT, ${v.prefix}_max BIGINT`).join(',\n  ')}
@@ -131,7 +132,7 @@ export const TRACE_SETS = [
   { col: 'shown_models', get: (r: SpanRow) => [r.responseModel ?? r.requestModel], sql: ['coalesce(response_model, request_model)'] },
 ] as const;
 
-const TRACE_SCALARS = [
+const traceScalars = (comp: ColumnCompression) => [
   'min_start_ns BIGINT NOT NULL',
   'max_start_ns BIGINT NOT NULL',
   'max_end_ns BIGINT NOT NULL',
@@ -143,17 +144,17 @@ const TRACE_SCALARS = [
   'cost_n BIGINT NOT NULL',
   // The earliest root span of the partial (NULL: none), and its earliest span.
   'root_start_ns BIGINT',
-  `root_name ${DICT}`,
-  `root_service ${DICT}`,
+  `root_name ${dict(comp)}`,
+  `root_service ${dict(comp)}`,
   'first_start_ns BIGINT NOT NULL',
-  `first_name ${DICT} NOT NULL`,
-  `first_service ${DICT} NOT NULL`,
+  `first_name ${dict(comp)} NOT NULL`,
+  `first_service ${dict(comp)} NOT NULL`,
 ];
 
-const TRACE_DDL = `CREATE TABLE IF NOT EXISTS ${TRACE_ROLLUP} (
-  trace_id ${PLAIN} NOT NULL,
-  ${TRACE_SCALARS.join(',\n  ')},
-  ${TRACE_SETS.map((s) => `${s.col} ${DICT} NOT NULL`).join(', ')}
+const traceDdl = (comp: ColumnCompression) => `CREATE TABLE IF NOT EXISTS ${TRACE_ROLLUP} (
+  trace_id ${plain(comp)} NOT NULL,
+  ${traceScalars(comp).join(',\n  ')},
+  ${TRACE_SETS.map((s) => `${s.col} ${dict(comp)} NOT NULL`).join(', ')}
 )`;
 
 /** Separator of the set strings. */
@@ -684,11 +685,11 @@ export class Rollups {
    * Creates the tables (and the trace-id index that makes lookups by id independent of the
    * table size); rebuilds the rollups from the spans when their version is not current.
    */
-  static async ensure(c: DuckDBConnection): Promise<{ rebuilt: boolean; ms: number }> {
+  static async ensure(c: DuckDBConnection, comp: ColumnCompression): Promise<{ rebuilt: boolean; ms: number }> {
     for (const l of ROLLUP_LEVELS) {
-      await c.run(rollupDdl(l.table));
+      await c.run(rollupDdl(l.table, comp));
     }
-    await c.run(TRACE_DDL);
+    await c.run(traceDdl(comp));
     await c.run('CREATE INDEX IF NOT EXISTS spans_trace_id ON spans (trace_id)');
     // Files written before the sums were 128-bit: widen them in place (a rebuild from the spans
     // would lose the counts of sampled-out spans, which live only in the rollups).
@@ -711,9 +712,9 @@ export class Rollups {
         await c.run(`DROP TABLE IF EXISTS ${old}`);
       }
       for (const l of ROLLUP_LEVELS) {
-        await c.run(rollupDdl(l.table));
+        await c.run(rollupDdl(l.table, comp));
       }
-      await c.run(TRACE_DDL);
+      await c.run(traceDdl(comp));
       const [coarse, fine] = [ROLLUP_LEVELS[0]!, ROLLUP_LEVELS[1]!];
       await c.run(`INSERT INTO ${fine.table} ${aggregateSpansSql(fine.ms, 'true')}`);
       await c.run(`INSERT INTO ${coarse.table} ${mergeSql(fine.table, coarse.ms, 'true')}`);

@@ -2,15 +2,16 @@
 // request durable, count.
 import { StorageRefusedError } from '../errors.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { copyRow, normalizeRequestTo, SpanStream, type Limits, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
+import { copyRow, normalizeRequestSteps, SpanStream, type Limits, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
 import { decodeTraceRequestJson } from '../otlp/json.js';
-import { decodeTraceRequestProto, visitTraceRequestProto } from '../otlp/protobuf.js';
+import { decodeTraceRequestProto, visitTraceRequestProtoSteps } from '../otlp/protobuf.js';
 import type { ExportResult, ExportTraceServiceRequest } from '../otlp/types.js';
 import type { PreparedSpans, SpanBatchBuilder } from '../storage/duckdb.js';
 import type { SpanRow } from '../storage/types.js';
 import type { BodyFormat } from '../wal/wal.js';
 import { openLoggedBody, type WalCipher } from '../privacy/walCipher.js';
 import type { Sampler } from '../sampling/index.js';
+import { Mutex } from '../util/mutex.js';
 import type { Intake, IntakeRequest, PrepareLogged } from './pipeline.js';
 
 /** The request body as received (after decompression): what the WAL logs. */
@@ -103,42 +104,50 @@ function decodeBody(format: BodyFormat, body: Uint8Array): ExportTraceServiceReq
   return format === 'protobuf' ? new ProtoRequest(body) : decodeTraceRequestJson(body);
 }
 
+type NormalizeOpts = Parameters<typeof normalizeRequestSteps>[1];
+
 /** Normalizes a request span by span, streaming straight from protobuf when it was not decoded. */
-export function normalizeAny(req: ExportTraceServiceRequest, opts: Parameters<typeof normalizeRequestTo>[1], sink: SpanSink): NormalizeSummary {
-  if (req instanceof ProtoRequest) {
-    const stream = new SpanStream(opts, sink);
-    visitTraceRequestProto(req.body, stream);
-    return stream.summary();
-  }
-  return normalizeRequestTo(req, opts, sink);
+export function normalizeAny(req: ExportTraceServiceRequest, opts: NormalizeOpts, sink: SpanSink): NormalizeSummary {
+  return runSteps(normalizeSteps(req, opts, sink));
 }
 
-/** Normalizes a decoded request into a storage batch. */
-function prepare(
+/** normalizeAny one span per step. */
+function* normalizeSteps(req: ExportTraceServiceRequest, opts: NormalizeOpts, sink: SpanSink): Generator<void, NormalizeSummary, void> {
+  if (req instanceof ProtoRequest) {
+    const stream = new SpanStream(opts, sink);
+    yield* visitTraceRequestProtoSteps(req.body, stream);
+    return stream.summary();
+  }
+  return yield* normalizeRequestSteps(req, opts, sink);
+}
+
+interface Prepared {
+  prepared: PreparedSpans;
+  summary: NormalizeSummary;
+}
+
+/** Normalizes a decoded request into a storage batch, one span per step. */
+function* prepareSteps(
   deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits' | 'redactor' | 'sampler'>,
   req: ExportTraceServiceRequest,
   nowNs: bigint,
   counts: LlmCounts | null
-): { prepared: PreparedSpans; summary: NormalizeSummary } {
+): Generator<void, Prepared, void> {
   const batch = deps.storage.newSpanBatch();
   const sampler = deps.sampler?.active ? deps.sampler : null;
-  if (sampler) {
-    // Whole traces: the request's rows are decided together, then stored or only counted.
-    try {
+  const opts = { pricer: deps.pricer, limits: deps.limits, redactor: deps.redactor, nowNs };
+  try {
+    if (sampler) {
+      // Whole traces: the request's rows are decided together, then stored or only counted.
       const rows: SpanRow[] = [];
-      const summary = normalizeAny(req, { pricer: deps.pricer, limits: deps.limits, redactor: deps.redactor, nowNs }, (r) => {
+      const summary = yield* normalizeSteps(req, opts, (r) => {
         rows.push(copyRow(r));
         counts?.add(r);
       });
       sampler.route(rows, { keep: (r) => batch.add(r), drop: (r) => batch.addCountedOnly(r) });
       return { prepared: batch.finish(), summary };
-    } catch (e) {
-      batch.discard();
-      throw e;
     }
-  }
-  try {
-    const summary = normalizeAny(req, { pricer: deps.pricer, limits: deps.limits, redactor: deps.redactor, nowNs }, (r) => {
+    const summary = yield* normalizeSteps(req, opts, (r) => {
       batch.add(r);
       counts?.add(r);
     });
@@ -149,11 +158,49 @@ function prepare(
   }
 }
 
+function runSteps<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const s = steps.next();
+    if (s.done) {
+      return s.value;
+    }
+  }
+}
+
+/**
+ * The JS thread is busy for at most this long at a time while it normalizes a request. DuckDB
+ * applies the queued spans meanwhile on its own thread, and each of its calls back into JS (a
+ * chunk to copy, a statement done) waits for the JS thread: with whole requests (~10 ms for 512
+ * spans), DuckDB spent about a third of each apply waiting.
+ */
+const SLICE_MS = 1;
+
+/** Normalizations run one at a time (span chunks are filled one at a time; see spanChunks.ts). */
+const prepareLock = new Mutex();
+
+/** prepareSteps in slices of about SLICE_MS, letting the event loop run in between. */
+function prepareSliced(deps: ExporterDeps, req: ExportTraceServiceRequest, nowNs: bigint, counts: LlmCounts): Promise<Prepared> {
+  return prepareLock.run(async () => {
+    const steps = prepareSteps(deps, req, nowNs, counts);
+    let sliceStart = performance.now();
+    for (let n = 1; ; n++) {
+      const s = steps.next();
+      if (s.done) {
+        return s.value;
+      }
+      if ((n & 15) === 0 && performance.now() - sliceStart >= SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+  });
+}
+
 /** WAL replay: the same normalization, against the time the request was received. */
 export function createReplayPreparer(deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits' | 'redactor' | 'walCipher' | 'sampler'>): PrepareLogged {
   return (r) => {
     const body = openLoggedBody(r.body, deps.walCipher ?? null);
-    const { prepared } = prepare(deps, decodeBody(r.format, body), r.receivedNs, null);
+    const { prepared } = runSteps(prepareSteps(deps, decodeBody(r.format, body), r.receivedNs, null));
     if (prepared.spans.rows === 0 && prepared.rollup.time.length === 0) {
       prepared.spans.release();
       return null;
@@ -163,11 +210,9 @@ export function createReplayPreparer(deps: Pick<ExporterDeps, 'storage' | 'price
 }
 
 export function createExporter(deps: ExporterDeps): ExportFn {
-  // Not async: the decoded request (megabytes of objects) must not stay reachable from a
-  // suspended frame while the WAL syncs, or every scavenge in that time copies it.
+  // Nothing after prepareSliced() refers to `req`: the decoded request (megabytes of objects for
+  // JSON) must not stay reachable while the WAL syncs, or every scavenge in that time copies it.
   return (req, protocol, raw) => {
-    let prepared: PreparedSpans;
-    let summary: NormalizeSummary;
     const counts = new LlmCounts();
     const receivedNs = BigInt(Date.now()) * 1_000_000n;
     const bytes = raw.body.byteLength;
@@ -182,18 +227,26 @@ export function createExporter(deps: ExporterDeps): ExportFn {
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    try {
-      ({ prepared, summary } = prepare(deps, req, receivedNs, counts));
-    } catch (e) {
-      deps.intake.release(bytes);
-      return Promise.reject(e as Error);
-    }
-    let body = raw.body;
-    if (deps.walCipher) {
-      body = deps.walCipher.seal(raw.body);
-      deps.intake.adjustReservation(body.byteLength - bytes);
-    }
-    return submit(deps, { format: raw.format, receivedNs, body, prepared }, summary, counts, protocol);
+    return prepareSliced(deps, req, receivedNs, counts).then(
+      ({ prepared, summary }) => {
+        let body = raw.body;
+        if (deps.walCipher) {
+          try {
+            body = deps.walCipher.seal(raw.body);
+          } catch (e) {
+            prepared.spans.release();
+            deps.intake.release(bytes);
+            throw e;
+          }
+          deps.intake.adjustReservation(body.byteLength - bytes);
+        }
+        return submit(deps, { format: raw.format, receivedNs, body, prepared }, summary, counts, protocol);
+      },
+      (e: unknown) => {
+        deps.intake.release(bytes);
+        throw e;
+      }
+    );
   };
 }
 

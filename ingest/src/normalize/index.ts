@@ -670,6 +670,17 @@ export class SpanStream {
  * counting the rejected ones.
  */
 export function normalizeRequestTo(req: ExportTraceServiceRequest, opts: NormalizeOptions, sink: SpanSink): NormalizeSummary {
+  const steps = normalizeRequestSteps(req, opts, sink);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) {
+      return s.value;
+    }
+  }
+}
+
+/** normalizeRequestTo one span at a time: each step normalizes a span (callers may pause between). */
+export function* normalizeRequestSteps(req: ExportTraceServiceRequest, opts: NormalizeOptions, sink: SpanSink): Generator<void, NormalizeSummary, void> {
   const stream = new SpanStream(opts, sink);
   const rss = req.resourceSpans;
   for (let ri = 0; ri < rss.length; ri++) {
@@ -681,6 +692,7 @@ export function normalizeRequestTo(req: ExportTraceServiceRequest, opts: Normali
       const spans = ss.spans;
       for (let pi = 0; pi < spans.length; pi++) {
         stream.span(spans[pi]!, pi);
+        yield;
       }
     }
   }

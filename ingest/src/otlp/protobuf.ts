@@ -883,7 +883,7 @@ export interface TraceRequestVisitor {
   span(span: OtlpSpan, index: number): void;
 }
 
-function visitScopeSpans(r: Reader, end: number, depth: number, index: number, v: TraceRequestVisitor): void {
+function* visitScopeSpans(r: Reader, end: number, depth: number, index: number, v: TraceRequestVisitor): Generator<void, void, void> {
   const start = r.pos;
   const ss = new ScopeSpansObj();
   while (r.pos < end) {
@@ -913,6 +913,7 @@ function visitScopeSpans(r: Reader, end: number, depth: number, index: number, v
       const len = readLen(r, end, 'ScopeSpans.spans');
       const span = decodeSpan(r, r.pos + len, depth + 1);
       callVisitor(() => v.span(span, pi++));
+      yield;
     } else if (tag === T1_LEN || tag === T3_LEN) {
       r.pos = skipLen(r, end, 'ScopeSpans');
     } else {
@@ -921,7 +922,7 @@ function visitScopeSpans(r: Reader, end: number, depth: number, index: number, v
   }
 }
 
-function visitResourceSpans(r: Reader, end: number, depth: number, index: number, v: TraceRequestVisitor): void {
+function* visitResourceSpans(r: Reader, end: number, depth: number, index: number, v: TraceRequestVisitor): Generator<void, void, void> {
   const start = r.pos;
   const rs = new ResourceSpansObj();
   while (r.pos < end) {
@@ -949,7 +950,7 @@ function visitResourceSpans(r: Reader, end: number, depth: number, index: number
     const tag = readTag(r, end);
     if (tag === T2_LEN) {
       const len = readLen(r, end, 'ResourceSpans.scope_spans');
-      visitScopeSpans(r, r.pos + len, depth + 1, si++, v);
+      yield* visitScopeSpans(r, r.pos + len, depth + 1, si++, v);
     } else if (tag === T1_LEN || tag === T3_LEN) {
       r.pos = skipLen(r, end, 'ResourceSpans');
     } else {
@@ -963,6 +964,14 @@ function visitResourceSpans(r: Reader, end: number, depth: number, index: number
  * what decodeTraceRequestProto rejects, possibly after some spans were visited: discard them then.
  */
 export function visitTraceRequestProto(buf: Uint8Array, v: TraceRequestVisitor): void {
+  const steps = visitTraceRequestProtoSteps(buf, v);
+  while (!steps.next().done) {
+    // one span per step
+  }
+}
+
+/** visitTraceRequestProto one span at a time: each step visits a span (callers may pause between). */
+export function* visitTraceRequestProtoSteps(buf: Uint8Array, v: TraceRequestVisitor): Generator<void, void, void> {
   if (!(buf instanceof Uint8Array)) {throw new OtlpDecodeError('OTLP protobuf body must be bytes');}
   const r = new Reader(buf);
   const end = buf.length;
@@ -972,7 +981,7 @@ export function visitTraceRequestProto(buf: Uint8Array, v: TraceRequestVisitor):
       const tag = readTag(r, end);
       if (tag === T1_LEN) {
         const len = readLen(r, end, 'ExportTraceServiceRequest.resource_spans');
-        visitResourceSpans(r, r.pos + len, 1, ri++, v);
+        yield* visitResourceSpans(r, r.pos + len, 1, ri++, v);
       } else {
         skipField(r, end, tag, W_REQUEST, 'ExportTraceServiceRequest', 0);
       }

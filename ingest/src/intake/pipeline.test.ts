@@ -123,7 +123,16 @@ describe('Intake', () => {
   });
 
   it('refuses with 429 when the queue is full but lets an oversized batch through an empty queue', async () => {
-    await withIntake({ queueMaxSpans: 10, commitIntervalMs: 60_000 }, async (intake, db) => {
+    // Storage holds the apply until the gate opens: a waiting client makes the intake apply
+    // at once, so the queue stays full only while storage is busy.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const opts = (db: DuckDbStorage): IntakeOptions => ({
+      queueMaxSpans: 10,
+      commitIntervalMs: 60_000,
+      storage: storageWith(db, { applyPrepared: (batches, seq) => gate.then(() => db.applyPrepared(batches, seq)) }),
+    });
+    await withIntake(opts, async (intake, db) => {
       await submit(intake, req(db, 25));
       await assert.rejects(submit(intake, req(db, 1)), (e: unknown) => e instanceof OverloadedError && e.status === 429 && e.retryAfterSeconds === 1);
       assert.throws(() => intake.reserveNow(10), (e: unknown) => e instanceof OverloadedError && e.status === 429);
@@ -131,6 +140,7 @@ describe('Intake', () => {
       assert.equal(intake.queueDepth, 25);
       // A waiting reservation gets in as soon as the queue drains.
       const waiting = intake.reserve(10, 10_000);
+      open();
       await intake.flush();
       await waiting;
       intake.release(10);
@@ -281,6 +291,28 @@ describe('Intake', () => {
       }
       assert.equal(intake.queueDepth, 0, 'scheduled once the flush ended');
       assert.equal((await db.status()).spanCount, 5);
+    });
+  });
+
+  it('applies at once, not at the commit interval, once a quarter of the byte bound is queued', async () => {
+    // Large spans (LLM prompts) fill the byte bound long before APPLY_NOW_SPANS spans.
+    const r0 = (db: DuckDbStorage) => req(db, 2, { attrs: { 'gen_ai.prompt': 'p'.repeat(2000) } });
+    await withIntake({ commitIntervalMs: 60_000, queueMaxBytes: 64 * 1024 }, async (intake, db) => {
+      const small = req(db, 1);
+      await submit(intake, small);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(intake.queueDepth, 1, 'a small request waits for the commit interval');
+      let queued = 1;
+      for (let bytes = small.body.byteLength; bytes < 16 * 1024; queued += 2) {
+        const r = r0(db);
+        bytes += r.body.byteLength;
+        await submit(intake, r);
+      }
+      for (let i = 0; i < 100 && intake.queueDepth > 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(intake.queueDepth, 0, 'applied without waiting 60 s');
+      assert.equal((await db.status()).spanCount, queued);
     });
   });
 

@@ -100,6 +100,8 @@ export class Intake {
   private queue: Queued[] = [];
   /** Spans in `queue` (durable, waiting for DuckDB). */
   private queuedSpans = 0;
+  /** Request bytes in `queue`. */
+  private queuedBytes = 0;
   private readonly waiters: Waiter[] = [];
   private readonly applyLock = new Mutex();
   /** Spans (and body bytes) in the WAL path or queued for DuckDB: what the queue limits bound. */
@@ -310,6 +312,7 @@ export class Intake {
     if (i >= 0) {
       this.queue.splice(i, 1);
       this.queuedSpans -= q.spans;
+      this.queuedBytes -= q.bytes;
       this.inflight -= q.spans;
       this.inflightBytes -= q.bytes;
       q.prepared.spans.release();
@@ -379,6 +382,12 @@ export class Intake {
         }, waitMs),
       };
       this.waiters.push(w);
+      // A client waits for room: apply what is queued now rather than at the commit interval.
+      if (this.applyTimer) {
+        clearTimeout(this.applyTimer);
+        this.applyTimer = null;
+        this.scheduleApply();
+      }
     });
   }
 
@@ -473,12 +482,23 @@ export class Intake {
       e.body = EMPTY;
       this.queue.push(e);
       this.queuedSpans += e.spans;
+      this.queuedBytes += e.bytes;
     }
-    if (this.applyTimer && this.queuedSpans >= APPLY_NOW_SPANS) {
+    if (this.applyTimer && this.backlog()) {
       clearTimeout(this.applyTimer);
       this.applyTimer = null;
     }
     this.scheduleApply();
+  }
+
+  /**
+   * Enough is queued for a full transaction, or clients wait for room: apply without waiting
+   * for the commit interval. By bytes too: with large spans (LLM prompts) the byte bound fills
+   * the queue before APPLY_NOW_SPANS spans, and DuckDB then idled out the interval while
+   * clients waited (measured: ~10% of the throughput at 2 KB per span).
+   */
+  private backlog(): boolean {
+    return this.queuedSpans >= APPLY_NOW_SPANS || this.queuedBytes >= this.queueMaxBytes / 4 || this.waiters.length > 0;
   }
 
   private scheduleApply(delayMs?: number): void {
@@ -488,7 +508,7 @@ export class Intake {
     // The interval spaces out small applies; a backlog of a few row groups goes at once, so
     // DuckDB never idles while spans wait.
     const wait =
-      delayMs ?? (this.queuedSpans >= APPLY_NOW_SPANS ? 0 : Math.max(0, this.lastApplyAt + this.opts.commitIntervalMs - Date.now()));
+      delayMs ?? (this.backlog() ? 0 : Math.max(0, this.lastApplyAt + this.opts.commitIntervalMs - Date.now()));
     this.applyTimer = setTimeout(() => {
       this.applyTimer = null;
       this.applying = this.applyNow(true).finally(() => {
@@ -571,6 +591,7 @@ export class Intake {
         q.prepared.spans.release();
         bytes += q.bytes;
       }
+      this.queuedBytes -= bytes;
       this.inflight -= n;
       this.inflightBytes -= bytes;
       this.appliedSeq = seq;

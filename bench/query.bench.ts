@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type ddb from '@duckdb/node-bindings';
 import { costBreakdown, costSummary } from '../ingest/src/costs/costs.js';
 import { runMetrics } from '../ingest/src/query/metrics.js';
 import { traceSearchFrom } from '../ingest/src/query/traces.js';
@@ -146,6 +147,7 @@ async function ingestCost(): Promise<Record<string, unknown>> {
           await c.run('DROP INDEX IF EXISTS spans_trace_id');
         }
         const rollups = new Rollups();
+        await rollups.register(c, (c as unknown as { connection: ddb.Connection }).connection);
         const t0 = performance.now();
         for (let i = 0; i < rows.length; i += BATCH) {
           const batch = rows.slice(i, i + BATCH);
@@ -173,17 +175,17 @@ async function ingestCost(): Promise<Record<string, unknown>> {
       }
     }
   }
-  // The service's own write path (whatever the intake uses today), with the rollup appends
-  // and without them (Rollups.onPrepared stubbed; the JS preparation of the rollup rows stays).
+  // The service's own write path (whatever the intake uses today), with the rollup inserts
+  // and without them (Rollups.stage stubbed; the JS preparation of the rollup rows stays).
   const proto = Rollups.prototype as unknown as Record<string, unknown>;
-  const onPrepared = proto.onPrepared;
+  const stage = proto.stage;
   for (let round = 0; round < 2; round++) {
     for (const withRollups of [true, false]) {
       const name = withRollups ? 'service applyBatch (index + rollups)' : 'service applyBatch (rollup appends stubbed)';
-      if (!withRollups && typeof onPrepared !== 'function') {
+      if (!withRollups && typeof stage !== 'function') {
         continue;
       }
-      proto.onPrepared = withRollups ? onPrepared : async () => undefined;
+      proto.stage = withRollups ? stage : () => ({ sql: '', compact: false });
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pyflare-ingest-cost-'));
       try {
         const s = await DuckDbStorage.open({ dataDir: dir });
@@ -196,7 +198,7 @@ async function ingestCost(): Promise<Record<string, unknown>> {
         best.set(name, Math.min(best.get(name) ?? Infinity, ms));
         await s.close();
       } finally {
-        proto.onPrepared = onPrepared;
+        proto.stage = stage;
         await fs.rm(dir, { recursive: true, force: true });
       }
     }

@@ -226,7 +226,7 @@ describe('Intake', () => {
 
   it('quarantines a request that storage refuses on its own, and applies the ones behind it', async () => {
     // A span count no BIGINT can hold (a stand-in for any value a column refuses): the real
-    // DuckDB appender refuses it ("bigint out of int64 range"), whichever transaction it is in.
+    // trace-rollup insert refuses it ("bigint out of int64 range"), whichever transaction it is in.
     const poison = (r: IntakeRequest): IntakeRequest => {
       r.prepared.rollup.traces[0]!.spans = 2n ** 63n;
       return r;

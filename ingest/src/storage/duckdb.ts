@@ -282,7 +282,9 @@ export class DuckDbStorage implements Storage {
     const types = await DuckDbStorage.spanChunkTypes(writer);
     storage.chunkPool = new ChunkPool(types);
     storage.chunkScan = new ChunkScan('pyflare_chunk_scan', types);
-    storage.chunkScan.register((writer as unknown as { connection: ddb.Connection }).connection);
+    const raw = (writer as unknown as { connection: ddb.Connection }).connection;
+    storage.chunkScan.register(raw);
+    await storage.rollups.register(writer, raw);
     return storage;
   }
 
@@ -364,21 +366,22 @@ export class DuckDbStorage implements Storage {
   async applyPrepared(batches: readonly PreparedSpans[], seq: bigint): Promise<void> {
     await this.writeLock.run(async () => {
       const c = this.writer;
-      // Statements go to DuckDB two at a time: each call's completion waits for the JS thread,
-      // which is busy normalizing requests under load.
       this.chunkScan.load(batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks));
+      const rollups = this.rollups.stage(batches.map((b) => b.rollup));
       try {
         try {
-          // The insert runs on a DuckDB thread; see ChunkScan (spanChunks.ts).
-          await c.run(`BEGIN TRANSACTION; INSERT INTO spans SELECT * FROM ${this.chunkScan.name}()`);
+          // One call: the inserts run on a DuckDB thread (see ChunkScan in spanChunks.ts and
+          // RowScan in rowScan.ts), committed in the same call unless a compaction is due.
+          const tail = `UPDATE wal_state SET applied_seq = ${BigInt(seq)};${rollups.compact ? '' : ' COMMIT'}`;
+          await c.run(`BEGIN TRANSACTION; INSERT INTO spans SELECT * FROM ${this.chunkScan.name}(); ${rollups.sql} ${tail}`);
         } finally {
           this.chunkScan.clear();
+          this.rollups.unstage();
         }
-        await this.rollups.onPrepared(
-          c,
-          batches.map((b) => b.rollup)
-        );
-        await c.run(`UPDATE wal_state SET applied_seq = ${BigInt(seq)}; COMMIT`);
+        if (rollups.compact) {
+          await this.rollups.settle(c);
+          await c.run('COMMIT');
+        }
       } catch (e) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw e;

@@ -17,8 +17,10 @@
 // Each batch appends partial rows (one per key, or per trace, in the batch); queries always
 // aggregate them. Every COMPACT_AFTER partial rows the recently touched rows are merged so the
 // tables stay near one row per key (or trace).
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type ddb from '@duckdb/node-bindings';
 import type { ColumnCompression } from './compression.js';
+import { RowScan, type RowColumn } from './rowScan.js';
 import type { SpanRow } from './types.js';
 
 /** Bump when a rollup definition changes: open() then rebuilds them from the spans. */
@@ -584,73 +586,42 @@ export function prepareRollup(rows: readonly SpanRow[]): PreparedRollup {
   return b.finish();
 }
 
-function appendBigOrNull(a: DuckDBAppender, v: bigint | null): void {
-  if (v === null) {
-    a.appendNull();
-  } else {
-    a.appendBigInt(v);
-  }
-}
+// ---- inserting rollup rows (on a DuckDB thread: see rowScan.ts) -------------------------------
 
-export async function appendTimeRows(c: DuckDBConnection, table: string, accs: readonly TimeAcc[]): Promise<void> {
-  const a = await c.createAppender(table);
-  try {
-    for (const x of accs) {
-      a.appendBigInt(x.bucketMs);
-      for (const d of x.dims) {
-        a.appendVarchar(d);
-      }
-      a.appendBoolean(x.isRoot);
-      for (const n of x.counts) {
-        a.appendBigInt(n);
-      }
-      for (const v of x.values) {
-        a.appendHugeInt(v.sum);
-        a.appendBigInt(v.n);
-        appendBigOrNull(a, v.min);
-        appendBigOrNull(a, v.max);
-      }
-      a.endRow();
-    }
-    a.flushSync();
-  } finally {
-    a.closeSync();
-  }
-}
+/** The time-rollup columns in table order (rollupDdl). */
+const TIME_COLUMNS: ReadonlyArray<RowColumn<TimeAcc>> = [
+  { name: 'bucket_ms', type: 'BIGINT', nullable: false, get: (x) => x.bucketMs },
+  ...ROLLUP_DIMS.map((d, k): RowColumn<TimeAcc> => ({ name: d, type: 'VARCHAR', nullable: false, get: (x) => x.dims[k]! })),
+  { name: 'is_root', type: 'BOOLEAN', get: (x) => x.isRoot },
+  ...COUNTS.map((c, k): RowColumn<TimeAcc> => ({ name: c.col, type: 'BIGINT', nullable: false, get: (x) => x.counts[k]! })),
+  ...ROLLUP_VALUES.flatMap((v, k): Array<RowColumn<TimeAcc>> => [
+    { name: `${v.prefix}_sum`, type: 'HUGEINT', get: (x) => x.values[k]!.sum },
+    { name: `${v.prefix}_n`, type: 'BIGINT', nullable: false, get: (x) => x.values[k]!.n },
+    { name: `${v.prefix}_min`, type: 'BIGINT', nullable: true, get: (x) => x.values[k]!.min },
+    { name: `${v.prefix}_max`, type: 'BIGINT', nullable: true, get: (x) => x.values[k]!.max },
+  ]),
+];
 
-export async function appendTraceRows(c: DuckDBConnection, accs: readonly TraceAcc[]): Promise<void> {
-  const a = await c.createAppender(TRACE_ROLLUP);
-  try {
-    for (const t of accs) {
-      a.appendVarchar(t.traceId);
-      for (const v of [t.minStart, t.maxStart, t.maxEnd, t.spans, t.errors]) {
-        a.appendBigInt(v);
-      }
-      a.appendHugeInt(t.input);
-      a.appendHugeInt(t.output);
-      a.appendHugeInt(t.cost);
-      a.appendBigInt(t.costN);
-      appendBigOrNull(a, t.root?.startNs ?? null);
-      if (t.root) {
-        a.appendVarchar(t.root.name);
-        a.appendVarchar(t.root.service);
-      } else {
-        a.appendNull();
-        a.appendNull();
-      }
-      a.appendBigInt(t.first.startNs);
-      a.appendVarchar(t.first.name);
-      a.appendVarchar(t.first.service);
-      for (const s of t.sets) {
-        a.appendVarchar(setString(s));
-      }
-      a.endRow();
-    }
-    a.flushSync();
-  } finally {
-    a.closeSync();
-  }
-}
+/** The trace-rollup columns in table order (traceDdl). */
+const TRACE_COLUMNS: ReadonlyArray<RowColumn<TraceAcc>> = [
+  { name: 'trace_id', type: 'VARCHAR', nullable: false, get: (t) => t.traceId },
+  { name: 'min_start_ns', type: 'BIGINT', nullable: false, get: (t) => t.minStart },
+  { name: 'max_start_ns', type: 'BIGINT', nullable: false, get: (t) => t.maxStart },
+  { name: 'max_end_ns', type: 'BIGINT', nullable: false, get: (t) => t.maxEnd },
+  { name: 'span_n', type: 'BIGINT', nullable: false, get: (t) => t.spans },
+  { name: 'err_n', type: 'BIGINT', nullable: false, get: (t) => t.errors },
+  { name: 'in_sum', type: 'HUGEINT', get: (t) => t.input },
+  { name: 'out_sum', type: 'HUGEINT', get: (t) => t.output },
+  { name: 'cost_sum', type: 'HUGEINT', get: (t) => t.cost },
+  { name: 'cost_n', type: 'BIGINT', nullable: false, get: (t) => t.costN },
+  { name: 'root_start_ns', type: 'BIGINT', nullable: true, get: (t) => t.root?.startNs ?? null },
+  { name: 'root_name', type: 'VARCHAR', nullable: true, get: (t) => t.root?.name ?? null },
+  { name: 'root_service', type: 'VARCHAR', nullable: true, get: (t) => t.root?.service ?? null },
+  { name: 'first_start_ns', type: 'BIGINT', nullable: false, get: (t) => t.first.startNs },
+  { name: 'first_name', type: 'VARCHAR', nullable: false, get: (t) => t.first.name },
+  { name: 'first_service', type: 'VARCHAR', nullable: false, get: (t) => t.first.service },
+  ...TRACE_SETS.map((set, k): RowColumn<TraceAcc> => ({ name: set.col, type: 'VARCHAR', nullable: false, get: (t) => setString(t.sets[k]!) })),
+];
 
 /** Partial-row bookkeeping of one table. */
 class Dirty {
@@ -679,7 +650,27 @@ const TRACE_MERGE_MARGIN_NS = 3_600_000n * MS_NS;
 export class Rollups {
   private readonly dirty = new Map<string, Dirty>([...ROLLUP_LEVELS.map((l) => [l.table, new Dirty()] as const), [TRACE_ROLLUP, new Dirty()]]);
 
+  /** Per table: the scan its rows are inserted through (see register()). */
+  private readonly scans = new Map<string, RowScan<TimeAcc> | RowScan<TraceAcc>>([
+    ...ROLLUP_LEVELS.map((l) => [l.table, new RowScan<TimeAcc>(`pyflare_rows_${l.table}`, TIME_COLUMNS)] as const),
+    [TRACE_ROLLUP, new RowScan<TraceAcc>(`pyflare_rows_${TRACE_ROLLUP}`, TRACE_COLUMNS)],
+  ]);
+
   constructor(private readonly compactAfter = COMPACT_AFTER) {}
+
+  /** Registers the row scans on the writer connection, after checking the tables' columns. */
+  async register(c: DuckDBConnection, connection: ddb.Connection): Promise<void> {
+    for (const [table, scan] of this.scans) {
+      const r = await c.runAndReadAll(
+        `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = '${table}' ORDER BY column_index`
+      );
+      const names = r.getRowObjectsJS().map((x) => String(x.column_name));
+      if (names.join() !== scan.columns.map((x) => x.name).join()) {
+        throw new Error(`${table} columns (${names.join(', ')}) differ from its row scan (storage/rollups.ts)`);
+      }
+      scan.register(connection);
+    }
+  }
 
   /**
    * Creates the tables (and the trace-id index that makes lookups by id independent of the
@@ -728,37 +719,57 @@ export class Rollups {
     return { rebuilt: true, ms: performance.now() - t0 };
   }
 
-  /** Adds a batch's spans to the rollups (call inside the batch's transaction). */
+  /** Adds a batch's spans to the rollups (inside the batch's transaction, on a connection this was registered on). */
   async onAppended(c: DuckDBConnection, rows: readonly SpanRow[]): Promise<void> {
     if (rows.length === 0) {
       return;
     }
-    await this.onPrepared(c, [prepareRollup(rows)]);
+    const { sql } = this.stage([prepareRollup(rows)]);
+    try {
+      await c.run(sql);
+    } finally {
+      this.unstage();
+    }
+    await this.settle(c);
   }
 
   /**
-   * Adds the rollups of batches prepared with prepareRollup (the ingest path prepares each
-   * request as it arrives, so it keeps no rows until the apply). Inside the batches' transaction.
+   * Stages the rollups of batches prepared with prepareRollup (the ingest path prepares each
+   * request as it arrives, so it keeps no rows until the apply) and returns the statements that
+   * insert them, to run inside the batches' transaction; then unstage(), and settle(). `compact`
+   * says whether settle() will compact (more statements in the transaction).
    */
-  async onPrepared(c: DuckDBConnection, prepared: readonly PreparedRollup[]): Promise<void> {
+  stage(prepared: readonly PreparedRollup[]): { sql: string; compact: boolean } {
     const fine = ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]!;
     let accs = prepared.length === 1 ? prepared[0]!.time : coarsen(prepared.flatMap((p) => p.time), fine.ms);
     const traces = prepared.length === 1 ? prepared[0]!.traces : prepared.flatMap((p) => p.traces);
-    if (accs.length === 0 && traces.length === 0) {
-      return;
-    }
+    const sql: string[] = [];
     for (let i = ROLLUP_LEVELS.length - 1; i >= 0 && accs.length > 0; i--) {
       const l = ROLLUP_LEVELS[i]!;
       if (i < ROLLUP_LEVELS.length - 1) {
         accs = coarsen(accs, l.ms);
       }
-      await appendTimeRows(c, l.table, accs);
+      (this.scans.get(l.table) as RowScan<TimeAcc>).load(accs);
+      sql.push(`INSERT INTO ${l.table} SELECT * FROM pyflare_rows_${l.table}();`);
       this.dirty.get(l.table)!.touch(accs.length, accs.reduce((m, x) => (x.bucketMs < m ? x.bucketMs : m), accs[0]!.bucketMs));
     }
     if (traces.length > 0) {
-      await appendTraceRows(c, traces);
+      (this.scans.get(TRACE_ROLLUP) as RowScan<TraceAcc>).load(traces);
+      sql.push(`INSERT INTO ${TRACE_ROLLUP} SELECT * FROM pyflare_rows_${TRACE_ROLLUP}();`);
       this.dirty.get(TRACE_ROLLUP)!.touch(traces.length, traces.reduce((m, t) => (t.minStart < m ? t.minStart : m), traces[0]!.minStart) / MS_NS);
     }
+    return { sql: sql.join(' '), compact: [...this.dirty.values()].some((d) => d.rows >= this.compactAfter) };
+  }
+
+  /** Drops the staged rows (after their statements ran or failed). */
+  unstage(): void {
+    for (const scan of this.scans.values()) {
+      scan.clear();
+    }
+  }
+
+  /** Compacts the tables with enough partial rows (inside the transaction of the last stage()). */
+  async settle(c: DuckDBConnection): Promise<void> {
     for (const [table, d] of this.dirty) {
       if (d.rows >= this.compactAfter) {
         try {

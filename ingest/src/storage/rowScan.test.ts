@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type ddb from '@duckdb/node-bindings';
+import { RowScan } from './rowScan.js';
+
+interface Row {
+  id: bigint | null;
+  sum: bigint;
+  flag: boolean;
+  text: string | null;
+}
+
+const scanOf = () =>
+  new RowScan<Row>('test_rows', [
+    { name: 'id', type: 'BIGINT', nullable: true, get: (r) => r.id },
+    { name: 'sum', type: 'HUGEINT', get: (r) => r.sum },
+    { name: 'flag', type: 'BOOLEAN', get: (r) => r.flag },
+    { name: 'text', type: 'VARCHAR', nullable: true, get: (r) => r.text },
+  ]);
+
+async function withScan(fn: (run: (sql: string) => Promise<Array<Record<string, unknown>>>, scan: RowScan<Row>) => Promise<void>): Promise<void> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const scan = scanOf();
+  scan.register((c as unknown as { connection: ddb.Connection }).connection);
+  await c.run('CREATE TABLE t (id BIGINT, sum HUGEINT NOT NULL, flag BOOLEAN NOT NULL, text VARCHAR)');
+  try {
+    await fn(async (sql) => (await c.runAndReadAll(sql)).getRowObjectsJS(), scan);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('RowScan', () => {
+  it('inserts every row, across several chunks, with NULLs, 128-bit values and any text', async () => {
+    const edge = [0n, -1n, 1n << 64n, -(1n << 64n) - 5n, (1n << 127n) - 1n, -(1n << 127n), 2n ** 63n - 1n, -(2n ** 63n)];
+    const rows: Row[] = Array.from({ length: 5000 }, (_, i) => ({
+      id: i % 7 === 0 ? null : BigInt(i) * (i % 2 ? -1n : 1n) * 1_000_000_007n,
+      sum: i % 3 === 0 ? edge[i % edge.length]! : BigInt(i),
+      flag: i % 3 === 1,
+      text: i % 5 === 0 ? null : i % 11 === 0 ? `long ${'ü🙂'.repeat(i % 40)} ${i}` : `r${i}`,
+    }));
+    await withScan(async (run, scan) => {
+      scan.load(rows);
+      await run('INSERT INTO t SELECT * FROM test_rows()');
+      scan.clear();
+      const back = await run('SELECT id, sum, flag, text FROM t ORDER BY rowid');
+      assert.equal(back.length, rows.length);
+      assert.deepEqual(back, rows as unknown as Array<Record<string, unknown>>);
+    });
+  });
+
+  it('fails the statement, naming the column, for a value the column type cannot hold (a typed array would wrap it)', async () => {
+    await withScan(async (run, scan) => {
+      for (const [bad, message] of [
+        [{ id: 2n ** 63n, sum: 0n, flag: false, text: null }, /id: bigint out of int64 range/],
+        [{ id: 1n, sum: 2n ** 127n, flag: false, text: null }, /sum: bigint out of int128 range/],
+      ] as const) {
+        scan.load([{ id: 1n, sum: 1n, flag: true, text: 'ok' }, bad]);
+        await assert.rejects(run('INSERT INTO t SELECT * FROM test_rows()'), message);
+        scan.clear();
+      }
+      assert.deepEqual(await run('SELECT count(*) AS n FROM t'), [{ n: 0n }]);
+    });
+  });
+});

@@ -5,6 +5,7 @@
 //   [--no-build] [--profile] [--duration S] [--connections N] [--rate SPANS_PER_S] [--out FILE]
 // Service settings come from the environment (e.g. PYFLARE_REDACTION=true PYFLARE_REDACTION_KEY=...).
 // Writes bench/results/ingest.json (bench/results/ingest-profile.json with --profile).
+// BENCH_KEEP_PROFILE=FILE keeps the .cpuprofile of a --profile run (open it in Chrome DevTools).
 //
 // 1. throughput: N connections send back to back (429/503 honoured via Retry-After) for a
 //    warm-up and a measured window; then the backlog drains. Sustained rate = spans acknowledged
@@ -16,7 +17,7 @@
 // RSS: /proc/<pid>/status VmRSS sampled every 100 ms, and VmHWM at the end.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -355,6 +356,7 @@ async function main() {
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('no .cpuprofile written');
     profile = summarizeProfile(join(profileDir, file), join(ROOT, 'ingest/dist/server.js'));
+    if (process.env.BENCH_KEEP_PROFILE) copyFileSync(join(profileDir, file), process.env.BENCH_KEEP_PROFILE);
     console.log(profile.text);
   }
 

@@ -83,11 +83,8 @@ export class RowScan<T> {
           for (let i = 0; i < n; i++) {
             const v = c.get(rows[from + i]!);
             if (v === null) {
-              if (!nulls) {
-                nulls = true;
-                this.valid.fill(0xff);
-              }
-              this.valid[i >> 3]! &= ~(1 << (i & 7));
+              this.markNull(i, !nulls);
+              nulls = true;
             } else {
               ddb.vector_assign_string_element(vec, i, v);
             }
@@ -102,11 +99,8 @@ export class RowScan<T> {
           for (let i = 0; i < n; i++) {
             const v = c.get(rows[from + i]!);
             if (v === null) {
-              if (!nulls) {
-                nulls = true;
-                this.valid.fill(0xff);
-              }
-              this.valid[i >> 3]! &= ~(1 << (i & 7));
+              this.markNull(i, !nulls);
+              nulls = true;
               this.words[i] = 0n;
             } else {
               // A typed array would wrap it silently; the statement must fail instead.
@@ -143,6 +137,14 @@ export class RowScan<T> {
           break;
       }
     }
+  }
+
+  /** Marks row i NULL; the first NULL of a column starts its mask. */
+  private markNull(i: number, first: boolean): void {
+    if (first) {
+      this.valid.fill(0xff);
+    }
+    this.valid[i >> 3]! &= ~(1 << (i & 7));
   }
 
   private setValidity(vec: ddb.Vector, n: number): void {

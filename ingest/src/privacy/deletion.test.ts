@@ -10,6 +10,34 @@ import { auth, getJson, makeTempDir, postJson, startTestService, type TestServic
 const MIN = 60_000;
 const T0 = Math.floor((Date.now() - 30 * MIN) / MIN) * MIN;
 
+const HOUR = 60 * MIN;
+
+/** Min and max span duration (ms) from the rollups: over minutes around T0, and over whole hours (the hourly rollup). */
+async function durationRange(svc: TestService): Promise<Array<[number | null, number | null]>> {
+  const ranges = [
+    [T0 - 10 * MIN, T0 + 10 * MIN],
+    [Math.floor(T0 / HOUR) * HOUR - HOUR, Math.floor(T0 / HOUR) * HOUR + HOUR],
+  ];
+  const out: Array<[number | null, number | null]> = [];
+  for (const [from, to] of ranges) {
+    const r = await svc.service.storage.aggregate({
+      fromNs: BigInt(from!) * 1_000_000n,
+      toNs: BigInt(to!) * 1_000_000n,
+      groupBy: [],
+      filter: null,
+      spans: 'all',
+      measures: [
+        { metric: 'dur', fn: 'min' },
+        { metric: 'dur', fn: 'max' },
+      ],
+    });
+    assert.match(r.source, /^rollup/);
+    const ms = (v: number | null | undefined) => (v === null || v === undefined ? null : v / 1e6);
+    out.push([ms(r.rows[0]?.values[0]), ms(r.rows[0]?.values[1])]);
+  }
+  return out;
+}
+
 async function requests(svc: TestService): Promise<{ n: number; source: string }> {
   const r = await svc.service.storage.aggregate({
     fromNs: BigInt(T0 - 10 * MIN) * 1_000_000n,
@@ -29,15 +57,19 @@ describe('erasure requests', () => {
       const [a, b, c] = [hex(16), hex(16), hex(16)];
       const body = jsonBody([
         { traceId: a, startMs: T0 + 1000, attrs: { 'user.id': 'user-1', 'session.id': 's-1', 'gen_ai.request.model': 'gpt-4o' } },
-        { traceId: a, startMs: T0 + 2000, attrs: { 'user.id': 'user-1' } },
-        { traceId: b, startMs: T0 + 3000, attrs: { 'user.id': 'user-2', 'session.id': 's-2' } },
-        { traceId: c, startMs: T0 + 4000, attrs: { 'user.id': 'user-3', 'session.id': 's-3' } },
+        { traceId: a, startMs: T0 + 2000, durationMs: 50_000, attrs: { 'user.id': 'user-1' } },
+        { traceId: b, startMs: T0 + 3000, durationMs: 5, attrs: { 'user.id': 'user-2', 'session.id': 's-2' } },
+        { traceId: c, startMs: T0 + 4000, durationMs: 250, attrs: { 'user.id': 'user-3', 'session.id': 's-3' } },
       ]);
       assert.equal((await postJson(`${svc.otlpUrl}/v1/traces`, body)).status, 200);
       await svc.service.intake.flush();
       const before = await requests(svc);
       assert.equal(before.n, 4);
       assert.match(before.source, /rollup/);
+      assert.deepEqual(await durationRange(svc), [
+        [5, 50_000],
+        [5, 50_000],
+      ]);
 
       const reader = (await svc.service.auth.createKey('reader', ['read'])).key;
       assert.equal((await postJson(`${svc.apiUrl}/api/v1/admin/deletions`, { userId: 'user-1' }, auth(reader))).status, 403);
@@ -57,6 +89,11 @@ describe('erasure requests', () => {
       assert.equal((await svc.service.storage.getTrace(c)).length, 1);
       const after = await requests(svc);
       assert.equal(after.n, 1, 'the rollups no longer count the deleted spans');
+      // Nor show their extremes, per minute and per hour.
+      assert.deepEqual(await durationRange(svc), [
+        [250, 250],
+        [250, 250],
+      ]);
       // Grouped answers from the rollups: the erased spans' group (gpt-4o) is gone, not a zero series.
       const byModel = await svc.service.storage.aggregate({
         fromNs: BigInt(T0 - 10 * MIN) * 1_000_000n,

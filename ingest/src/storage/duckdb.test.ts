@@ -179,4 +179,46 @@ describe('DuckDbStorage', () => {
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
+  it('keeps the counts and extremes of sampled-out spans through an erasure; an extreme the erased span set is taken from the spans left', async () => {
+    await withStorage({}, async (db) => {
+      const traceId = 'ab'.repeat(16);
+      const rows = normalizeRequest(
+        request([
+          span({ traceId, startTimeUnixNano: NOW_NS - 9_000_000_000n, endTimeUnixNano: NOW_NS - 8_000_000_000n, attrs: { 'user.id': 'kept' } }),
+          span({ traceId, startTimeUnixNano: NOW_NS - 9_000_000_000n, endTimeUnixNano: NOW_NS - 6_000_000_000n, attrs: { 'user.id': 'erased' } }),
+          span({ startTimeUnixNano: NOW_NS - 9_000_000_000n, endTimeUnixNano: NOW_NS - 4_000_000_000n, attrs: { 'user.id': 'sampled-out' } }),
+        ]),
+        { nowNs: NOW_NS }
+      ).rows;
+      const b = db.newSpanBatch();
+      b.add(rows[0]!);
+      b.add(rows[1]!);
+      b.addCountedOnly(rows[2]!);
+      const prepared = b.finish();
+      await db.applyPrepared([prepared], 1n);
+      prepared.spans.release();
+      const c = await db.connect();
+      const rollup = async () => {
+        const out: unknown[] = [];
+        for (const t of ['rollup_1m', 'rollup_1h']) {
+          const r = await c.runAndReadAll(`SELECT sum(n) AS n, sum(dur_n) AS dur_n, min(dur_min) AS lo, max(dur_max) AS hi FROM ${t} WHERE service = 'test-svc'`);
+          out.push(r.getRowObjectsJS()[0]);
+        }
+        return out;
+      };
+      try {
+        const s = 1_000_000_000n;
+        assert.deepEqual(await rollup(), Array(2).fill({ n: 3n, dur_n: 3n, lo: s, hi: 5n * s }));
+        assert.equal(await db.deleteSpans({ userId: 'erased' }), 1);
+        // The sampled-out span's 5 s maximum stays: the erased span (3 s) cannot have set it.
+        assert.deepEqual(await rollup(), Array(2).fill({ n: 2n, dur_n: 2n, lo: s, hi: 5n * s }));
+        // Erasing the 1 s span, which set the minimum: taken again from the spans left (none
+        // stored: NULL), while the sampled-out span is still counted.
+        assert.equal(await db.deleteSpans({ userId: 'kept' }), 1);
+        assert.deepEqual(await rollup(), Array(2).fill({ n: 1n, dur_n: 1n, lo: null, hi: 5n * s }));
+      } finally {
+        c.closeSync();
+      }
+    });
+  });
 });

@@ -820,12 +820,15 @@ export class Rollups {
    */
   async deleteSpansWhere(c: DuckDBConnection, where: string, params: string[]): Promise<number> {
     for (const l of ROLLUP_LEVELS) {
+      // The erased spans' rollup rows: subtracted as negative rows (exact counts and sums; the
+      // counts of sampled-out spans stay), and kept for the min/max below.
+      await c.run(`CREATE TEMP TABLE IF NOT EXISTS erased_${l.table} AS SELECT * FROM ${l.table} LIMIT 0`);
+      await c.run(`INSERT INTO erased_${l.table} ${aggregateSpansSql(l.ms, where)}`, params);
       await c.run(
         `INSERT INTO ${l.table} SELECT bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root,
           ${COUNTS.map((x) => `-${x.col}`).join(', ')},
           ${ROLLUP_VALUES.map((v) => `-${v.prefix}_sum, -${v.prefix}_n, NULL, NULL`).join(', ')}
-        FROM (${aggregateSpansSql(l.ms, where)})`,
-        params
+        FROM erased_${l.table}`
       );
     }
     await c.run(`CREATE TEMP TABLE IF NOT EXISTS trace_del AS SELECT trace_id FROM ${TRACE_ROLLUP} LIMIT 0`);
@@ -834,7 +837,47 @@ export class Rollups {
     await c.run(`DELETE FROM ${TRACE_ROLLUP} WHERE trace_id IN (SELECT trace_id FROM trace_del)`);
     await c.run(`INSERT INTO ${TRACE_ROLLUP} ${traceSpansSql('trace_id IN (SELECT trace_id FROM trace_del)')}`);
     await c.run('DELETE FROM trace_del');
+    for (const l of ROLLUP_LEVELS) {
+      await this.remergeErased(c, l);
+    }
     return Number(r.rowsChanged);
+  }
+
+  /**
+   * Negative rows cannot take back a min or a max. Each group with erased spans is merged into
+   * one row: counts and sums from its rows; a min (max) that an erased span may have set, i.e.
+   * not below (above) the erased spans' own, is taken again from the spans left (that one then
+   * misses the extremes of sampled-out spans). A group with nothing left goes.
+   */
+  private async remergeErased(c: DuckDBConnection, l: RollupLevel): Promise<void> {
+    const t = l.table;
+    const erased = `erased_${t}`;
+    const keys = ['bucket_ms', ...ROLLUP_DIMS, 'is_root'];
+    const on = (a: string, b: string) => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+    const stored = aggregateSpansSql(l.ms, `(start_ns // ${BigInt(l.ms) * MS_NS}) * ${l.ms} IN (SELECT DISTINCT bucket_ms FROM ${erased})`);
+    const extreme = (v: string, fn: 'min' | 'max') =>
+      `CASE WHEN g.${v}_${fn} IS NULL OR m.${v}_${fn} ${fn === 'min' ? '<' : '>'} g.${v}_${fn} THEN m.${v}_${fn} ELSE s.${v}_${fn} END`;
+    await c.run(`CREATE TEMP TABLE IF NOT EXISTS merged_${t} AS SELECT * FROM ${t} LIMIT 0`);
+    await c.run(
+      `INSERT INTO merged_${t}
+       SELECT ${keys.map((k) => `m.${k}`).join(', ')},
+         ${COUNTS.map((x) => `m.${x.col}`).join(', ')},
+         ${ROLLUP_VALUES.map((v) => `m.${v.prefix}_sum, m.${v.prefix}_n, ${extreme(v.prefix, 'min')}, ${extreme(v.prefix, 'max')}`).join(', ')}
+       FROM (
+         SELECT ${keys.map((k) => `r.${k}`).join(', ')},
+           ${COUNTS.map((x) => `sum(r.${x.col}) AS ${x.col}`).join(', ')},
+           ${ROLLUP_VALUES.map((v) => `sum(r.${v.prefix}_sum) AS ${v.prefix}_sum, sum(r.${v.prefix}_n) AS ${v.prefix}_n, min(r.${v.prefix}_min) AS ${v.prefix}_min, max(r.${v.prefix}_max) AS ${v.prefix}_max`).join(', ')}
+         FROM ${t} r JOIN ${erased} g ON ${on('r', 'g')}
+         GROUP BY ${keys.map((k) => `r.${k}`).join(', ')}
+       ) m
+       JOIN ${erased} g ON ${on('m', 'g')}
+       LEFT JOIN (${stored}) s ON ${on('m', 's')}
+       WHERE m.n <> 0`
+    );
+    await c.run(`DELETE FROM ${t} r USING ${erased} g WHERE ${on('r', 'g')}`);
+    await c.run(`INSERT INTO ${t} SELECT * FROM merged_${t}`);
+    await c.run(`DELETE FROM merged_${t}`);
+    await c.run(`DELETE FROM ${erased}`);
   }
 
   /** After spans before `cutoffNs` were deleted: drops older rollup rows and recomputes cut ones. */

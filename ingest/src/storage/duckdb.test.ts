@@ -9,6 +9,7 @@ import { NOW_NS, request, span } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
 import { DuckDbStorage, globToLike } from './duckdb.js';
 import { COMPACTION_FAILED } from './rollups.js';
+import type { SpanRow } from './types.js';
 
 /** Runs `fn` on a DuckDB storage in a fresh directory, removed afterwards. */
 async function withStorage(opts: { rollupCompactAfter?: number }, fn: (db: DuckDbStorage) => Promise<void>): Promise<void> {
@@ -19,6 +20,32 @@ async function withStorage(opts: { rollupCompactAfter?: number }, fn: (db: DuckD
   } finally {
     await db.close();
     await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Applies rows in one batch; those at `countedOnly` as trace sampling drops them (rollups only). */
+async function applySampled(db: DuckDbStorage, rows: readonly SpanRow[], countedOnly: number): Promise<void> {
+  const b = db.newSpanBatch();
+  rows.forEach((r, i) => (i === countedOnly ? b.addCountedOnly(r) : b.add(r)));
+  const prepared = b.finish();
+  try {
+    await db.applyPrepared([prepared], 1n);
+  } finally {
+    prepared.spans.release();
+  }
+}
+
+/** `select` over each time-rollup table (1m, 1h): its one row. */
+async function perRollup(db: DuckDbStorage, select: string): Promise<unknown[]> {
+  const c = await db.connect();
+  try {
+    const out: unknown[] = [];
+    for (const t of ['rollup_1m', 'rollup_1h']) {
+      out.push((await c.runAndReadAll(`SELECT ${select} FROM ${t}`)).getRowObjectsJS()[0]);
+    }
+    return out;
+  } finally {
+    c.closeSync();
   }
 }
 
@@ -182,43 +209,37 @@ describe('DuckDbStorage', () => {
   it('keeps the counts and extremes of sampled-out spans through an erasure; an extreme the erased span set is taken from the spans left', async () => {
     await withStorage({}, async (db) => {
       const traceId = 'ab'.repeat(16);
-      const rows = normalizeRequest(
-        request([
-          span({ traceId, startTimeUnixNano: NOW_NS - 9_000_000_000n, endTimeUnixNano: NOW_NS - 8_000_000_000n, attrs: { 'user.id': 'kept' } }),
-          span({ traceId, startTimeUnixNano: NOW_NS - 9_000_000_000n, endTimeUnixNano: NOW_NS - 6_000_000_000n, attrs: { 'user.id': 'erased' } }),
-          span({ startTimeUnixNano: NOW_NS - 9_000_000_000n, endTimeUnixNano: NOW_NS - 4_000_000_000n, attrs: { 'user.id': 'sampled-out' } }),
-        ]),
-        { nowNs: NOW_NS }
-      ).rows;
-      const b = db.newSpanBatch();
-      b.add(rows[0]!);
-      b.add(rows[1]!);
-      b.addCountedOnly(rows[2]!);
-      const prepared = b.finish();
-      await db.applyPrepared([prepared], 1n);
-      prepared.spans.release();
-      const c = await db.connect();
-      const rollup = async () => {
-        const out: unknown[] = [];
-        for (const t of ['rollup_1m', 'rollup_1h']) {
-          const r = await c.runAndReadAll(`SELECT sum(n) AS n, sum(dur_n) AS dur_n, min(dur_min) AS lo, max(dur_max) AS hi FROM ${t} WHERE service = 'test-svc'`);
-          out.push(r.getRowObjectsJS()[0]);
-        }
-        return out;
-      };
-      try {
-        const s = 1_000_000_000n;
-        assert.deepEqual(await rollup(), Array(2).fill({ n: 3n, dur_n: 3n, lo: s, hi: 5n * s }));
-        assert.equal(await db.deleteSpans({ userId: 'erased' }), 1);
-        // The sampled-out span's 5 s maximum stays: the erased span (3 s) cannot have set it.
-        assert.deepEqual(await rollup(), Array(2).fill({ n: 2n, dur_n: 2n, lo: s, hi: 5n * s }));
-        // Erasing the 1 s span, which set the minimum: taken again from the spans left (none
-        // stored: NULL), while the sampled-out span is still counted.
-        assert.equal(await db.deleteSpans({ userId: 'kept' }), 1);
-        assert.deepEqual(await rollup(), Array(2).fill({ n: 1n, dur_n: 1n, lo: null, hi: 5n * s }));
-      } finally {
-        c.closeSync();
-      }
+      const s = 1_000_000_000n;
+      const at = (dur: bigint, user: string, t?: string) =>
+        span({ ...(t ? { traceId: t } : {}), startTimeUnixNano: NOW_NS - 9n * s, endTimeUnixNano: NOW_NS - 9n * s + dur, attrs: { 'user.id': user } });
+      const rows = normalizeRequest(request([at(s, 'kept', traceId), at(3n * s, 'erased', traceId), at(5n * s, 'sampled-out')]), { nowNs: NOW_NS }).rows;
+      await applySampled(db, rows, 2);
+      const rollup = () => perRollup(db, 'sum(n) AS n, sum(dur_n) AS dur_n, min(dur_min) AS lo, max(dur_max) AS hi');
+      assert.deepEqual(await rollup(), Array(2).fill({ n: 3n, dur_n: 3n, lo: s, hi: 5n * s }));
+      assert.equal(await db.deleteSpans({ userId: 'erased' }), 1);
+      // The sampled-out span's 5 s maximum stays: the erased span (3 s) cannot have set it.
+      assert.deepEqual(await rollup(), Array(2).fill({ n: 2n, dur_n: 2n, lo: s, hi: 5n * s }));
+      // Erasing the 1 s span, which set the minimum: taken again from the spans left (none
+      // stored: NULL), while the sampled-out span is still counted.
+      assert.equal(await db.deleteSpans({ userId: 'kept' }), 1);
+      assert.deepEqual(await rollup(), Array(2).fill({ n: 1n, dur_n: 1n, lo: null, hi: 5n * s }));
+    });
+  });
+
+  it('retention keeps the counts of sampled-out spans after the cutoff in the bucket it cuts', async () => {
+    await withStorage({}, async (db) => {
+      const minute = (NOW_NS / 60_000_000_000n - 5n) * 60_000_000_000n;
+      const s = 1_000_000_000n;
+      const at = (offset: bigint, dur: bigint, user: string) => span({ startTimeUnixNano: minute + offset, endTimeUnixNano: minute + offset + dur, attrs: { 'user.id': user } });
+      // Stored: 9 s at :10 (before the cutoff), 1 s at :40. Sampled out: 3 s at :50.
+      const rows = normalizeRequest(request([at(10n * s, 9n * s, 'a'), at(40n * s, s, 'b'), at(50n * s, 3n * s, 'c')]), { nowNs: NOW_NS }).rows;
+      await applySampled(db, rows, 2);
+      const rollup = () => perRollup(db, 'sum(n) AS n, sum(dur_sum) AS dur, max(dur_max) AS hi');
+      assert.deepEqual(await rollup(), Array(2).fill({ n: 3n, dur: 13n * s, hi: 9n * s }));
+      assert.equal(await db.deleteBefore(minute + 30n * s), 1);
+      // The 1 s span and the sampled-out 3 s one are left; the 9 s maximum was the deleted span's.
+      assert.deepEqual(await rollup(), Array(2).fill({ n: 2n, dur: 4n * s, hi: s }));
+      assert.equal((await db.status()).spanCount, 1);
     });
   });
 });

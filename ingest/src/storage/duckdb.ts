@@ -551,10 +551,9 @@ export class DuckDbStorage implements Storage {
     return this.write(async (c) => {
       await c.run('BEGIN TRANSACTION');
       try {
-        const r = await c.run('DELETE FROM spans WHERE start_ns < $1', [cutoffNs]);
-        await this.rollups.onDeletedBefore(c, cutoffNs);
+        const n = await this.rollups.deleteBefore(c, BigInt(cutoffNs));
         await c.run('COMMIT');
-        return Number(r.rowsChanged);
+        return n;
       } catch (e) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw e;

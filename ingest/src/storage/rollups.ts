@@ -820,16 +820,7 @@ export class Rollups {
    */
   async deleteSpansWhere(c: DuckDBConnection, where: string, params: string[]): Promise<number> {
     for (const l of ROLLUP_LEVELS) {
-      // The erased spans' rollup rows: subtracted as negative rows (exact counts and sums; the
-      // counts of sampled-out spans stay), and kept for the min/max below.
-      await c.run(`CREATE TEMP TABLE IF NOT EXISTS erased_${l.table} AS SELECT * FROM ${l.table} LIMIT 0`);
-      await c.run(`INSERT INTO erased_${l.table} ${aggregateSpansSql(l.ms, where)}`, params);
-      await c.run(
-        `INSERT INTO ${l.table} SELECT bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root,
-          ${COUNTS.map((x) => `-${x.col}`).join(', ')},
-          ${ROLLUP_VALUES.map((v) => `-${v.prefix}_sum, -${v.prefix}_n, NULL, NULL`).join(', ')}
-        FROM erased_${l.table}`
-      );
+      await this.subtract(c, l, where, params);
     }
     await c.run(`CREATE TEMP TABLE IF NOT EXISTS trace_del AS SELECT trace_id FROM ${TRACE_ROLLUP} LIMIT 0`);
     await c.run(`INSERT INTO trace_del SELECT DISTINCT trace_id FROM spans WHERE ${where}`, params);
@@ -841,6 +832,22 @@ export class Rollups {
       await this.remergeErased(c, l);
     }
     return Number(r.rowsChanged);
+  }
+
+  /**
+   * The rollup rows of the spans matching `where` (about to be deleted), into erased_<table> for
+   * remergeErased(), and subtracted as negative rows: counts and sums stay exact, and the counts
+   * of sampled-out spans (in the rollups only) stay.
+   */
+  private async subtract(c: DuckDBConnection, l: RollupLevel, where: string, params: string[]): Promise<void> {
+    await c.run(`CREATE TEMP TABLE IF NOT EXISTS erased_${l.table} AS SELECT * FROM ${l.table} LIMIT 0`);
+    await c.run(`INSERT INTO erased_${l.table} ${aggregateSpansSql(l.ms, where)}`, params);
+    await c.run(
+      `INSERT INTO ${l.table} SELECT bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root,
+        ${COUNTS.map((x) => `-${x.col}`).join(', ')},
+        ${ROLLUP_VALUES.map((v) => `-${v.prefix}_sum, -${v.prefix}_n, NULL, NULL`).join(', ')}
+      FROM erased_${l.table}`
+    );
   }
 
   /**
@@ -880,18 +887,21 @@ export class Rollups {
     await c.run(`DELETE FROM ${erased}`);
   }
 
-  /** After spans before `cutoffNs` were deleted: drops older rollup rows and recomputes cut ones. */
-  async onDeletedBefore(c: DuckDBConnection, cutoffNs: bigint): Promise<void> {
-    // Finest level first: the coarser levels are recomputed from it.
-    const levels = [...ROLLUP_LEVELS].reverse();
-    for (const [i, l] of levels.entries()) {
-      const b = (cutoffNs / (BigInt(l.ms) * MS_NS)) * BigInt(l.ms);
-      await c.run(`DELETE FROM ${l.table} WHERE bucket_ms <= ${b}`);
-      const src =
-        i === 0
-          ? aggregateSpansSql(l.ms, `start_ns >= ${b * MS_NS} AND start_ns < ${(b + BigInt(l.ms)) * MS_NS}`)
-          : mergeSql(levels[i - 1]!.table, l.ms, `bucket_ms >= ${b} AND bucket_ms < ${b + BigInt(l.ms)}`);
-      await c.run(`INSERT INTO ${l.table} ${src}`);
+  /**
+   * Deletes the spans that start before `cutoffNs` and their rollup rows. Rows of buckets wholly
+   * before the cutoff go; in the bucket the cutoff cuts, the deleted spans are subtracted as
+   * negative rows (as an erasure does), so the spans after the cutoff that trace sampling
+   * dropped stay counted. Returns the spans deleted.
+   */
+  async deleteBefore(c: DuckDBConnection, cutoffNs: bigint): Promise<number> {
+    const cut = (l: RollupLevel) => (cutoffNs / (BigInt(l.ms) * MS_NS)) * BigInt(l.ms);
+    for (const l of ROLLUP_LEVELS) {
+      await this.subtract(c, l, `start_ns >= ${cut(l) * MS_NS} AND start_ns < ${cutoffNs}`, []);
+    }
+    const r = await c.run(`DELETE FROM spans WHERE start_ns < ${cutoffNs}`);
+    for (const l of ROLLUP_LEVELS) {
+      await c.run(`DELETE FROM ${l.table} WHERE bucket_ms < ${cut(l)}`);
+      await this.remergeErased(c, l);
     }
     await c.run(`CREATE TEMP TABLE IF NOT EXISTS trace_cut AS SELECT trace_id FROM ${TRACE_ROLLUP} LIMIT 0`);
     await c.run(`INSERT INTO trace_cut SELECT DISTINCT trace_id FROM ${TRACE_ROLLUP} WHERE min_start_ns < ${cutoffNs} AND max_start_ns >= ${cutoffNs}`);
@@ -899,5 +909,6 @@ export class Rollups {
     await c.run(`DELETE FROM ${TRACE_ROLLUP} WHERE min_start_ns < ${cutoffNs} OR trace_id IN (SELECT trace_id FROM trace_cut)`);
     await c.run(`INSERT INTO ${TRACE_ROLLUP} ${traceSpansSql('trace_id IN (SELECT trace_id FROM trace_cut)')}`);
     await c.run('DELETE FROM trace_cut');
+    return Number(r.rowsChanged);
   }
 }

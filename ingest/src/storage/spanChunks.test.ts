@@ -55,8 +55,9 @@ function row(i: number, service: string): SpanRow {
     toolName: odd ? 'refund' : null,
     finishReasons: pick([[], ['stop'], ['length', 'a-long-finish-reason-value']], i),
     inputContent: odd ? null : `prompt ${i} `.repeat(i % 50),
-    outputContent: odd ? 'ok' : null,
-    attributes: JSON.stringify({ i, s: 'x'.repeat(i % 40) }),
+    // Long text (256+ characters goes over as encoded bytes) with 2-, 3- and 4-byte characters.
+    outputContent: odd ? pick(['ok', 'réponse 😀 回答 '.repeat(30)], i >> 1) : null,
+    attributes: JSON.stringify({ i, s: 'x'.repeat(i % 40), t: i % 3 === 0 ? 'é😀中'.repeat(60 + (i % 7)) : '' }),
     resourceAttributes: JSON.stringify({ 'service.name': service }),
     events: i % 7 === 0 ? '[{"name":"e"}]' : '[]',
     links: '[]',

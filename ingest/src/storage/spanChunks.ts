@@ -117,6 +117,24 @@ const VALIDITY_BYTES = Math.ceil(CHUNK_ROWS / 64) * 8;
 const TWO_32 = 4294967296;
 const assign = ddb.vector_assign_string_element;
 
+// Long strings (attribute JSON, prompts, completions) are encoded with TextEncoder into a
+// scratch buffer and handed over as bytes: one pass over the text, where the plain assign
+// measured the UTF-8 length first and then wrote it into a temporary copy.
+const LONG_TEXT = 256;
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(256 * 1024);
+function assignText(vec: ddb.Vector, i: number, s: string): void {
+  if (s.length < LONG_TEXT) {
+    assign(vec, i, s);
+    return;
+  }
+  if (s.length * 3 > scratch.length) {
+    scratch = new Uint8Array(s.length * 3);
+  }
+  const { written } = encoder.encodeInto(s, scratch);
+  ddb.vector_assign_string_element_len(vec, i, scratch.subarray(0, written));
+}
+
 /** A short-string column: DuckDB string_t slots (u32 length + up to 12 bytes inline) and the values too long for them. */
 class ShortColumn {
   readonly slots = new Uint8Array(CHUNK_ROWS * 16);
@@ -298,7 +316,7 @@ class Chunk {
     }
     this.longn(32, i, r.inputContentKey ? contentRef(r.inputContentKey) : r.inputContent);
     this.longn(33, i, r.outputContentKey ? contentRef(r.outputContentKey) : r.outputContent);
-    assign(v[34]!, i, r.attributes);
+    assignText(v[34]!, i, r.attributes);
     this.constant(3, i, r.resourceAttributes);
     sh[36]!.set(i, r.events);
     sh[37]!.set(i, r.links);
@@ -314,7 +332,7 @@ class Chunk {
     if (s === null) {
       this.setNull(col, i);
     } else {
-      assign(this.vectors[col]!, i, s);
+      assignText(this.vectors[col]!, i, s);
     }
   }
 

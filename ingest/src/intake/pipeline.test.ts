@@ -316,6 +316,42 @@ describe('Intake', () => {
     });
   });
 
+  it('keeps its retry back-off while storage fails, however many clients wait for room', async () => {
+    const calls: number[] = [];
+    const t0 = Date.now();
+    const opts = (db: DuckDbStorage): IntakeOptions => ({
+      commitIntervalMs: 200,
+      queueMaxSpans: 100_000,
+      queueMaxBytes: 64 * 1024,
+      storage: storageWith(db, {
+        applyPrepared: () => {
+          calls.push(Date.now() - t0);
+          return Promise.reject(new Error('IO Error: Could not write file: No space left on device'));
+        },
+      }),
+    });
+    await withIntake(opts, async (intake, db) => {
+      // Fill the byte bound, then let a client wait for room every 50 ms for 2 s.
+      for (;;) {
+        const r = req(db, 20);
+        try {
+          await submit(intake, r);
+        } catch {
+          break;
+        }
+      }
+      const stop = Date.now() + 2000;
+      const waits: Array<Promise<unknown>> = [];
+      while (Date.now() < stop) {
+        waits.push(intake.reserve(4096, 500).then(() => intake.release(4096), () => undefined));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await Promise.all(waits);
+      // Back-off 400, 800, 1600 ms after the first failure: a handful of attempts, not one per client.
+      assert.ok(calls.length >= 2 && calls.length <= 5, `applies during 2 s of failures at ${calls.join(', ')} ms`);
+    });
+  });
+
   it('never quarantines for a failed rollup compaction: it merges rows stored before', async () => {
     let failing = true;
     const quarantined: number[] = [];

@@ -382,8 +382,9 @@ export class Intake {
         }, waitMs),
       };
       this.waiters.push(w);
-      // A client waits for room: apply what is queued now rather than at the commit interval.
-      if (this.applyTimer) {
+      // A client waits for room: apply what is queued now rather than at the commit interval
+      // (not during a retry back-off: storage that is failing is not asked again sooner).
+      if (this.applyTimer && this.failures === 0) {
         clearTimeout(this.applyTimer);
         this.applyTimer = null;
         this.scheduleApply();
@@ -484,7 +485,7 @@ export class Intake {
       this.queuedSpans += e.spans;
       this.queuedBytes += e.bytes;
     }
-    if (this.applyTimer && this.backlog()) {
+    if (this.applyTimer && this.failures === 0 && this.backlog()) {
       clearTimeout(this.applyTimer);
       this.applyTimer = null;
     }

@@ -8,7 +8,9 @@
 // (bench/ingest-apply.bench.ts, 200k bench spans): DuckDB apply + checkpoint 19.2 -> 11.9 us per
 // span, file 812 -> 551 bytes per span. Files created before keep their format (attaching them
 // with a newer version would upgrade them in place, and their columns' FSST and dictionary,
-// deprecated in v1.5, would then fall back to no compression at all).
+// refused for new data from format v1.3 on, would then fall back to no compression at all).
+// One way: a file this service created cannot be opened by releases before it, whose table
+// definitions name dictionary compression (docs/configuration.md, PYFLARE_DATA_DIR).
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 /** The storage format of files this service creates. */
@@ -24,7 +26,7 @@ export interface ColumnCompression {
 }
 
 const MODERN: ColumnCompression = { text: 'zstd', repeated: 'dict_fsst', unique: 'uncompressed' };
-/** Formats before v1.5: FSST, with dictionary for repeated values. */
+/** Formats before v1.3 (FSST and dictionary are refused for new data from v1.3 on, DICT_FSST exists from v1.3). */
 const LEGACY: ColumnCompression = { text: 'fsst', repeated: 'dictionary', unique: 'uncompressed' };
 
 /** The methods for a file of storage format `version` (as DuckDB tags it: 'v1.0.0+', 'v1.5.0+'). */
@@ -34,7 +36,7 @@ export function compressionFor(version: string): ColumnCompression {
     throw new Error(`unknown DuckDB storage version "${version}"`);
   }
   const [major, minor] = [Number(m[1]), Number(m[2])];
-  return major > 1 || (major === 1 && minor >= 5) ? MODERN : LEGACY;
+  return major > 1 || (major === 1 && minor >= 3) ? MODERN : LEGACY;
 }
 
 /** The storage format of the attached database `catalog`. */

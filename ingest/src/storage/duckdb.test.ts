@@ -12,7 +12,7 @@ import { COMPACTION_FAILED } from './rollups.js';
 import type { SpanRow } from './types.js';
 
 /** Runs `fn` on a DuckDB storage in a fresh directory, removed afterwards. */
-async function withStorage(opts: { rollupCompactAfter?: number }, fn: (db: DuckDbStorage) => Promise<void>): Promise<void> {
+async function withStorage(opts: { rollupCompactAfter?: number; storageVersion?: string }, fn: (db: DuckDbStorage) => Promise<void>): Promise<void> {
   const dir = await makeTempDir();
   const db = await DuckDbStorage.open({ dataDir: dir, ...opts });
   try {
@@ -185,6 +185,12 @@ describe('DuckDbStorage', () => {
       await db.applyBatch(spans(300), 1n);
       await db.checkpoint();
       assert.deepEqual(await layout(db), { version: 'v1.5.0+', methods: ['ZSTD'] });
+    });
+    // Formats v1.3 and v1.4 (e.g. a file rewritten by the DuckDB CLI) refuse FSST for new data.
+    await withStorage({ storageVersion: 'v1.3.0' }, async (db) => {
+      await db.applyBatch(spans(300), 1n);
+      await db.checkpoint();
+      assert.deepEqual(await layout(db), { version: 'v1.3.0+', methods: ['ZSTD'] });
     });
 
     // A file of the earlier format (FSST) opens as it is; spans written after still compress.

@@ -248,44 +248,56 @@ export class DuckDbStorage implements Storage {
     config.allocator_bulk_deallocation_flush_threshold = '16MB';
     config.allocator_background_threads = 'true';
     const instance = await DuckDBInstance.create(':memory:', config);
-    const setup = await instance.connect();
-    // Row groups of 2048 rows (one vector) rather than 120Ki. An insert writes each row group it
-    // fills straight to the file, compressed, on a DuckDB thread ("optimistic write"); only the
-    // partly filled last one is kept in memory and rewritten whole at each checkpoint. With
-    // 120Ki-row groups almost every row stayed in memory (~7 KB each, uncompressed) until a
-    // checkpoint, and was compressed again at each checkpoint until its group was full: DuckDB
-    // spent about twice the CPU per span, and far more memory.
-    // A new file gets the current storage format; an existing one keeps its own (compression.ts).
-    const exists = await fs.stat(file).then(
-      () => true,
-      () => false
-    );
-    const version = exists ? '' : `, STORAGE_VERSION '${opts.storageVersion ?? STORAGE_VERSION}'`;
-    await setup.run(`ATTACH '${file.replace(/'/g, "''")}' AS ${CATALOG} (RECOVERY_MODE no_wal_writes, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}${version})`);
-    const comp = compressionFor(await storageVersionOf(setup, CATALOG));
-    setup.closeSync();
-    const writer = await DuckDbStorage.connect(instance);
-    for (const sql of ddl(comp)) {
-      await writer.run(sql);
+    try {
+      const setup = await instance.connect();
+      // Row groups of 2048 rows (one vector) rather than 120Ki. An insert writes each row group it
+      // fills straight to the file, compressed, on a DuckDB thread ("optimistic write"); only the
+      // partly filled last one is kept in memory and rewritten whole at each checkpoint. With
+      // 120Ki-row groups almost every row stayed in memory (~7 KB each, uncompressed) until a
+      // checkpoint, and was compressed again at each checkpoint until its group was full: DuckDB
+      // spent about twice the CPU per span, and far more memory.
+      // A new file gets the current storage format; an existing one keeps its own (compression.ts).
+      const exists = await fs.stat(file).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => {
+          // Only a missing file is new: attaching an existing one with a version would upgrade it.
+          if (e.code === 'ENOENT') {
+            return false;
+          }
+          throw e;
+        }
+      );
+      const version = exists ? '' : `, STORAGE_VERSION '${opts.storageVersion ?? STORAGE_VERSION}'`;
+      await setup.run(`ATTACH '${file.replace(/'/g, "''")}' AS ${CATALOG} (RECOVERY_MODE no_wal_writes, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}${version})`);
+      const comp = compressionFor(await storageVersionOf(setup, CATALOG));
+      setup.closeSync();
+      const writer = await DuckDbStorage.connect(instance);
+      for (const sql of ddl(comp)) {
+        await writer.run(sql);
+      }
+      const st = await writer.runAndReadAll('SELECT count(*) AS n FROM wal_state');
+      if (Number(st.getRowObjectsJS()[0]?.n ?? 0) === 0) {
+        await writer.run('INSERT INTO wal_state VALUES (0)');
+      }
+      await writer.run(`INSERT OR REPLACE INTO pyflare_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+      await Rollups.ensure(writer, comp);
+      // The schema and its one-time rows must survive a crash (no DuckDB WAL; see above).
+      await writer.run('CHECKPOINT');
+      const reader = await DuckDbStorage.connect(instance);
+      const storage = new DuckDbStorage(instance, writer, reader, file);
+      storage.rollups = new Rollups(opts.rollupCompactAfter);
+      const types = await DuckDbStorage.spanChunkTypes(writer);
+      storage.chunkPool = new ChunkPool(types);
+      storage.chunkScan = new ChunkScan('pyflare_chunk_scan', types);
+      const raw = (writer as unknown as { connection: ddb.Connection }).connection;
+      storage.chunkScan.register(raw);
+      await storage.rollups.register(writer, raw);
+      return storage;
+    } catch (e) {
+      // Nothing stays attached when opening fails (a retry in this process opens the file anew).
+      instance.closeSync();
+      throw e;
     }
-    const st = await writer.runAndReadAll('SELECT count(*) AS n FROM wal_state');
-    if (Number(st.getRowObjectsJS()[0]?.n ?? 0) === 0) {
-      await writer.run('INSERT INTO wal_state VALUES (0)');
-    }
-    await writer.run(`INSERT OR REPLACE INTO pyflare_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
-    await Rollups.ensure(writer, comp);
-    // The schema and its one-time rows must survive a crash (no DuckDB WAL; see above).
-    await writer.run('CHECKPOINT');
-    const reader = await DuckDbStorage.connect(instance);
-    const storage = new DuckDbStorage(instance, writer, reader, file);
-    storage.rollups = new Rollups(opts.rollupCompactAfter);
-    const types = await DuckDbStorage.spanChunkTypes(writer);
-    storage.chunkPool = new ChunkPool(types);
-    storage.chunkScan = new ChunkScan('pyflare_chunk_scan', types);
-    const raw = (writer as unknown as { connection: ddb.Connection }).connection;
-    storage.chunkScan.register(raw);
-    await storage.rollups.register(writer, raw);
-    return storage;
   }
 
   /** The spans table's column types (JSON columns included), after checking its columns. */

@@ -81,7 +81,11 @@ describe('ClickHouseStorage on chdb', () => {
     const again = await ClickHouseStorage.open({ settings: settings(), retentionDays: 7 });
     await again.close();
     const m = await db.rows('SELECT version, count() AS n FROM pf_ch.schema_migrations GROUP BY version ORDER BY version');
-    assert.deepEqual(m, [{ version: 1, n: '1' }, { version: 2, n: '1' }]);
+    assert.deepEqual(m, [
+      { version: 1, n: '1' },
+      { version: 2, n: '1' },
+      { version: 3, n: '1' },
+    ]);
     const t = await db.rows("SELECT engine_full FROM system.tables WHERE database = 'pf_ch' AND name = 'spans'");
     assert.match(String(t[0]!.engine_full), /TTL toDateTime\(intDiv\(start_ns, 1000000000\), 'UTC'\) \+ toIntervalDay\(7\)/);
   });
@@ -109,6 +113,43 @@ describe('ClickHouseStorage on chdb', () => {
       assert.equal((await old.status()).spanCount, 0, 'nothing stored raw');
     } finally {
       await old.close();
+    }
+  });
+
+  it('upgrades a version-2 database to 128-bit rollup sums: durations of spans from 1970 sum exactly', async () => {
+    const d = new Ddl({ database: 'pf_v2' });
+    await db.client.command({ query: 'CREATE DATABASE IF NOT EXISTS pf_v2' });
+    for (const sql of [...migrationsTableDdl(d), ...MIGRATIONS[0]!(d), ...MIGRATIONS[1]!(d), 'INSERT INTO pf_v2.schema_migrations (version) VALUES (1), (2)']) {
+      await db.client.command({ query: sql });
+    }
+    // A span stored before the upgrade stays counted.
+    const [before] = randomTraces(31, 1, HOUR0, 1000);
+    await db.client.command({ query: `INSERT INTO pf_v2.rollup_1m (bucket_ms, service, n, dur_sum, dur_n) VALUES (${HOUR0}, 'old', 1, 5, 1)` });
+    const up = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_v2' } });
+    try {
+      const types = await up.rows("SELECT DISTINCT type FROM system.columns WHERE database = 'pf_v2' AND table IN ('rollup_1m', 'rollup_1h') AND name LIKE '%\\_sum'");
+      assert.deepEqual(types, [{ type: 'SimpleAggregateFunction(sum, Int128)' }]);
+      const nowNs = BigInt(Date.now()) * 1_000_000n;
+      const rows = randomTraces(32, 2, 0, 1).map((r) => ({ ...before!, ...r, service: 'clock-reset', startNs: 1n, endNs: nowNs, durationNs: nowNs - 1n }));
+      await up.insertSpans(rows);
+      await up.insertCounted([{ ...rows[0]!, traceId: 'f'.repeat(32) }]);
+      const stored = BigInt(rows.length);
+      const expected = (stored + 1n) * (nowNs - 1n);
+      assert.ok(expected > 2n ** 63n);
+      const sums = await up.rows("SELECT toString(sum(dur_sum)) AS s, sum(n) AS n FROM pf_v2.rollup_1m WHERE service = 'clock-reset'");
+      assert.deepEqual(sums, [{ s: String(expected), n: String(stored + 1n) }]);
+      const q = { fromNs: 0n, toNs: 3_600_000_000_000n, groupBy: [], spans: 'all' as const, measures: [{ metric: 'dur' as const, fn: 'sum' as const }] };
+      const fromRollup = await up.aggregate({ ...q, filter: null });
+      assert.match(fromRollup.source, /rollup/);
+      assert.equal(fromRollup.rows[0]!.values[0], Number(expected));
+      // The raw spans (the sampled-out one is in the rollups only).
+      const raw = await up.aggregate({ ...q, filter: parseSearch('name:*') });
+      assert.equal(raw.source, 'raw');
+      assert.equal(raw.rows[0]!.values[0], Number(stored * (nowNs - 1n)));
+      const old = await up.rows(`SELECT sum(dur_sum) AS s FROM pf_v2.rollup_1m WHERE service = 'old'`);
+      assert.deepEqual(old, [{ s: '5' }]);
+    } finally {
+      await up.close();
     }
   });
 

@@ -208,7 +208,8 @@ function measureSql(m: Measure, i: number, source: 'rollup' | 'raw'): MeasureSql
     const e = `quantileExactInclusiveOrNull(${fn.quantile})(toFloat64(${x}))`;
     return { partials: [`${e} AS ${c('q')}`], final: `any(${c('q')})`, direct: e };
   }
-  const sum = r ? `sum(${v}_sum)` : `sum(coalesce(${x}, 0))`;
+  // Int128: a sum of Int64 values wraps in ClickHouse (durations of spans that start in 1970).
+  const sum = r ? `sum(${v}_sum)` : `sum(toInt128(coalesce(${x}, 0)))`;
   const cnt = r ? `sum(${v}_n)` : `count(${x})`;
   switch (fn) {
     case 'sum':

@@ -140,29 +140,33 @@ export class Ddl {
   }
 }
 
-/** The SELECT that turns span rows into time-rollup rows of `bucketNs` (MV body and repairs). */
-export function rollupSelect(from: string, bucketNs: bigint, where = ''): string {
+/**
+ * The SELECT that turns span rows into time-rollup rows of `bucketNs` (MV body and repairs).
+ * `wide`: sums in Int128, as the rollup tables hold them from schema version 3 (versions 1 and 2
+ * created their views with Int64 sums, which wrap).
+ */
+export function rollupSelect(from: string, bucketNs: bigint, where = '', wide = true): string {
   const ms = bucketNs / 1_000_000n;
   const dims = ROLLUP_DIMS.map((d) => (d === 'service' || d === 'span_kind' ? `${d} AS d_${d}` : `coalesce(${d}, '') AS d_${d}`));
   const vals = ROLLUP_VALUES.map((v) => `${v.sql} AS v_${v.prefix}`);
   // Inner aliases differ from the column names: ClickHouse resolves aliases before columns.
   return `SELECT b AS bucket_ms, ${ROLLUP_DIMS.map((d) => `d_${d} AS ${d}`).join(', ')}, root AS is_root,
     count() AS n, countIf(sc = 2) AS err_n, count(cs) AS usage_n, countIf(cs = 'unknown') AS unpriced_n,
-    ${ROLLUP_VALUES.map((v) => `sum(coalesce(v_${v.prefix}, 0)) AS ${v.prefix}_sum, count(v_${v.prefix}) AS ${v.prefix}_n, minOrNull(v_${v.prefix}) AS ${v.prefix}_min, maxOrNull(v_${v.prefix}) AS ${v.prefix}_max`).join(',\n    ')}
+    ${ROLLUP_VALUES.map((v) => `sum(${wide ? `toInt128(coalesce(v_${v.prefix}, 0))` : `coalesce(v_${v.prefix}, 0)`}) AS ${v.prefix}_sum, count(v_${v.prefix}) AS ${v.prefix}_n, minOrNull(v_${v.prefix}) AS ${v.prefix}_min, maxOrNull(v_${v.prefix}) AS ${v.prefix}_max`).join(',\n    ')}
   FROM (SELECT intDiv(start_ns, ${bucketNs}) * ${ms} AS b, ${dims.join(', ')}, parent_span_id = '' AS root, status_code AS sc, cost_source AS cs,
       ${vals.join(', ')}
     FROM ${from}${where ? ` WHERE ${where}` : ''})
   GROUP BY b, ${ROLLUP_DIMS.map((d) => `d_${d}`).join(', ')}, root`;
 }
 
-function rollupBody(): string {
+function rollupBody(sum: 'Int64' | 'Int128'): string {
   return [
     'bucket_ms Int64',
     ...ROLLUP_DIMS.map((d) => `${d} LowCardinality(String)`),
     'is_root Bool',
     ...ROLLUP_COUNTS.map((c) => `${c} SimpleAggregateFunction(sum, UInt64)`),
     ...ROLLUP_VALUES.flatMap((v) => [
-      `${v.prefix}_sum SimpleAggregateFunction(sum, Int64)`,
+      `${v.prefix}_sum SimpleAggregateFunction(sum, ${sum})`,
       `${v.prefix}_n SimpleAggregateFunction(sum, UInt64)`,
       `${v.prefix}_min SimpleAggregateFunction(min, Nullable(Int64))`,
       `${v.prefix}_max SimpleAggregateFunction(max, Nullable(Int64))`,
@@ -207,12 +211,12 @@ function v1(d: Ddl): string[] {
     out.push(
       ...d.create(
         r.table,
-        rollupBody(),
+        rollupBody('Int64'),
         'AggregatingMergeTree',
         `PARTITION BY toYYYYMM(toDateTime(intDiv(bucket_ms, 1000), 'UTC')) ORDER BY (bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root) ${settings()}`
       ),
       // Per node: the view reads the rows inserted into the local spans table.
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${d.local(r.table)}_mv${d.onCluster} TO ${d.local(r.table)} AS ${rollupSelect(d.local('spans'), r.ns)}`
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${d.local(r.table)}_mv${d.onCluster} TO ${d.local(r.table)} AS ${rollupSelect(d.local('spans'), r.ns, '', false)}`
     );
   }
   out.push(
@@ -246,12 +250,37 @@ function v1(d: Ddl): string[] {
 function v2(d: Ddl): string[] {
   const out = d.create('spans_counted', COUNTED_COLUMNS_CH.map((c) => `${c.name} ${c.type}`).join(', '), 'Null', '', [], 'cityHash64(trace_id)');
   for (const r of CH_ROLLUPS) {
-    out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${d.local(r.table)}_counted_mv${d.onCluster} TO ${d.local(r.table)} AS ${rollupSelect(d.local('spans_counted'), r.ns)}`);
+    out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${d.local(r.table)}_counted_mv${d.onCluster} TO ${d.local(r.table)} AS ${rollupSelect(d.local('spans_counted'), r.ns, '', false)}`);
   }
   return out;
 }
 
-export const MIGRATIONS: ReadonlyArray<(d: Ddl) => string[]> = [v1, v2];
+/**
+ * Schema version 3: rollup sums in Int128. Spans starting in 1970 are valid OTLP, and six of
+ * them in one bucket overflowed an Int64 duration sum (ClickHouse wraps silently). The columns
+ * are widened in place, and the views recreated with Int128 sums; a span inserted by another
+ * replica between the DROP and the CREATE of a view is not counted in the rollups.
+ */
+function v3(d: Ddl): string[] {
+  const out: string[] = [];
+  const widen = ROLLUP_VALUES.map((v) => `MODIFY COLUMN ${v.prefix}_sum SimpleAggregateFunction(sum, Int128)`).join(', ');
+  for (const r of CH_ROLLUPS) {
+    out.push(`ALTER TABLE ${d.local(r.table)}${d.onCluster} ${widen}`);
+    if (d.t.cluster) {
+      out.push(`ALTER TABLE ${d.table(r.table)}${d.onCluster} ${widen}`);
+    }
+    for (const [mv, from] of [
+      [`${d.local(r.table)}_mv`, d.local('spans')],
+      [`${d.local(r.table)}_counted_mv`, d.local('spans_counted')],
+    ] as const) {
+      out.push(`DROP VIEW IF EXISTS ${mv}${d.onCluster}`);
+      out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${mv}${d.onCluster} TO ${d.local(r.table)} AS ${rollupSelect(from, r.ns)}`);
+    }
+  }
+  return out;
+}
+
+export const MIGRATIONS: ReadonlyArray<(d: Ddl) => string[]> = [v1, v2, v3];
 
 export function migrationsTableDdl(d: Ddl): string[] {
   return d.create('schema_migrations', `version UInt32, applied_at DateTime('UTC') DEFAULT now()`, 'ReplacingMergeTree', 'ORDER BY version');

@@ -7,6 +7,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { auth, getJson, makeTempDir, postJson, startTestService, type TestService } from '../testing/service.js';
 
+// deletion.clickhouse.test.ts runs this same file with the service on ClickHouse (chdb).
+const BACKEND = process.env.PYFLARE_TEST_DELETION_STORAGE === 'clickhouse' ? { storage: 'clickhouse' as const } : {};
+
 const MIN = 60_000;
 const T0 = Math.floor((Date.now() - 30 * MIN) / MIN) * MIN;
 
@@ -52,8 +55,9 @@ async function requests(svc: TestService): Promise<{ n: number; source: string }
 
 describe('erasure requests', () => {
   it('deletes a user and a session, fixes the rollups, audits without the ids', async () => {
-    const svc = await startTestService();
+    const svc = await startTestService(BACKEND);
     try {
+      assert.equal(svc.service.storage.kind, BACKEND.storage ?? 'duckdb');
       const [a, b, c] = [hex(16), hex(16), hex(16)];
       const body = jsonBody([
         { traceId: a, startMs: T0 + 1000, attrs: { 'user.id': 'user-1', 'session.id': 's-1', 'gen_ai.request.model': 'gpt-4o' } },
@@ -133,7 +137,7 @@ describe('erasure requests', () => {
     const policyFile = path.join(dir, 'policy.yaml');
     await fs.writeFile(policyFile, 'attributes:\n  user.id: hash\n');
     const privacy = { enabled: true, mode: 'mask' as const, policyFile, key: 'deletion-key-0123456789', dropContent: false };
-    const svc = await startTestService({ privacy });
+    const svc = await startTestService({ ...BACKEND, privacy });
     try {
       const t = hex(16);
       assert.equal((await postJson(`${svc.otlpUrl}/v1/traces`, jsonBody([{ traceId: t, startMs: T0, attrs: { 'user.id': 'plain-user-7' } }]))).status, 200);

@@ -502,20 +502,25 @@ export class Intake {
     return this.queuedSpans >= APPLY_NOW_SPANS || this.queuedBytes >= this.queueMaxBytes / 4 || this.waiters.length > 0;
   }
 
-  private scheduleApply(delayMs?: number): void {
+  /** Wait before retrying after `failures` failed runs in a row: 0.4 s, doubling, up to 30 s. */
+  private backoffMs(): number {
+    return Math.min(30_000, 200 * 2 ** this.failures);
+  }
+
+  private scheduleApply(): void {
     if (this.applyTimer || this.applying) {
       return;
     }
     // The interval spaces out small applies; a backlog of a few row groups goes at once, so
     // DuckDB never idles while spans wait.
-    const wait =
-      delayMs ?? (this.backlog() ? 0 : Math.max(0, this.lastApplyAt + this.opts.commitIntervalMs - Date.now()));
+    // After failed runs: the retry back-off, whoever asks (a flush, a waiting client).
+    const wait = this.failures > 0 ? this.backoffMs() : this.backlog() ? 0 : Math.max(0, this.lastApplyAt + this.opts.commitIntervalMs - Date.now());
     this.applyTimer = setTimeout(() => {
       this.applyTimer = null;
       this.applying = this.applyNow(true).finally(() => {
         this.applying = null;
         if (this.queue.length > 0 && !this.closing) {
-          this.scheduleApply(this.failures > 0 ? Math.min(30_000, 200 * 2 ** this.failures) : undefined);
+          this.scheduleApply();
         }
       });
     }, wait);

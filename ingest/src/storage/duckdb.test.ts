@@ -55,7 +55,7 @@ describe('DuckDbStorage', () => {
     assert.equal(globToLike('a_b%c\\'), 'a\\_b\\%c\\\\');
   });
 
-  it('sums rollups in 128 bits (spans starting in 1970 are valid), and widens the sums of older files', async () => {
+  it('sums time rollups in 128 bits (spans starting in 1970 are valid), saturates trace sums at 64 bits, and converts the sums of older files', async () => {
     const dir = await makeTempDir();
     let db = await DuckDbStorage.open({ dataDir: dir, rollupCompactAfter: 1 });
     const sql = async (q: string) => {
@@ -80,17 +80,31 @@ describe('DuckDbStorage', () => {
       }
       assert.equal((await db.getTrace(traceId))?.length, 7);
 
-      // A file from before: BIGINT sums are widened when it is opened.
+      // The trace rollup's sums saturate at 64 bits: four spans of 2^62 tokens each.
+      const big = rows.slice(0, 4).map((r, i) => ({ ...r, spanId: `${i}`.repeat(16), inputTokens: 2 ** 62 }));
+      await db.applyBatch(big, 3n);
+      await db.applyBatch([{ ...big[0]!, spanId: 'e'.repeat(16) }], 4n);
+      assert.deepEqual(await sql(`SELECT max(in_sum) AS s FROM trace_rollup WHERE trace_id = '${traceId}'`), [{ s: 2n ** 63n - 1n }]);
+      assert.equal((await db.getTrace(traceId))?.length, 12);
+
+      // Files from before: BIGINT time-rollup sums are widened when opened, HUGEINT trace sums
+      // narrowed (saturating).
       const c = await db.connect();
       await c.run('ALTER TABLE rollup_1m ALTER COLUMN cost_sum TYPE BIGINT');
-      await c.run('ALTER TABLE trace_rollup ALTER COLUMN in_sum TYPE BIGINT');
+      await c.run('ALTER TABLE trace_rollup ALTER COLUMN in_sum TYPE HUGEINT');
+      await c.run(`UPDATE trace_rollup SET in_sum = in_sum * 4 WHERE trace_id = '${traceId}'`);
       c.closeSync();
       await db.close();
       db = await DuckDbStorage.open({ dataDir: dir });
       assert.deepEqual(
-        await sql(`SELECT DISTINCT data_type FROM duckdb_columns() WHERE table_name IN ('rollup_1m', 'rollup_1h', 'trace_rollup') AND suffix(column_name, '_sum')`),
-        [{ data_type: 'HUGEINT' }]
+        await sql(`SELECT table_name AS t, data_type AS type FROM duckdb_columns() WHERE table_name IN ('rollup_1m', 'rollup_1h', 'trace_rollup') AND suffix(column_name, '_sum') GROUP BY ALL ORDER BY ALL`),
+        [
+          { t: 'rollup_1h', type: 'HUGEINT' },
+          { t: 'rollup_1m', type: 'HUGEINT' },
+          { t: 'trace_rollup', type: 'BIGINT' },
+        ]
       );
+      assert.deepEqual(await sql(`SELECT max(in_sum) AS s FROM trace_rollup WHERE trace_id = '${traceId}'`), [{ s: 2n ** 63n - 1n }]);
     } finally {
       await db.close();
       await fs.rm(dir, { recursive: true, force: true });

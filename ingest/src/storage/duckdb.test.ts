@@ -55,7 +55,7 @@ describe('DuckDbStorage', () => {
     assert.equal(globToLike('a_b%c\\'), 'a\\_b\\%c\\\\');
   });
 
-  it('sums time rollups in 128 bits (spans starting in 1970 are valid), saturates trace sums at 64 bits, and converts the sums of older files', async () => {
+  it('sums durations in 128 bits (spans starting in 1970 are valid), saturates the other sums at 64 bits, and converts the sums of older files', async () => {
     const dir = await makeTempDir();
     let db = await DuckDbStorage.open({ dataDir: dir, rollupCompactAfter: 1 });
     const sql = async (q: string) => {
@@ -80,31 +80,49 @@ describe('DuckDbStorage', () => {
       }
       assert.equal((await db.getTrace(traceId))?.length, 7);
 
-      // The trace rollup's sums saturate at 64 bits: four spans of 2^62 tokens each.
-      const big = rows.slice(0, 4).map((r, i) => ({ ...r, spanId: `${i}`.repeat(16), inputTokens: 2 ** 62 }));
+      // The other sums saturate at 64 bits, through compaction too: four spans of 2^62 tokens
+      // and micro-dollars each.
+      const MAX = 2n ** 63n - 1n;
+      const big = rows.slice(0, 4).map((r, i) => ({ ...r, spanId: `${i}`.repeat(16), inputTokens: 2 ** 62, costMicros: 2 ** 62 }));
       await db.applyBatch(big, 3n);
       await db.applyBatch([{ ...big[0]!, spanId: 'e'.repeat(16) }], 4n);
-      assert.deepEqual(await sql(`SELECT max(in_sum) AS s FROM trace_rollup WHERE trace_id = '${traceId}'`), [{ s: 2n ** 63n - 1n }]);
+      assert.deepEqual(await sql(`SELECT max(in_sum) AS s FROM trace_rollup WHERE trace_id = '${traceId}'`), [{ s: MAX }]);
+      for (const t of ['rollup_1m', 'rollup_1h']) {
+        assert.deepEqual(await sql(`SELECT max(cost_sum) AS c, max(in_sum) AS i, sum(n) AS n FROM ${t}`), [{ c: MAX, i: MAX, n: 12n }], t);
+      }
       assert.equal((await db.getTrace(traceId))?.length, 12);
+      // Erasing saturated spans never fails (the negative rows saturate as well).
+      await db.deleteSpans({ userId: 'nobody' });
 
-      // Files from before: BIGINT time-rollup sums are widened when opened, HUGEINT trace sums
-      // narrowed (saturating).
+      // Files from before: sums of another width are converted when opened (narrowed saturating).
       const c = await db.connect();
-      await c.run('ALTER TABLE rollup_1m ALTER COLUMN cost_sum TYPE BIGINT');
+      await c.run('ALTER TABLE rollup_1m ALTER COLUMN cost_sum TYPE HUGEINT');
+      await c.run('UPDATE rollup_1m SET cost_sum = cost_sum * 4');
       await c.run('ALTER TABLE trace_rollup ALTER COLUMN in_sum TYPE HUGEINT');
-      await c.run(`UPDATE trace_rollup SET in_sum = in_sum * 4 WHERE trace_id = '${traceId}'`);
       c.closeSync();
       await db.close();
       db = await DuckDbStorage.open({ dataDir: dir });
-      assert.deepEqual(
-        await sql(`SELECT table_name AS t, data_type AS type FROM duckdb_columns() WHERE table_name IN ('rollup_1m', 'rollup_1h', 'trace_rollup') AND suffix(column_name, '_sum') GROUP BY ALL ORDER BY ALL`),
-        [
-          { t: 'rollup_1h', type: 'HUGEINT' },
-          { t: 'rollup_1m', type: 'HUGEINT' },
-          { t: 'trace_rollup', type: 'BIGINT' },
-        ]
-      );
-      assert.deepEqual(await sql(`SELECT max(in_sum) AS s FROM trace_rollup WHERE trace_id = '${traceId}'`), [{ s: 2n ** 63n - 1n }]);
+      const types = `SELECT table_name AS t, column_name AS col, data_type AS type FROM duckdb_columns() WHERE table_name IN ('rollup_1m', 'rollup_1h', 'trace_rollup') AND suffix(column_name, '_sum') AND (column_name IN ('dur_sum', 'cost_sum', 'in_sum')) ORDER BY ALL`;
+      const expectTypes = [
+        { t: 'rollup_1h', col: 'cost_sum', type: 'BIGINT' },
+        { t: 'rollup_1h', col: 'dur_sum', type: 'HUGEINT' },
+        { t: 'rollup_1h', col: 'in_sum', type: 'BIGINT' },
+        { t: 'rollup_1m', col: 'cost_sum', type: 'BIGINT' },
+        { t: 'rollup_1m', col: 'dur_sum', type: 'HUGEINT' },
+        { t: 'rollup_1m', col: 'in_sum', type: 'BIGINT' },
+        { t: 'trace_rollup', col: 'cost_sum', type: 'BIGINT' },
+        { t: 'trace_rollup', col: 'in_sum', type: 'BIGINT' },
+      ];
+      assert.deepEqual(await sql(types), expectTypes);
+      assert.deepEqual(await sql('SELECT max(cost_sum) AS c FROM rollup_1m'), [{ c: MAX }]);
+      // And a 64-bit dur_sum (files from before it was 128-bit) is widened.
+      const c2 = await db.connect();
+      await c2.run('DELETE FROM rollup_1m');
+      await c2.run('ALTER TABLE rollup_1m ALTER COLUMN dur_sum TYPE BIGINT USING 0');
+      c2.closeSync();
+      await db.close();
+      db = await DuckDbStorage.open({ dataDir: dir });
+      assert.deepEqual(await sql(types), expectTypes);
     } finally {
       await db.close();
       await fs.rm(dir, { recursive: true, force: true });

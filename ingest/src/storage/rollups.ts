@@ -75,26 +75,27 @@ const COUNTS = [
  * models, small sets), so dictionary (DICT_FSST in format v1.5) suits them; trace ids are stored as is.
  */
 const dict = (comp: ColumnCompression) => `VARCHAR USING COMPRESSION ${comp.repeated}`;
-/**
- * Sums of the time rollups are 128-bit. Each value fits 64 bits, but thousands of long spans (a
- * start in 1970 is valid OTLP) or costly calls in one bucket overflow a BIGINT sum, and a write
- * that overflows fails whole: the intake would retry it forever and compaction would fail every
- * write after it.
- */
-const SUM = 'HUGEINT';
-/**
- * The trace rollup's sums (tokens and cost of one trace) are BIGINT, saturating at the int64
- * bounds: no real trace comes near them (~10^7 calls at the per-call caps of normalize/llm.ts),
- * and the search reads these columns for every candidate trace. With HUGEINT columns the 24 h
- * search over 10M spans took twice as long (measured: p50 78 -> 36-40 ms).
- */
-const TRACE_SUM = 'BIGINT';
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 /** A sum clamped to the int64 range (JS). */
 const sat = (v: bigint) => (v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v);
 /** The same in SQL, over a 128-bit sum. */
 const satSql = (sum: string) => `least(greatest(${sum}, ${INT64_MIN}), ${INT64_MAX})::BIGINT`;
+/**
+ * Rollup sums are BIGINT, saturating at the int64 bounds, except the durations' (`dur_sum`):
+ * spans that start in 1970 are valid OTLP, and six of them in one bucket pass 2^63 ns, so that
+ * sum is 128-bit. Tokens and costs stay far below the bounds (each value is capped in
+ * normalize/llm.ts). Saturating rather than failing: a write that overflows fails whole, and
+ * the intake would retry it forever (compaction would fail every write after it). Not all
+ * 128-bit: reading HUGEINT columns made rollup answers ~5x slower (46,800 rows summed in 5.4
+ * ms instead of 0.9), and the search over the trace rollup twice as slow.
+ */
+const WIDE_SUMS: ReadonlySet<string> = new Set(['dur']);
+const sumType = (prefix: string) => (WIDE_SUMS.has(prefix) ? 'HUGEINT' : 'BIGINT');
+/** A 128-bit SQL sum for the column of `prefix` (saturated to its BIGINT). */
+const sumInto = (prefix: string, sum: string) => (WIDE_SUMS.has(prefix) ? sum : satSql(sum));
+/** The trace rollup's sums (tokens and cost of one trace): BIGINT, saturating. */
+const TRACE_SUM = 'BIGINT';
 const plain = (comp: ColumnCompression) => `VARCHAR USING COMPRESSION ${comp.unique}`;
 
 const rollupDdl = (table: string, comp: ColumnCompression) => `CREATE TABLE IF NOT EXISTS ${table} (
@@ -102,7 +103,7 @@ const rollupDdl = (table: string, comp: ColumnCompression) => `CREATE TABLE IF N
   ${ROLLUP_DIMS.map((d) => `${d} ${dict(comp)} NOT NULL`).join(', ')},
   is_root BOOLEAN NOT NULL,
   ${COUNTS.map((c) => `${c.col} BIGINT NOT NULL`).join(', ')},
-  ${ROLLUP_VALUES.map((v) => `${v.prefix}_sum ${SUM} NOT NULL, ${v.prefix}_n BIGINT NOT NULL, ${v.prefix}_min BIGINT, ${v.prefix}_max BIGINT`).join(',\n  ')}
+  ${ROLLUP_VALUES.map((v) => `${v.prefix}_sum ${sumType(v.prefix)} NOT NULL, ${v.prefix}_n BIGINT NOT NULL, ${v.prefix}_min BIGINT, ${v.prefix}_max BIGINT`).join(',\n  ')}
 )`;
 
 const KEY_COLS = ['bucket_ms', ...ROLLUP_DIMS, 'is_root'];
@@ -115,7 +116,7 @@ function aggregateSpansSql(bucketMs: number, where: string): string {
     ${COUNTS.map((c) => `${c.sql} AS ${c.col}`).join(', ')},
     ${ROLLUP_VALUES.map(
       (v) =>
-        `coalesce(sum(${v.sql}), 0) AS ${v.prefix}_sum, count(${v.sql}) AS ${v.prefix}_n, min(${v.sql}) AS ${v.prefix}_min, max(${v.sql}) AS ${v.prefix}_max`
+        `${sumInto(v.prefix, `coalesce(sum(${v.sql}), 0)`)} AS ${v.prefix}_sum, count(${v.sql}) AS ${v.prefix}_n, min(${v.sql}) AS ${v.prefix}_min, max(${v.sql}) AS ${v.prefix}_max`
     ).join(',\n    ')}
   FROM spans WHERE ${where}
   GROUP BY ALL`;
@@ -126,7 +127,7 @@ const mergeSql = (from: string, bucketMs: number, where: string) => `SELECT (buc
     ${[...ROLLUP_DIMS, 'is_root'].join(', ')},
     ${COUNTS.map((c) => `sum(${c.col}) AS ${c.col}`).join(', ')},
     ${ROLLUP_VALUES.map(
-      (v) => `sum(${v.prefix}_sum) AS ${v.prefix}_sum, sum(${v.prefix}_n) AS ${v.prefix}_n, min(${v.prefix}_min) AS ${v.prefix}_min, max(${v.prefix}_max) AS ${v.prefix}_max`
+      (v) => `${sumInto(v.prefix, `sum(${v.prefix}_sum)`)} AS ${v.prefix}_sum, sum(${v.prefix}_n) AS ${v.prefix}_n, min(${v.prefix}_min) AS ${v.prefix}_min, max(${v.prefix}_max) AS ${v.prefix}_max`
     ).join(', ')}
   FROM ${from} WHERE ${where} GROUP BY ALL`;
 
@@ -609,7 +610,9 @@ const TIME_COLUMNS: ReadonlyArray<RowColumn<TimeAcc>> = [
   { name: 'is_root', type: 'BOOLEAN', get: (x) => x.isRoot },
   ...COUNTS.map((c, k): RowColumn<TimeAcc> => ({ name: c.col, type: 'BIGINT', nullable: false, get: (x) => x.counts[k]! })),
   ...ROLLUP_VALUES.flatMap((v, k): Array<RowColumn<TimeAcc>> => [
-    { name: `${v.prefix}_sum`, type: 'HUGEINT', get: (x) => x.values[k]!.sum },
+    WIDE_SUMS.has(v.prefix)
+      ? { name: `${v.prefix}_sum`, type: 'HUGEINT', get: (x) => x.values[k]!.sum }
+      : { name: `${v.prefix}_sum`, type: 'BIGINT', nullable: false, get: (x) => sat(x.values[k]!.sum) },
     { name: `${v.prefix}_n`, type: 'BIGINT', nullable: false, get: (x) => x.values[k]!.n },
     { name: `${v.prefix}_min`, type: 'BIGINT', nullable: true, get: (x) => x.values[k]!.min },
     { name: `${v.prefix}_max`, type: 'BIGINT', nullable: true, get: (x) => x.values[k]!.max },
@@ -696,17 +699,18 @@ export class Rollups {
     }
     await c.run(traceDdl(comp));
     await c.run('CREATE INDEX IF NOT EXISTS spans_trace_id ON spans (trace_id)');
-    // Sum columns of another width than now (files from before the time rollups' sums were
-    // 128-bit, or from when the trace rollup's were too) are changed in place: a rebuild from
+    // Sum columns of another width than now (files from before dur_sum was 128-bit, or from
+    // when every sum was) are changed in place: a rebuild from
     // the spans would lose the counts of sampled-out spans, which live only in the rollups.
-    const sumType = (t: string) => (t === TRACE_ROLLUP ? TRACE_SUM : SUM);
+    const want = (t: string, col: string) => (t === TRACE_ROLLUP ? TRACE_SUM : sumType(col.slice(0, -'_sum'.length)));
     const other = await c.runAndReadAll(
       `SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = current_schema()
          AND table_name IN (${[...ROLLUP_LEVELS.map((l) => l.table), TRACE_ROLLUP].map((t) => `'${t}'`).join(', ')}) AND suffix(column_name, '_sum')`
     );
     for (const { table_name: t, column_name: col, data_type: type } of other.getRowObjectsJS() as Array<{ table_name: string; column_name: string; data_type: string }>) {
-      if (type !== sumType(t)) {
-        await c.run(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${sumType(t)}${sumType(t) === 'BIGINT' ? ` USING ${satSql(col)}` : ''}`);
+      const to = want(t, col);
+      if (type !== to) {
+        await c.run(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${to}${to === 'BIGINT' ? ` USING ${satSql(col)}` : ''}`);
       }
     }
     const r = await c.runAndReadAll(`SELECT value FROM pyflare_meta WHERE key = 'rollup_version'`);
@@ -863,7 +867,7 @@ export class Rollups {
     await c.run(
       `INSERT INTO ${l.table} SELECT bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root,
         ${COUNTS.map((x) => `-${x.col}`).join(', ')},
-        ${ROLLUP_VALUES.map((v) => `-${v.prefix}_sum, -${v.prefix}_n, NULL, NULL`).join(', ')}
+        ${ROLLUP_VALUES.map((v) => `${sumInto(v.prefix, `-(${v.prefix}_sum::HUGEINT)`)}, -${v.prefix}_n, NULL, NULL`).join(', ')}
       FROM erased_${l.table}`
     );
   }
@@ -891,7 +895,7 @@ export class Rollups {
        FROM (
          SELECT ${keys.map((k) => `r.${k}`).join(', ')},
            ${COUNTS.map((x) => `sum(r.${x.col}) AS ${x.col}`).join(', ')},
-           ${ROLLUP_VALUES.map((v) => `sum(r.${v.prefix}_sum) AS ${v.prefix}_sum, sum(r.${v.prefix}_n) AS ${v.prefix}_n, min(r.${v.prefix}_min) AS ${v.prefix}_min, max(r.${v.prefix}_max) AS ${v.prefix}_max`).join(', ')}
+           ${ROLLUP_VALUES.map((v) => `${sumInto(v.prefix, `sum(r.${v.prefix}_sum)`)} AS ${v.prefix}_sum, sum(r.${v.prefix}_n) AS ${v.prefix}_n, min(r.${v.prefix}_min) AS ${v.prefix}_min, max(r.${v.prefix}_max) AS ${v.prefix}_max`).join(', ')}
          FROM ${t} r JOIN ${erased} g ON ${on('r', 'g')}
          GROUP BY ${keys.map((k) => `r.${k}`).join(', ')}
        ) m

@@ -1,10 +1,8 @@
-// JS rows -> a DuckDB table function, so that `INSERT INTO t SELECT * FROM <scan>()` inserts them
-// on a DuckDB thread. An Appender would do the insert itself (its flush appends to the
-// transaction's storage) on the calling thread, which is the JS thread: for the rollup rows of
-// each apply, that flush was ~1.6 us per ingested span of JS-thread time. Here the JS thread
-// only writes each output vector (numbers through typed arrays, one native call per string).
+// JS rows -> a DuckDB table function (see tableScan.ts): for the rollup rows of each apply, an
+// Appender's flush was ~1.6 us per ingested span of JS-thread time. Here the JS thread only
+// writes each output vector (numbers through typed arrays, one native call per string).
 import ddb from '@duckdb/node-bindings';
-import { CHUNK_ROWS } from './spanChunks.js';
+import { CHUNK_ROWS, TableScan } from './tableScan.js';
 
 /** How a column's value is read from a row. */
 export type RowColumn<T> =
@@ -21,9 +19,7 @@ const INT128_MAX = (1n << 127n) - 1n;
 const INT128_MIN = -(1n << 127n);
 
 /** Feeds the rows given to load() to the table function `name` on one connection. */
-export class RowScan<T> {
-  private pending: readonly T[] = [];
-  private next = 0;
+export class RowScan<T> extends TableScan<T> {
   // Staging, reused: one column is written at a time.
   private readonly words = new BigInt64Array(CHUNK_ROWS * 2);
   private readonly uwords = new BigUint64Array(this.words.buffer);
@@ -31,45 +27,25 @@ export class RowScan<T> {
   private readonly valid = new Uint8Array(VALIDITY_BYTES);
 
   constructor(
-    readonly name: string,
+    name: string,
     readonly columns: ReadonlyArray<RowColumn<T>>
-  ) {}
-
-  /** Registers the table function on the connection (once). */
-  register(connection: ddb.Connection): void {
-    const tf = ddb.create_table_function();
-    ddb.table_function_set_name(tf, this.name);
-    ddb.table_function_set_bind(tf, (info) => {
-      for (const c of this.columns) {
-        ddb.bind_add_result_column(info, c.name, ddb.create_logical_type(TYPE_IDS[c.type]));
-      }
-    });
-    ddb.table_function_set_init(tf, () => undefined);
-    ddb.table_function_set_function(tf, (info, out) => {
-      try {
-        const n = Math.min(CHUNK_ROWS, this.pending.length - this.next);
-        if (n > 0) {
-          this.write(out, this.next, n);
-          this.next += n;
-        }
-        ddb.data_chunk_set_size(out, Math.max(0, n));
-      } catch (e) {
-        ddb.function_set_error(info, `${this.name}: ${(e as Error).message}`);
-      }
-    });
-    ddb.register_table_function(connection, tf);
+  ) {
+    super(name);
   }
 
-  /** Makes `rows` what the next scan returns (call right before the statement). */
-  load(rows: readonly T[]): void {
-    this.pending = rows;
-    this.next = 0;
+  protected bind(info: ddb.TableFunctionBindInfo): void {
+    for (const c of this.columns) {
+      ddb.bind_add_result_column(info, c.name, ddb.create_logical_type(TYPE_IDS[c.type]));
+    }
   }
 
-  /** Drops the references (after the statement). */
-  clear(): void {
-    this.pending = [];
-    this.next = 0;
+  protected fill(out: ddb.DataChunk): void {
+    const n = Math.min(CHUNK_ROWS, this.pending.length - this.next);
+    if (n > 0) {
+      this.write(out, this.next, n);
+      this.next += n;
+    }
+    ddb.data_chunk_set_size(out, Math.max(0, n));
   }
 
   private write(out: ddb.DataChunk, from: number, n: number): void {
@@ -78,44 +54,25 @@ export class RowScan<T> {
       const c = this.columns[col]!;
       const vec = ddb.data_chunk_get_vector(out, col);
       switch (c.type) {
-        case 'VARCHAR': {
-          let nulls = false;
-          for (let i = 0; i < n; i++) {
-            const v = c.get(rows[from + i]!);
-            if (v === null) {
-              this.markNull(i, !nulls);
-              nulls = true;
-            } else {
-              ddb.vector_assign_string_element(vec, i, v);
-            }
-          }
-          if (nulls) {
-            this.setValidity(vec, n);
-          }
+        case 'VARCHAR':
+          this.writeNullable(vec, n, (i) => c.get(rows[from + i]!), (i, v) => ddb.vector_assign_string_element(vec, i, v));
           break;
-        }
-        case 'BIGINT': {
-          let nulls = false;
-          for (let i = 0; i < n; i++) {
-            const v = c.get(rows[from + i]!);
-            if (v === null) {
-              this.markNull(i, !nulls);
-              nulls = true;
-              this.words[i] = 0n;
-            } else {
+        case 'BIGINT':
+          this.writeNullable(
+            vec,
+            n,
+            (i) => c.get(rows[from + i]!),
+            (i, v) => {
               // A typed array would wrap it silently; the statement must fail instead.
               if (v > INT64_MAX || v < INT64_MIN) {
                 throw new Error(`${c.name}: bigint out of int64 range (${v})`);
               }
               this.words[i] = v;
-            }
-          }
+            },
+            (i) => (this.words[i] = 0n)
+          );
           ddb.copy_data_to_vector(vec, 0, this.words.buffer, 0, n * 8);
-          if (nulls) {
-            this.setValidity(vec, n);
-          }
           break;
-        }
         case 'HUGEINT': {
           // hugeint_t: uint64 lower, int64 upper (little-endian).
           for (let i = 0; i < n; i++) {
@@ -139,16 +96,28 @@ export class RowScan<T> {
     }
   }
 
-  /** Marks row i NULL; the first NULL of a column starts its mask. */
-  private markNull(i: number, first: boolean): void {
-    if (first) {
-      this.valid.fill(0xff);
+  /**
+   * Rows 0..n-1 of a nullable column: `put` writes a value, `onNull` (if any) the slot of a
+   * NULL; the validity mask is set only when the column has a NULL.
+   */
+  private writeNullable<V>(vec: ddb.Vector, n: number, get: (i: number) => V | null, put: (i: number, v: V) => void, onNull?: (i: number) => void): void {
+    let nulls = false;
+    for (let i = 0; i < n; i++) {
+      const v = get(i);
+      if (v !== null) {
+        put(i, v);
+        continue;
+      }
+      if (!nulls) {
+        nulls = true;
+        this.valid.fill(0xff);
+      }
+      this.valid[i >> 3]! &= ~(1 << (i & 7));
+      onNull?.(i);
     }
-    this.valid[i >> 3]! &= ~(1 << (i & 7));
-  }
-
-  private setValidity(vec: ddb.Vector, n: number): void {
-    ddb.vector_ensure_validity_writable(vec);
-    ddb.copy_data_to_vector_validity(vec, 0, this.valid.buffer, 0, Math.ceil(n / 64) * 8);
+    if (nulls) {
+      ddb.vector_ensure_validity_writable(vec);
+      ddb.copy_data_to_vector_validity(vec, 0, this.valid.buffer, 0, Math.ceil(n / 64) * 8);
+    }
   }
 }

@@ -1,16 +1,16 @@
 // Normalized spans -> DuckDB data chunks, written column by column into native vectors as each
 // span is normalized. The ingest path keeps no JS row objects: a span's strings become garbage
 // right after they are copied into the chunk, and queued spans live in native memory, outside
-// the V8 heap (so they cost the garbage collector nothing). Applying a batch is then one
-// append_data_chunk call per chunk of up to 2048 rows.
+// the V8 heap (so they cost the garbage collector nothing). Applying a batch hands its chunks
+// to DuckDB through one table-function scan (ChunkScan, below).
 //
 // Numbers, validity masks and list offsets are staged in typed arrays and copied once per
 // chunk; strings are assigned one by one (one native call each). Chunks are reused.
 import ddb from '@duckdb/node-bindings';
+import { CHUNK_ROWS, TableScan } from './tableScan.js';
 import type { SpanRow } from './types.js';
 
-/** Rows per chunk: DuckDB's vector size. */
-export const CHUNK_ROWS = ddb.vector_size();
+export { CHUNK_ROWS };
 
 /**
  * The spans table's columns in the order this writer fills them. The table is checked
@@ -475,8 +475,8 @@ export class SpanChunks {
 // The Appender would copy each chunk (append_data_chunk) and then append it to the
 // transaction's storage (flush: statistics, the trace-id index) on the calling thread, which is
 // the JS thread: ~10 us per span there. Instead, `INSERT INTO spans SELECT * FROM
-// pyflare_chunk_scan()` runs on a DuckDB thread and pulls the chunks through a table function,
-// whose callback (on the JS thread) only copies each column's raw vector data: numbers and
+// pyflare_chunk_scan()` pulls the chunks through a table function (tableScan.ts), whose
+// callback (on the JS thread) only copies each column's raw vector data: numbers and
 // validity as they are, strings as DuckDB string_t entries, which point into the prepared
 // chunk's string heap (it stays alive until the statement is done; the insert copies the
 // strings into table storage).
@@ -486,62 +486,39 @@ const TYPE_LIST = 24;
 const TYPE_BIGINT = 5;
 
 /** Feeds prepared chunks to the table function `name` on one connection. */
-export class ChunkScan {
-  private pending: readonly Chunk[] = [];
-  private next = 0;
+export class ChunkScan extends TableScan<Chunk> {
   private readonly widths: number[];
   private readonly lists: boolean[];
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly types: readonly ddb.LogicalType[]
   ) {
+    super(name);
     const ids = types.map((t) => ddb.get_type_id(t));
     this.widths = ids.map((id) => (id === TYPE_VARCHAR || id === TYPE_LIST ? 16 : id === TYPE_BIGINT ? 8 : 1));
     this.lists = ids.map((id) => id === TYPE_LIST);
   }
 
-  /** Registers the table function on the connection (once). */
-  register(connection: ddb.Connection): void {
-    const tf = ddb.create_table_function();
-    ddb.table_function_set_name(tf, this.name);
-    ddb.table_function_set_bind(tf, (info) => {
-      this.types.forEach((t, i) => ddb.bind_add_result_column(info, CHUNK_COLUMNS[i]!, t));
-    });
-    ddb.table_function_set_init(tf, () => undefined);
-    ddb.table_function_set_function(tf, (info, out) => {
-      try {
-        // As many pending chunks as fit in one output chunk: every call is a hop from the
-        // DuckDB thread to the JS thread, which may be busy normalizing a request.
-        const group: Chunk[] = [];
-        let rows = 0;
-        while (this.next < this.pending.length && rows + this.pending[this.next]!.n <= CHUNK_ROWS) {
-          const c = this.pending[this.next++]!;
-          group.push(c);
-          rows += c.n;
-        }
-        if (group.length === 0) {
-          ddb.data_chunk_set_size(out, 0);
-        } else {
-          this.copy(group, rows, out);
-        }
-      } catch (e) {
-        ddb.function_set_error(info, `pyflare chunk scan: ${(e as Error).message}`);
-      }
-    });
-    ddb.register_table_function(connection, tf);
+  protected bind(info: ddb.TableFunctionBindInfo): void {
+    this.types.forEach((t, i) => ddb.bind_add_result_column(info, CHUNK_COLUMNS[i]!, t));
   }
 
-  /** Makes `chunks` what the next scan returns (call right before the statement). */
-  load(chunks: readonly Chunk[]): void {
-    this.pending = chunks;
-    this.next = 0;
-  }
-
-  /** Drops the references (after the statement). */
-  clear(): void {
-    this.pending = [];
-    this.next = 0;
+  protected fill(out: ddb.DataChunk): void {
+    // As many pending chunks as fit in one output chunk: every call is a hop from the DuckDB
+    // thread to the JS thread, which may be busy normalizing a request.
+    const group: Chunk[] = [];
+    let rows = 0;
+    while (this.next < this.pending.length && rows + this.pending[this.next]!.n <= CHUNK_ROWS) {
+      const c = this.pending[this.next++]!;
+      group.push(c);
+      rows += c.n;
+    }
+    if (group.length === 0) {
+      ddb.data_chunk_set_size(out, 0);
+    } else {
+      this.copy(group, rows, out);
+    }
   }
 
   private copy(group: readonly Chunk[], rows: number, out: ddb.DataChunk): void {

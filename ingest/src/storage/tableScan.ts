@@ -1,0 +1,50 @@
+// A DuckDB table function fed from JS: `INSERT INTO t SELECT * FROM <name>()` then runs on a
+// DuckDB thread and pulls what load() was given, one output chunk per call of the callback (on
+// the JS thread). An Appender would do the insert itself (its flush appends to the transaction's
+// storage) on the calling thread, which is the JS thread. ChunkScan (spanChunks.ts) feeds
+// prepared span chunks this way, RowScan (rowScan.ts) rollup rows.
+import ddb from '@duckdb/node-bindings';
+
+/** Rows per chunk: DuckDB's vector size. */
+export const CHUNK_ROWS = ddb.vector_size();
+
+export abstract class TableScan<T> {
+  protected pending: readonly T[] = [];
+  protected next = 0;
+
+  constructor(readonly name: string) {}
+
+  /** Registers the table function on the connection (once). */
+  register(connection: ddb.Connection): void {
+    const tf = ddb.create_table_function();
+    ddb.table_function_set_name(tf, this.name);
+    ddb.table_function_set_bind(tf, (info) => this.bind(info));
+    ddb.table_function_set_init(tf, () => undefined);
+    ddb.table_function_set_function(tf, (info, out) => {
+      try {
+        this.fill(out);
+      } catch (e) {
+        ddb.function_set_error(info, `${this.name}: ${(e as Error).message}`);
+      }
+    });
+    ddb.register_table_function(connection, tf);
+  }
+
+  /** Makes `items` what the next scan returns (call right before the statement). */
+  load(items: readonly T[]): void {
+    this.pending = items;
+    this.next = 0;
+  }
+
+  /** Drops the references (after the statement). */
+  clear(): void {
+    this.pending = [];
+    this.next = 0;
+  }
+
+  /** Declares the result columns. */
+  protected abstract bind(info: ddb.TableFunctionBindInfo): void;
+
+  /** Fills `out` with what comes next from `pending` (size 0 once all was returned). */
+  protected abstract fill(out: ddb.DataChunk): void;
+}

@@ -1,33 +1,16 @@
 // The exporter's normalization on the live path: in slices, so the event loop (DuckDB's calls
 // back into JS, other requests, health checks) keeps running while a large request is prepared.
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createServiceMetrics } from '../metrics/registry.js';
 import { decodeTraceRequestJson } from '../otlp/json.js';
-import { DuckDbStorage } from '../storage/duckdb.js';
+import { withIntake } from '../testing/intake.js';
 import { jsonBody } from '../testing/otlp.js';
-import { makeTempDir } from '../testing/service.js';
-import { createExporter, createReplayPreparer } from './exporter.js';
-import { Intake } from './pipeline.js';
-
-const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+import { createExporter } from './exporter.js';
 
 describe('exporter', () => {
   it('normalizes a large request in slices: the event loop runs before it is prepared, and every span is stored', async () => {
-    const dir = await makeTempDir();
-    const db = await DuckDbStorage.open({ dataDir: dir });
-    const intake = await Intake.start({
-      storage: db,
-      walDir: path.join(dir, 'wal'),
-      queueMaxSpans: 100_000,
-      queueMaxBytes: 64 * 1024 * 1024,
-      commitIntervalMs: 0,
-      log,
-      prepare: createReplayPreparer({ storage: db, pricer: null }),
-    });
-    try {
+    await withIntake({ queueMaxSpans: 100_000, queueMaxBytes: 64 * 1024 * 1024 }, async (intake, db) => {
       let finished = 0;
       const storage = {
         newSpanBatch: () => {
@@ -53,10 +36,6 @@ describe('exporter', () => {
       );
       await intake.flush();
       assert.equal((await db.status()).spanCount, 6000);
-    } finally {
-      await intake.close();
-      await db.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

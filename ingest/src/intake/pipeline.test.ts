@@ -6,6 +6,7 @@ import { OverloadedError } from '../errors.js';
 import { DuckDbStorage } from '../storage/duckdb.js';
 import { startRetention } from '../storage/retention.js';
 import { COMPACTION_FAILED } from '../storage/rollups.js';
+import { quietLog, withIntake, type IntakeOptions } from '../testing/intake.js';
 import { jsonBody, type JsonSpanSpec } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
 import { WalCipher } from '../privacy/walCipher.js';
@@ -13,7 +14,7 @@ import { Wal, type WalEntry } from '../wal/wal.js';
 import { createReplayPreparer } from './exporter.js';
 import { Intake, type IntakeRequest, type IntakeStorage } from './pipeline.js';
 
-const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const log = quietLog;
 const walFiles = async (dir: string) => (await fs.readdir(path.join(dir, 'wal'))).filter((f) => f.endsWith('.wal'));
 
 /** An OTLP/JSON request of `n` spans as the WAL logs it. */
@@ -40,8 +41,6 @@ function submit(intake: Intake, r: IntakeRequest): Promise<void> {
   return intake.submit(r);
 }
 
-type IntakeOptions = Partial<Parameters<typeof Intake.start>[0]>;
-
 /** The real storage with some of its methods replaced (fault injection). */
 function storageWith(db: DuckDbStorage, o: Partial<IntakeStorage>): IntakeStorage {
   return {
@@ -51,31 +50,6 @@ function storageWith(db: DuckDbStorage, o: Partial<IntakeStorage>): IntakeStorag
     applyPrepared: (batches, seq) => db.applyPrepared(batches, seq),
     ...o,
   };
-}
-
-/** Runs `fn` on an intake over a fresh DuckDB; `opts` may depend on that storage. */
-async function withIntake(
-  opts: IntakeOptions | ((db: DuckDbStorage) => IntakeOptions),
-  fn: (intake: Intake, db: DuckDbStorage, dir: string) => Promise<void>
-): Promise<void> {
-  const dir = await makeTempDir();
-  const db = await DuckDbStorage.open({ dataDir: dir });
-  const intake = await Intake.start({
-    storage: db,
-    walDir: path.join(dir, 'wal'),
-    queueMaxSpans: 1000,
-    commitIntervalMs: 0,
-    log,
-    prepare: createReplayPreparer({ storage: db, pricer: null }),
-    ...(typeof opts === 'function' ? opts(db) : opts),
-  });
-  try {
-    await fn(intake, db, dir);
-  } finally {
-    await intake.close().catch(() => undefined);
-    await db.close();
-    await fs.rm(dir, { recursive: true, force: true });
-  }
 }
 
 /**

@@ -382,13 +382,8 @@ export class Intake {
         }, waitMs),
       };
       this.waiters.push(w);
-      // A client waits for room: apply what is queued now rather than at the commit interval
-      // (not during a retry back-off: storage that is failing is not asked again sooner).
-      if (this.applyTimer && this.failures === 0) {
-        clearTimeout(this.applyTimer);
-        this.applyTimer = null;
-        this.scheduleApply();
-      }
+      // A client waits for room: apply what is queued now rather than at the commit interval.
+      this.applySooner();
     });
   }
 
@@ -485,11 +480,20 @@ export class Intake {
       this.queuedSpans += e.spans;
       this.queuedBytes += e.bytes;
     }
+    this.applySooner();
+    this.scheduleApply();
+  }
+
+  /**
+   * Replaces a pending apply timer by an immediate one when there is a backlog (not during a
+   * retry back-off: storage that is failing is not asked again sooner).
+   */
+  private applySooner(): void {
     if (this.applyTimer && this.failures === 0 && this.backlog()) {
       clearTimeout(this.applyTimer);
       this.applyTimer = null;
+      this.scheduleApply();
     }
-    this.scheduleApply();
   }
 
   /**

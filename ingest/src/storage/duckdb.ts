@@ -27,6 +27,7 @@ import * as queries from './queries.js';
 import { RollupBuilder, Rollups, type PreparedRollup } from './rollups.js';
 import { CHUNK_COLUMNS, ChunkPool, ChunkScan, resolveContent, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
 import { attrPath, Params } from './searchSql.js';
+import { columnNames } from './tableScan.js';
 import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanDeleteFilter, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from './types.js';
 
 export { attrPath, globToLike } from './searchSql.js';
@@ -302,9 +303,7 @@ export class DuckDbStorage implements Storage {
 
   /** The spans table's column types (JSON columns included), after checking its columns. */
   private static async spanChunkTypes(c: DuckDBConnection): Promise<ddb.LogicalType[]> {
-    const names = (await c.runAndReadAll(`SELECT column_name FROM duckdb_columns() WHERE database_name = '${CATALOG}' AND table_name = 'spans' ORDER BY column_index`))
-      .getRowObjectsJS()
-      .map((r) => String(r.column_name));
+    const names = await columnNames(c, 'spans');
     if (names.join(',') !== CHUNK_COLUMNS.join(',') || SPAN_COLUMNS.map((x) => x.name).join(',') !== names.join(',')) {
       throw new Error(`spans table columns (${names.join(', ')}) differ from the ingest chunk layout (storage/spanChunks.ts)`);
     }

@@ -21,6 +21,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type ddb from '@duckdb/node-bindings';
 import type { ColumnCompression } from './compression.js';
 import { RowScan, type RowColumn } from './rowScan.js';
+import { columnNames } from './tableScan.js';
 import type { SpanRow } from './types.js';
 
 /** Bump when a rollup definition changes: open() then rebuilds them from the spans. */
@@ -532,7 +533,7 @@ export interface TraceAcc {
   sets: Array<Set<string>>;
 }
 
-/** The rollup rows of one batch, computed up front (see Rollups.onPrepared). */
+/** The rollup rows of one batch, computed up front (see Rollups.stage). */
 export interface PreparedRollup {
   time: TimeAcc[];
   traces: TraceAcc[];
@@ -654,7 +655,7 @@ class Dirty {
   }
 }
 
-/** Prefix of the error of a failed rollup compaction (see Rollups.onPrepared). */
+/** Prefix of the error of a failed rollup compaction (see Rollups.settle). */
 export const COMPACTION_FAILED = 'rollup compaction failed';
 
 /** How far back a compaction of the trace rollup looks for older partial rows of a trace. */
@@ -668,20 +669,16 @@ export class Rollups {
   private readonly dirty = new Map<string, Dirty>([...ROLLUP_LEVELS.map((l) => [l.table, new Dirty()] as const), [TRACE_ROLLUP, new Dirty()]]);
 
   /** Per table: the scan its rows are inserted through (see register()). */
-  private readonly scans = new Map<string, RowScan<TimeAcc> | RowScan<TraceAcc>>([
-    ...ROLLUP_LEVELS.map((l) => [l.table, new RowScan<TimeAcc>(`pyflare_rows_${l.table}`, TIME_COLUMNS)] as const),
-    [TRACE_ROLLUP, new RowScan<TraceAcc>(`pyflare_rows_${TRACE_ROLLUP}`, TRACE_COLUMNS)],
-  ]);
+  private readonly timeScans = new Map(ROLLUP_LEVELS.map((l) => [l.table, new RowScan<TimeAcc>(`pyflare_rows_${l.table}`, TIME_COLUMNS)] as const));
+  private readonly traceScan = new RowScan<TraceAcc>(`pyflare_rows_${TRACE_ROLLUP}`, TRACE_COLUMNS);
+  private readonly scans: ReadonlyArray<[string, RowScan<TimeAcc> | RowScan<TraceAcc>]> = [...this.timeScans, [TRACE_ROLLUP, this.traceScan]];
 
   constructor(private readonly compactAfter = COMPACT_AFTER) {}
 
   /** Registers the row scans on the writer connection, after checking the tables' columns. */
   async register(c: DuckDBConnection, connection: ddb.Connection): Promise<void> {
     for (const [table, scan] of this.scans) {
-      const r = await c.runAndReadAll(
-        `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = '${table}' ORDER BY column_index`
-      );
-      const names = r.getRowObjectsJS().map((x) => String(x.column_name));
+      const names = await columnNames(c, table);
       if (names.join() !== scan.columns.map((x) => x.name).join()) {
         throw new Error(`${table} columns (${names.join(', ')}) differ from its row scan (storage/rollups.ts)`);
       }
@@ -771,12 +768,12 @@ export class Rollups {
       if (i < ROLLUP_LEVELS.length - 1) {
         accs = coarsen(accs, l.ms);
       }
-      (this.scans.get(l.table) as RowScan<TimeAcc>).load(accs);
+      this.timeScans.get(l.table)!.load(accs);
       sql.push(`INSERT INTO ${l.table} SELECT * FROM pyflare_rows_${l.table}();`);
       this.dirty.get(l.table)!.touch(accs.length, accs.reduce((m, x) => (x.bucketMs < m ? x.bucketMs : m), accs[0]!.bucketMs));
     }
     if (traces.length > 0) {
-      (this.scans.get(TRACE_ROLLUP) as RowScan<TraceAcc>).load(traces);
+      this.traceScan.load(traces);
       sql.push(`INSERT INTO ${TRACE_ROLLUP} SELECT * FROM pyflare_rows_${TRACE_ROLLUP}();`);
       this.dirty.get(TRACE_ROLLUP)!.touch(traces.length, traces.reduce((m, t) => (t.minStart < m ? t.minStart : m), traces[0]!.minStart) / MS_NS);
     }
@@ -785,7 +782,7 @@ export class Rollups {
 
   /** Drops the staged rows (after their statements ran or failed). */
   unstage(): void {
-    for (const scan of this.scans.values()) {
+    for (const [, scan] of this.scans) {
       scan.clear();
     }
   }

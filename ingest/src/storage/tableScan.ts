@@ -3,6 +3,7 @@
 // the JS thread). An Appender would do the insert itself (its flush appends to the transaction's
 // storage) on the calling thread, which is the JS thread. ChunkScan (spanChunks.ts) feeds
 // prepared span chunks this way, RowScan (rowScan.ts) rollup rows.
+import type { DuckDBConnection } from '@duckdb/node-api';
 import ddb from '@duckdb/node-bindings';
 
 /** Rows per chunk: DuckDB's vector size. */
@@ -47,4 +48,10 @@ export abstract class TableScan<T> {
 
   /** Fills `out` with what comes next from `pending` (size 0 once all was returned). */
   protected abstract fill(out: ddb.DataChunk): void;
+}
+
+/** The columns of `table` in the connection's current database, in order (a scan's columns must match them). */
+export async function columnNames(c: DuckDBConnection, table: string): Promise<string[]> {
+  const r = await c.runAndReadAll(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = '${table}' ORDER BY column_index`);
+  return r.getRowObjectsJS().map((x) => String(x.column_name));
 }

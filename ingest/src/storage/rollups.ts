@@ -878,7 +878,7 @@ export class Rollups {
   private async remergeErased(c: DuckDBConnection, l: RollupLevel): Promise<void> {
     const t = l.table;
     const erased = `erased_${t}`;
-    const keys = ['bucket_ms', ...ROLLUP_DIMS, 'is_root'];
+    const keys = KEY_COLS;
     const on = (a: string, b: string) => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
     const stored = aggregateSpansSql(l.ms, `(start_ns // ${BigInt(l.ms) * MS_NS}) * ${l.ms} IN (SELECT DISTINCT bucket_ms FROM ${erased})`);
     const extreme = (v: string, fn: 'min' | 'max') =>

@@ -52,8 +52,8 @@ export const configSchema = z.object({
   PYFLARE_QUEUE_MAX_BYTES: int(16 * MiB, 64 * 1024, 4096 * MiB),
   /**
    * DuckDB's memory cap (its buffer pool); DuckDB itself defaults to 80% of RAM. 256MB, not
-   * 128MB: the trace-id index grows with the stored spans, and with 10M spans stored a
-   * checkpoint under 128MB ran out of memory, which makes DuckDB invalidate the database.
+   * 128MB: the trace lookup index grows with the stored spans, and with 10M spans stored a
+   * checkpoint under 128MB ran out of memory (144MB held), which makes DuckDB invalidate the database.
    */
   PYFLARE_DUCKDB_MEMORY_LIMIT: z
     .string()

@@ -35,6 +35,18 @@ async function applySampled(db: DuckDbStorage, rows: readonly SpanRow[], counted
   }
 }
 
+/** A query runner on the storage `db()` returns (tests that reopen the file swap it). */
+function sqlOn(db: () => DuckDbStorage): (q: string) => Promise<Array<Record<string, unknown>>> {
+  return async (q) => {
+    const c = await db().connect();
+    try {
+      return (await c.runAndReadAll(q)).getRowObjectsJS() as Array<Record<string, unknown>>;
+    } finally {
+      c.closeSync();
+    }
+  };
+}
+
 /** `select` over each time-rollup table (1m, 1h): its one row. */
 async function perRollup(db: DuckDbStorage, select: string): Promise<unknown[]> {
   const c = await db.connect();
@@ -58,14 +70,7 @@ describe('DuckDbStorage', () => {
   it('sums durations in 128 bits (spans starting in 1970 are valid), saturates the other sums at 64 bits, and converts the sums of older files', async () => {
     const dir = await makeTempDir();
     let db = await DuckDbStorage.open({ dataDir: dir, rollupCompactAfter: 1 });
-    const sql = async (q: string) => {
-      const c = await db.connect();
-      try {
-        return (await c.runAndReadAll(q)).getRowObjectsJS();
-      } finally {
-        c.closeSync();
-      }
-    };
+    const sql = sqlOn(() => db);
     try {
       // Six spans of ~56 years in one bucket: the sum of their durations is beyond 2^63.
       const traceId = 'cd'.repeat(16);
@@ -123,6 +128,44 @@ describe('DuckDbStorage', () => {
       await db.close();
       db = await DuckDbStorage.open({ dataDir: dir });
       assert.deepEqual(await sql(types), expectTypes);
+    } finally {
+      await db.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds traces through the 64-bit trace key index, and gives a file from before the key its column and index in place of the VARCHAR index', async () => {
+    const dir = await makeTempDir();
+    let db = await DuckDbStorage.open({ dataDir: dir });
+    const sql = sqlOn(() => db);
+    const indexes = () => sql(`SELECT index_name AS i, expressions AS e FROM duckdb_indexes() WHERE table_name = 'spans' ORDER BY 1`);
+    try {
+      // Two traces sharing their first 64 bits (the key), one of them above 2^63.
+      const a = `f${'0'.repeat(15)}${'1'.repeat(16)}`;
+      const b = `f${'0'.repeat(15)}${'2'.repeat(16)}`;
+      const c = `0123456789abcdef${'3'.repeat(16)}`;
+      const spans = [a, a, b, c].map((traceId) => span({ traceId }));
+      await db.applyBatch(normalizeRequest(request(spans), { nowNs: NOW_NS }).rows, 1n);
+      const lookups = async () => [(await db.getTrace(a)).length, (await db.getTrace(b)).length, (await db.getTrace(c)).length, (await db.getTrace('ab'.repeat(16))).length];
+      assert.deepEqual(await lookups(), [2, 1, 1, 0]);
+      assert.deepEqual(await indexes(), [{ i: 'spans_trace_key', e: '[trace_key]' }]);
+      assert.deepEqual(await sql(`SELECT DISTINCT trace_key AS k FROM spans WHERE trace_id <> '${c}'`), [{ k: 2n ** 63n * 2n - 2n ** 60n }]);
+
+      // A file as builds before the key wrote it: no trace_key column, a VARCHAR index on trace_id.
+      const conn = await db.connect();
+      await conn.run('DROP INDEX spans_trace_key');
+      await conn.run('ALTER TABLE spans DROP COLUMN trace_key');
+      await conn.run('CREATE INDEX spans_trace_id ON spans (trace_id)');
+      await conn.run(`DELETE FROM pyflare_meta WHERE key = 'trace_key'`);
+      conn.closeSync();
+      await db.close();
+      db = await DuckDbStorage.open({ dataDir: dir });
+      assert.deepEqual(await indexes(), [{ i: 'spans_trace_key', e: '[trace_key]' }]);
+      assert.deepEqual(await sql(`SELECT count(*) AS n FROM spans WHERE trace_key IS DISTINCT FROM TRY_CAST('0x' || left(trace_id, 16) AS UBIGINT) OR trace_key IS NULL`), [{ n: 0n }]);
+      assert.deepEqual(await lookups(), [2, 1, 1, 0]);
+      // And the converted file takes new spans as a new one does.
+      await db.applyBatch(normalizeRequest(request([span({ traceId: b })]), { nowNs: NOW_NS }).rows, 2n);
+      assert.deepEqual(await lookups(), [2, 2, 1, 0]);
     } finally {
       await db.close();
       await fs.rm(dir, { recursive: true, force: true });

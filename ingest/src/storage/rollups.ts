@@ -687,15 +687,13 @@ export class Rollups {
   }
 
   /**
-   * Creates the tables (and the trace-id index that makes lookups by id independent of the
-   * table size); rebuilds the rollups from the spans when their version is not current.
+   * Creates the tables; rebuilds the rollups from the spans when their version is not current.
    */
   static async ensure(c: DuckDBConnection, comp: ColumnCompression): Promise<{ rebuilt: boolean; ms: number }> {
     for (const l of ROLLUP_LEVELS) {
       await c.run(rollupDdl(l.table, comp));
     }
     await c.run(traceDdl(comp));
-    await c.run('CREATE INDEX IF NOT EXISTS spans_trace_id ON spans (trace_id)');
     // Sum columns of another width than now (files from before dur_sum was 128-bit, or from
     // when every sum was) are changed in place: a rebuild from
     // the spans would lose the counts of sampled-out spans, which live only in the rollups.

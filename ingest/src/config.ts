@@ -31,6 +31,13 @@ const int = (def: number, min: number, max: number) =>
     .max(max, `must be <= ${max}`)
     .default(def);
 
+/** A size as DuckDB reads it (128MB = 128 * 10^6 bytes, 2GiB = 2 * 2^30). */
+const size = (def: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 128MB or 2GiB')
+    .default(def);
+
 export const configSchema = z.object({
   PYFLARE_DATA_DIR: z.string().default('./data'),
   PYFLARE_HOST: z.string().min(1).default('0.0.0.0'),
@@ -51,14 +58,15 @@ export const configSchema = z.object({
   /** The same bound in request bytes (what memory follows); OTLP/HTTP waits up to 2 s for room. */
   PYFLARE_QUEUE_MAX_BYTES: int(16 * MiB, 64 * 1024, 4096 * MiB),
   /**
-   * DuckDB's memory cap (its buffer pool); DuckDB itself defaults to 80% of RAM. 256MB, not
-   * 128MB: the trace lookup index grows with the stored spans, and with 10M spans stored a
-   * checkpoint under 128MB ran out of memory (144MB held), which makes DuckDB invalidate the database.
+   * DuckDB's memory cap (its buffer pool); DuckDB itself defaults to 80% of RAM. What DuckDB
+   * cannot evict (the trace lookup index, the rollups' open segments) grows with the stored spans:
+   * with 10M spans stored a checkpoint under 128MB ran out of memory (144MB held), which makes
+   * DuckDB invalidate the database. The limit DuckDB runs with starts at the next setting and
+   * follows that need up to this cap (storage/memoryFit.ts).
    */
-  PYFLARE_DUCKDB_MEMORY_LIMIT: z
-    .string()
-    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 128MB or 2GiB')
-    .default('256MB'),
+  PYFLARE_DUCKDB_MEMORY_LIMIT: size('512MB'),
+  /** DuckDB's memory limit while little is pinned (its cache stays this small on a small database). */
+  PYFLARE_DUCKDB_MEMORY_START: size('128MB'),
   /** DuckDB threads; 0 = one per core but one (the JS thread needs a core of its own). */
   PYFLARE_DUCKDB_THREADS: int(0, 0, 1024),
   /** Minimum spacing of the WAL -> DuckDB apply runs; larger batches, fresher reads when smaller. */
@@ -142,6 +150,7 @@ export interface Config {
   queueMaxSpans: number;
   queueMaxBytes: number;
   duckdbMemoryLimit: string;
+  duckdbMemoryStart: string;
   /** 0 = automatic. */
   duckdbThreads: number;
   commitIntervalMs: number;
@@ -247,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueMaxSpans: c.PYFLARE_QUEUE_MAX_SPANS,
     queueMaxBytes: c.PYFLARE_QUEUE_MAX_BYTES,
     duckdbMemoryLimit: c.PYFLARE_DUCKDB_MEMORY_LIMIT,
+    duckdbMemoryStart: c.PYFLARE_DUCKDB_MEMORY_START,
     duckdbThreads: c.PYFLARE_DUCKDB_THREADS,
     commitIntervalMs: c.PYFLARE_COMMIT_INTERVAL_MS,
     checkpointIntervalMs: c.PYFLARE_CHECKPOINT_INTERVAL_MS,

@@ -146,6 +146,10 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       if (storage.memoryBytes) {
         set('duckdb', await storage.memoryBytes());
       }
+      const limit = storage.memoryLimitBytes?.();
+      if (typeof limit === 'number') {
+        set('duckdb_limit', limit);
+      }
     };
 
     const auth = await Auth.create(storage, { bootstrapKey: config.apiKey, disabled: config.authDisabled, log });

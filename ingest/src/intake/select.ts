@@ -76,6 +76,16 @@ export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
   const storage = await DuckDbStorage.open({
     dataDir: config.dataDir,
     memoryLimit: config.duckdbMemoryLimit,
+    memoryStart: config.duckdbMemoryStart,
+    onMemory: (e) => {
+      const mb = (b: number) => Math.round(b / 1e6);
+      const fields = { limitMB: mb(e.limitBytes), previousMB: mb(e.previousBytes), indexMB: mb(e.indexBytes), needMB: mb(e.needBytes), maxMB: mb(e.ceilingBytes) };
+      if (e.kind === 'raised') {
+        o.log.info(fields, 'raised DuckDB memory limit: the trace lookup index grew with the stored spans');
+      } else {
+        o.log.warn(fields, 'DuckDB needs most of PYFLARE_DUCKDB_MEMORY_LIMIT for the trace lookup index; raise it before a checkpoint runs out of memory');
+      }
+    },
     threads: config.duckdbThreads || Math.max(1, os.availableParallelism() - 1),
   });
   try {

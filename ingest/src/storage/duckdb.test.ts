@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { normalizeRequest } from '../normalize/index.js';
 import { parseSearch } from '../search/parser.js';
 import { NOW_NS, request, span } from '../testing/otlp.js';
 import { makeTempDir } from '../testing/service.js';
 import { DuckDbStorage, globToLike } from './duckdb.js';
+import type { MemoryEvent } from './memoryFit.js';
 import { COMPACTION_FAILED } from './rollups.js';
 import type { SpanRow } from './types.js';
 
@@ -169,6 +171,80 @@ describe('DuckDbStorage', () => {
     } finally {
       await db.close();
       await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('raises its memory limit as the index it cannot evict grows, up to the cap, and warns near the cap', async () => {
+    const dir = await makeTempDir();
+    const events: MemoryEvent[] = [];
+    const db = await DuckDbStorage.open({ dataDir: dir, memoryLimit: '300MB', memoryStart: '128MB', onMemory: (e) => events.push(e) });
+    const other = await db.connect();
+    // An ART index on random keys in this instance stands in for a large trace lookup index.
+    const growIndex = async (c: DuckDBConnection, keys: number) => {
+      await c.run('CREATE TEMP TABLE IF NOT EXISTS k (x UBIGINT)');
+      await c.run('CREATE INDEX IF NOT EXISTS ki ON k (x)');
+      await c.run(`INSERT INTO k SELECT hash(range + (SELECT count(*) FROM k)) FROM range(${keys})`);
+      return Number((await c.runAndReadAll(`SELECT sum(memory_usage_bytes)::BIGINT AS b FROM duckdb_memory() WHERE tag = 'ART_INDEX'`)).getRowObjectsJS()[0]!.b);
+    };
+    // DuckDB's own setting, which it shows in MiB with one decimal.
+    const duckdbLimit = async () => {
+      const v = String((await other.runAndReadAll(`SELECT current_setting('memory_limit') AS v`)).getRowObjectsJS()[0]!.v);
+      assert.match(v, / MiB$/);
+      return Number.parseFloat(v) * 2 ** 20;
+    };
+    const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 0.1 * 2 ** 20, `${a} vs ${b}`);
+    try {
+      // A new database runs at memoryStart, and spans going in leave it there.
+      assert.equal(db.memoryLimitBytes(), 128e6);
+      near(await duckdbLimit(), 128e6);
+      await db.applyBatch(normalizeRequest(request([span()]), { nowNs: NOW_NS }).rows, 1n);
+      await db.checkpoint();
+      assert.equal(events.length, 0);
+
+      // ~40 MB of index: with the room beside it, past 80 % of 128MB.
+      const index = await growIndex(other, 1_000_000);
+      assert.ok(index > 30e6, `index ${index}`);
+      await db.checkpoint();
+      assert.deepEqual(events.map((e) => e.kind), ['raised']);
+      const raised = events[0]!;
+      assert.equal(raised.previousBytes, 128e6);
+      assert.equal(raised.indexBytes, index);
+      assert.equal(raised.limitBytes, Math.ceil(raised.needBytes * 1.5));
+      assert.equal(db.memoryLimitBytes(), raised.limitBytes);
+      near(await duckdbLimit(), raised.limitBytes);
+      // More: the limit stops at the cap.
+      await growIndex(other, 2_000_000);
+      await db.checkpoint();
+      assert.deepEqual(events.map((e) => e.kind), ['raised', 'raised']);
+      assert.equal(db.memoryLimitBytes(), 300e6);
+      near(await duckdbLimit(), 300e6);
+      // Spans still go in and come back.
+      await db.applyBatch(normalizeRequest(request([span({ traceId: 'ab'.repeat(16) })]), { nowNs: NOW_NS }).rows, 2n);
+      assert.equal((await db.getTrace('ab'.repeat(16))).length, 1);
+    } finally {
+      other.closeSync();
+      await db.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+
+    // At the cap already, a need past 80 % of it gets a warning, once a minute.
+    const dir2 = await makeTempDir();
+    const warned: MemoryEvent[] = [];
+    const capped = await DuckDbStorage.open({ dataDir: dir2, memoryLimit: '150MB', memoryStart: '150MB', onMemory: (e) => warned.push(e) });
+    const c2 = await capped.connect();
+    try {
+      assert.equal(capped.memoryLimitBytes(), 150e6);
+      await capped.checkpoint();
+      assert.equal(warned.length, 0);
+      await growIndex(c2, 1_000_000);
+      await capped.checkpoint();
+      await capped.checkpoint();
+      assert.deepEqual(warned.map((e) => [e.kind, e.limitBytes, e.ceilingBytes]), [['near_ceiling', 150e6, 150e6]]);
+      assert.ok(warned[0]!.needBytes > 0.8 * 150e6);
+    } finally {
+      c2.closeSync();
+      await capped.close();
+      await fs.rm(dir2, { recursive: true, force: true });
     }
   });
 

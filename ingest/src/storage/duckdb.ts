@@ -27,6 +27,7 @@ import * as queries from './queries.js';
 import { RollupBuilder, Rollups, type PreparedRollup } from './rollups.js';
 import { CHUNK_COLUMNS, ChunkPool, ChunkScan, resolveContent, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
 import { attrPath, Params } from './searchSql.js';
+import { estimateNeed, fitLimit, needFor, parseSize, WARN_AT, type MemoryEvent } from './memoryFit.js';
 import { columnNames } from './tableScan.js';
 import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanDeleteFilter, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from './types.js';
 
@@ -205,6 +206,13 @@ export interface DuckDbStorageOptions {
   dataDir: string;
   /** DuckDB memory cap, e.g. '512MB'; DuckDB's default is 80% of RAM. */
   memoryLimit?: string;
+  /**
+   * With memoryLimit: the limit to run with while the trace lookup index is small, raised as it
+   * grows (memoryFit.ts), never above memoryLimit. Opening (migrations, rebuilds) runs with memoryLimit.
+   */
+  memoryStart?: string;
+  /** The limit was raised, or the need nears memoryLimit. */
+  onMemory?: (e: MemoryEvent) => void;
   /** DuckDB worker threads; DuckDB's default is one per core. */
   threads?: number;
   /** Partial rollup rows between compactions (tests). */
@@ -228,6 +236,8 @@ export class DuckDbStorage implements Storage {
 
   private chunkPool!: ChunkPool;
   private chunkScan!: ChunkScan;
+  /** The running memory limit when it follows the index (memoryStart), else null. */
+  private memory: { limit: number; ceiling: number; checkedAt: number; warnedAt: number; onEvent?: (e: MemoryEvent) => void } | null = null;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -308,6 +318,14 @@ export class DuckDbStorage implements Storage {
       const raw = (writer as unknown as { connection: ddb.Connection }).connection;
       storage.chunkScan.register(raw);
       await storage.rollups.register(writer, raw);
+      if (opts.memoryLimit && opts.memoryStart) {
+        const ceiling = parseSize(opts.memoryLimit);
+        const spans = Number((await writer.runAndReadAll('SELECT count(*) AS n FROM spans')).getRowObjectsJS()[0]?.n ?? 0);
+        // The index is not loaded yet right after opening: start from an estimate for the stored spans.
+        const limit = fitLimit(Math.min(parseSize(opts.memoryStart), ceiling), estimateNeed(spans), ceiling);
+        await writer.run(`SET memory_limit = '${limit}B'`);
+        storage.memory = { limit, ceiling, checkedAt: 0, warnedAt: 0, onEvent: opts.onMemory };
+      }
       return storage;
     } catch (e) {
       // Nothing stays attached when opening fails (a retry in this process opens the file anew).
@@ -421,6 +439,7 @@ export class DuckDbStorage implements Storage {
   async applyPrepared(batches: readonly PreparedSpans[], seq: bigint): Promise<void> {
     await this.writeLock.run(async () => {
       const c = this.writer;
+      await this.fitMemory(false);
       this.chunkScan.load(batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks));
       const rollups = this.rollups.stage(batches.map((b) => b.rollup));
       try {
@@ -448,8 +467,45 @@ export class DuckDbStorage implements Storage {
     await this.writeLock.run(() => this.checkpointWriter());
   }
 
+  /**
+   * Raises the running memory limit when the loaded index needs it (memoryFit.ts); at most once
+   * a second unless `now` (before a checkpoint, which must not run out of memory). Hold writeLock.
+   */
+  private async fitMemory(now: boolean): Promise<void> {
+    const m = this.memory;
+    const t = Date.now();
+    if (!m || (!now && t - m.checkedAt < 1000)) {
+      return;
+    }
+    m.checkedAt = t;
+    const r = await this.writer.runAndReadAll(
+      `SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT AS b FROM duckdb_memory() WHERE tag = 'ART_INDEX'`
+    );
+    const index = Number(r.getRowObjectsJS()[0]?.b ?? 0);
+    const need = needFor(index);
+    const next = fitLimit(m.limit, need, m.ceiling);
+    const event = (kind: MemoryEvent['kind'], previousBytes: number) =>
+      m.onEvent?.({ kind, limitBytes: m.limit, previousBytes, indexBytes: index, needBytes: need, ceilingBytes: m.ceiling });
+    if (next > m.limit) {
+      const previous = m.limit;
+      await this.writer.run(`SET memory_limit = '${next}B'`);
+      m.limit = next;
+      event('raised', previous);
+    }
+    if (need > m.ceiling * WARN_AT && t - m.warnedAt >= 60_000) {
+      m.warnedAt = t;
+      event('near_ceiling', m.limit);
+    }
+  }
+
+  /** DuckDB's memory limit now, in bytes (null when not set here). */
+  memoryLimitBytes(): number | null {
+    return this.memory?.limit ?? null;
+  }
+
   /** CHECKPOINT on the writer (hold writeLock). */
   private async checkpointWriter(): Promise<void> {
+    await this.fitMemory(true);
     // Another module's write transaction on this instance (the drift engine has its own
     // database here) makes CHECKPOINT refuse rather than wait; such transactions are short.
     for (let attempt = 0; ; attempt++) {

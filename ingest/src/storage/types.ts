@@ -239,6 +239,8 @@ export interface Storage {
   sizeBytes(): Promise<number>;
   /** Memory the embedded engine holds (buffer manager), for /metrics; absent for a remote one. */
   memoryBytes?(): Promise<number>;
+  /** The engine's memory limit now, when the service sets it (it follows the data: memoryFit.ts). */
+  memoryLimitBytes?(): number | null;
   /** Deletes spans that started before `cutoffNs`; returns how many. */
   deleteBefore(cutoffNs: bigint): Promise<number>;
   /**

@@ -38,6 +38,7 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
     queueMaxSpans: 200_000,
     queueMaxBytes: 16 * 1024 * 1024,
     duckdbMemoryLimit: '128MB',
+    duckdbMemoryStart: '128MB',
     duckdbThreads: 0,
     commitIntervalMs: 0,
     checkpointIntervalMs: 10_000,

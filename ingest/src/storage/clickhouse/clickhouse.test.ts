@@ -153,6 +153,37 @@ describe('ClickHouseStorage on chdb', () => {
     }
   });
 
+  it('retention drops the rollup buckets of sampled-out spans older than the cutoff when no stored span is that old', async () => {
+    const ret = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_ret' } });
+    try {
+      const old = randomTraces(41, 10, HOUR0, 600_000);
+      const recent = randomTraces(42, 10, HOUR0 + 2 * 3_600_000, 600_000);
+      await ret.insertCounted(old);
+      await ret.insertSpans(recent);
+      const requests = async (fromMs: number) =>
+        (
+          await ret.aggregate({
+            fromNs: BigInt(fromMs) * 1_000_000n,
+            toNs: BigInt(fromMs + 3_600_000) * 1_000_000n,
+            groupBy: [],
+            filter: null,
+            spans: 'all',
+            measures: [{ metric: 'requests' }],
+          })
+        ).rows.reduce((sum, r) => sum + Number(r.values[0]), 0);
+      assert.equal(await requests(HOUR0), old.length);
+      assert.equal(await ret.deleteBefore(BigInt(HOUR0 + 3_600_000) * 1_000_000n), 0);
+      assert.equal(await requests(HOUR0), 0);
+      for (const t of ['rollup_1m', 'rollup_1h']) {
+        assert.deepEqual(await ret.rows(`SELECT count() AS n FROM pf_ret.${t} WHERE bucket_ms < ${HOUR0 + 3_600_000}`), [{ n: '0' }], t);
+      }
+      assert.equal(await requests(HOUR0 + 2 * 3_600_000), recent.length);
+      assert.equal((await ret.status()).spanCount, recent.length);
+    } finally {
+      await ret.close();
+    }
+  });
+
   it('stores a retried insert once, in the spans and in the rollups', async () => {
     const rows = randomTraces(3, 20, HOUR0, 600_000);
     const token = dedupToken([rowsDigest(rows.slice(0, 50)), rowsDigest(rows.slice(50))]);

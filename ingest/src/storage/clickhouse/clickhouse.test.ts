@@ -62,6 +62,19 @@ describe('ClickHouse DDL', () => {
   });
 });
 
+/** Requests counted in the rollups for the hour from `fromMs`. */
+async function requestsInHour(s: ClickHouseStorage, fromMs: number): Promise<number> {
+  const agg = await s.aggregate({
+    fromNs: BigInt(fromMs) * 1_000_000n,
+    toNs: BigInt(fromMs + 3_600_000) * 1_000_000n,
+    groupBy: [],
+    filter: null,
+    spans: 'all',
+    measures: [{ metric: 'requests' }],
+  });
+  return agg.rows.reduce((sum, r) => sum + Number(r.values[0]), 0);
+}
+
 describe('ClickHouseStorage on chdb', () => {
   // Recent times: the 7-day TTL drops older rows as they are inserted.
   const HOUR0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 24 * 3_600_000;
@@ -101,15 +114,7 @@ describe('ClickHouseStorage on chdb', () => {
       const rows = randomTraces(5, 10, HOUR0, 600_000);
       await old.insertCounted(rows);
       await old.insertCounted(rows); // same default token: once
-      const agg = await old.aggregate({
-        fromNs: BigInt(HOUR0) * 1_000_000n,
-        toNs: BigInt(HOUR0 + 3_600_000) * 1_000_000n,
-        groupBy: [],
-        filter: null,
-        spans: 'all',
-        measures: [{ metric: 'requests' }],
-      });
-      assert.equal(agg.rows[0]!.values[0], rows.length);
+      assert.equal(await requestsInHour(old, HOUR0), rows.length);
       assert.equal((await old.status()).spanCount, 0, 'nothing stored raw');
     } finally {
       await old.close();
@@ -160,17 +165,7 @@ describe('ClickHouseStorage on chdb', () => {
       const recent = randomTraces(42, 10, HOUR0 + 2 * 3_600_000, 600_000);
       await ret.insertCounted(old);
       await ret.insertSpans(recent);
-      const requests = async (fromMs: number) =>
-        (
-          await ret.aggregate({
-            fromNs: BigInt(fromMs) * 1_000_000n,
-            toNs: BigInt(fromMs + 3_600_000) * 1_000_000n,
-            groupBy: [],
-            filter: null,
-            spans: 'all',
-            measures: [{ metric: 'requests' }],
-          })
-        ).rows.reduce((sum, r) => sum + Number(r.values[0]), 0);
+      const requests = (fromMs: number) => requestsInHour(ret, fromMs);
       assert.equal(await requests(HOUR0), old.length);
       assert.equal(await ret.deleteBefore(BigInt(HOUR0 + 3_600_000) * 1_000_000n), 0);
       assert.equal(await requests(HOUR0), 0);

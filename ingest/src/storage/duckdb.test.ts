@@ -168,6 +168,16 @@ describe('DuckDbStorage', () => {
       // And the converted file takes new spans as a new one does.
       await db.applyBatch(normalizeRequest(request([span({ traceId: b })]), { nowNs: NOW_NS }).rows, 2n);
       assert.deepEqual(await lookups(), [2, 2, 1, 0]);
+
+      // An older build started on the converted file (a rollback) creates its VARCHAR index again
+      // before it refuses the file: the next open drops it, or every insert would keep both.
+      const rollback = await db.connect();
+      await rollback.run('CREATE INDEX spans_trace_id ON spans (trace_id)');
+      rollback.closeSync();
+      await db.close();
+      db = await DuckDbStorage.open({ dataDir: dir });
+      assert.deepEqual(await indexes(), [{ i: 'spans_trace_key', e: '[trace_key]' }]);
+      assert.deepEqual(await lookups(), [2, 2, 1, 0]);
     } finally {
       await db.close();
       await fs.rm(dir, { recursive: true, force: true });

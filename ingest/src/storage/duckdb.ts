@@ -340,12 +340,14 @@ export class DuckDbStorage implements Storage {
    * with RSS up to ~0.9 GB meanwhile (DuckDB's ALTER and UPDATE exceed its memory limit).
    */
   private static async ensureTraceKey(c: DuckDBConnection): Promise<void> {
+    // Every time, not only when migrating: a build from before the key, started on a migrated file
+    // (a rollback), creates the VARCHAR index again before it refuses the file's columns.
+    await c.run(`DROP INDEX IF EXISTS ${OLD_TRACE_INDEX}`);
     const r = await c.runAndReadAll(`SELECT value FROM pyflare_meta WHERE key = '${TRACE_KEY_COLUMN}'`);
     if (r.getRowObjectsJS()[0]?.value !== '1') {
       await c.run('BEGIN TRANSACTION');
       try {
         // DuckDB refuses ALTER TABLE on a table with an index.
-        await c.run(`DROP INDEX IF EXISTS ${OLD_TRACE_INDEX}`);
         await c.run(`DROP INDEX IF EXISTS ${TRACE_KEY_INDEX}`);
         if (!(await columnNames(c, 'spans')).includes(TRACE_KEY_COLUMN)) {
           await c.run(`ALTER TABLE spans ADD COLUMN ${TRACE_KEY_COLUMN} UBIGINT`);

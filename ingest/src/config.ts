@@ -6,6 +6,7 @@ import type { PrivacySettings } from './privacy/index.js';
 import type { LimitSettings } from './limits/index.js';
 import type { TlsFiles } from './limits/tls.js';
 import type { SamplingSettings } from './sampling/index.js';
+import { parseSize } from './storage/memoryFit.js';
 
 const MiB = 1024 * 1024;
 
@@ -234,6 +235,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.PYFLARE_TLS_CA_FILE !== undefined && c.PYFLARE_TLS_CERT_FILE === undefined) {
     problems.push('PYFLARE_TLS_CA_FILE: needs PYFLARE_TLS_CERT_FILE and PYFLARE_TLS_KEY_FILE');
+  }
+  if (parseSize(c.PYFLARE_DUCKDB_MEMORY_LIMIT) === 0) {
+    problems.push('PYFLARE_DUCKDB_MEMORY_LIMIT: must be more than 0');
+  } else if (parseSize(c.PYFLARE_DUCKDB_MEMORY_START) > parseSize(c.PYFLARE_DUCKDB_MEMORY_LIMIT)) {
+    problems.push(
+      `PYFLARE_DUCKDB_MEMORY_START: must not exceed PYFLARE_DUCKDB_MEMORY_LIMIT (got ${c.PYFLARE_DUCKDB_MEMORY_START} and ${c.PYFLARE_DUCKDB_MEMORY_LIMIT}); set both equal for a fixed limit`
+    );
   }
   if (c.PYFLARE_HEADERS_TIMEOUT_MS > c.PYFLARE_REQUEST_TIMEOUT_MS) {
     problems.push('PYFLARE_HEADERS_TIMEOUT_MS: must not exceed PYFLARE_REQUEST_TIMEOUT_MS');

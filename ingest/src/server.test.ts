@@ -98,6 +98,13 @@ describe('service', () => {
     assert.throws(() => loadConfig({ PYFLARE_API_KEY: 'short' }), (e: Error) => /PYFLARE_API_KEY: must be at least 8/.test(e.message) && !e.message.includes('short'));
     assert.equal(loadConfig({ PYFLARE_API_KEY: 'pyflare-dev-key' }).apiKey, 'pyflare-dev-key');
     assert.throws(() => loadConfig({ PYFLARE_RETENTION_DAYS: '-1' }), /PYFLARE_RETENTION_DAYS: must be >= 0/);
+    assert.throws(
+      () => loadConfig({ PYFLARE_DUCKDB_MEMORY_START: '1GB', PYFLARE_DUCKDB_MEMORY_LIMIT: '512MB' }),
+      /PYFLARE_DUCKDB_MEMORY_START: must not exceed PYFLARE_DUCKDB_MEMORY_LIMIT \(got 1GB and 512MB\)/
+    );
+    assert.throws(() => loadConfig({ PYFLARE_DUCKDB_MEMORY_LIMIT: '0MB' }), /PYFLARE_DUCKDB_MEMORY_LIMIT: must be more than 0/);
+    assert.throws(() => loadConfig({ PYFLARE_DUCKDB_MEMORY_LIMIT: 'lots' }), /PYFLARE_DUCKDB_MEMORY_LIMIT: must be a size such as 128MB or 2GiB \(got "lots"\)/);
+    assert.equal(loadConfig({ PYFLARE_DUCKDB_MEMORY_START: '512MB' }).duckdbMemoryStart, '512MB');
     // No authentication only where nobody else can connect.
     assert.throws(
       () => loadConfig({ PYFLARE_AUTH_DISABLED: 'true' }),

@@ -30,8 +30,11 @@ export const WARN_AT = 0.8;
  * Uncheckpointed span row groups are not counted: DuckDB can write them to its temp directory.
  */
 const OVERHEAD = 96e6;
-/** Index bytes per stored span, for an estimate before the index is loaded (measured 5.0-5.6). */
-const INDEX_PER_SPAN = 8;
+/**
+ * Index bytes per stored span, for an estimate before the index is loaded: measured 5.0-5.6 at
+ * 10M spans stored, ~13 at 2.5M (fitMemory measures the index again before applies and checkpoints).
+ */
+const INDEX_PER_SPAN = 13;
 
 /** The memory DuckDB needs with `indexBytes` of trace lookup index loaded. */
 export function needFor(indexBytes: number): number {

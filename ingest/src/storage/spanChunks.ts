@@ -474,7 +474,7 @@ export class SpanChunks {
 // ---- handing chunks to DuckDB ----------------------------------------------------------------
 // The Appender would copy each chunk (append_data_chunk) and then append it to the
 // transaction's storage (flush: statistics, the trace-id index) on the calling thread, which is
-// the JS thread: ~10 us per span there. Instead, `INSERT INTO spans SELECT * FROM
+// the JS thread: ~10 us per span there. Instead, `INSERT INTO spans SELECT *, <trace key> FROM
 // pyflare_chunk_scan()` pulls the chunks through a table function (tableScan.ts), whose
 // callback (on the JS thread) only copies each column's raw vector data: numbers and
 // validity as they are, strings as DuckDB string_t entries, which point into the prepared

@@ -14,8 +14,8 @@ import { parseArgs } from 'node:util';
 
 import { createReplayPreparer } from '../ingest/src/intake/exporter.js';
 import { PriceBook } from '../ingest/src/pricing/index.js';
-import { DuckDbStorage, type PreparedSpans } from '../ingest/src/storage/duckdb.js';
-import { makeBatches } from './ingest-payloads';
+import { DuckDbStorage } from '../ingest/src/storage/duckdb.js';
+import { makeBatches, preparedBatch } from './ingest-payloads';
 
 const args = parseArgs({
   options: {
@@ -52,17 +52,11 @@ async function main() {
   let done = 0;
   let sinceCheckpoint = 0;
   let seq = 0n;
-  let k = 0;
+  const cursor = { next: 0 };
   const t0 = performance.now();
   while (done < TOTAL) {
     const c0 = cpu();
-    const batch: PreparedSpans[] = [];
-    let n = 0;
-    while (n < PER_APPLY) {
-      const p = prepare({ format: 'protobuf', receivedNs, body: payloads[k++ % payloads.length]! })!;
-      batch.push(p);
-      n += p.spans.rows;
-    }
+    const { batch, rows: n } = preparedBatch(prepare, payloads, cursor, receivedNs, PER_APPLY);
     const c1 = cpu();
     add('prepare', c0, c1);
     await storage.applyPrepared(batch, ++seq);

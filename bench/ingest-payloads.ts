@@ -183,3 +183,24 @@ export function makeBatches(count: number, spansPerBatch: number): Buffer[] {
   const base = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n;
   return Array.from({ length: count }, (_, k) => Buffer.from(makeBatch(spansPerBatch, base + BigInt(k) * 60_000_000_000n)));
 }
+
+/**
+ * Prepares bench payloads (cycling through them) until at least `spans` spans, as one apply of
+ * the intake would hold them: the replay preparer, the payloads and a cursor the caller keeps.
+ */
+export function preparedBatch<P extends { spans: { rows: number } }>(
+  prepare: (r: { format: 'protobuf'; receivedNs: bigint; body: Uint8Array }) => P | null,
+  payloads: readonly Uint8Array[],
+  cursor: { next: number },
+  receivedNs: bigint,
+  spans: number
+): { batch: P[]; rows: number } {
+  const batch: P[] = [];
+  let rows = 0;
+  while (rows < spans) {
+    const p = prepare({ format: 'protobuf', receivedNs, body: payloads[cursor.next++ % payloads.length]! })!;
+    batch.push(p);
+    rows += p.spans.rows;
+  }
+  return { batch, rows };
+}

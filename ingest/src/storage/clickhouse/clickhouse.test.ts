@@ -179,6 +179,73 @@ describe('ClickHouseStorage on chdb', () => {
     }
   });
 
+  /** Spans of one rollup group (same dims, all roots) in the minute from `minuteMs`: [offset s, duration s, user]. */
+  const oneGroup = (seed: number, minuteMs: number, spans: ReadonlyArray<[number, number, string]>) => {
+    const [base] = randomTraces(seed, 1, minuteMs, 1000);
+    const S = 1_000_000_000n;
+    return spans.map(([offset, dur, user], i) => {
+      const startNs = BigInt(minuteMs) * 1_000_000n + BigInt(offset) * S;
+      return { ...base!, traceId: `${seed}`.padStart(2, '0').repeat(16), spanId: `${i + 1}`.padStart(16, '0'), parentSpanId: '', startNs, endNs: startNs + BigInt(dur) * S, durationNs: BigInt(dur) * S, userId: user };
+    });
+  };
+  /** `select` over each time-rollup table of database `db` (1m, 1h). */
+  const perRollup = async (s: ClickHouseStorage, db: string, select: string) => {
+    const out: unknown[] = [];
+    for (const t of ['rollup_1m', 'rollup_1h']) {
+      out.push((await s.rows(`SELECT ${select} FROM ${db}.${t}`))[0]);
+    }
+    return out;
+  };
+
+  it('keeps the counts and extremes of sampled-out spans through an erasure; an extreme the erased span set is taken from the spans left', async () => {
+    const s = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_erase' } });
+    try {
+      const [kept, erased, sampled] = oneGroup(52, HOUR0 + 60_000, [
+        [0, 1, 'kept'],
+        [0, 3, 'erased'],
+        [0, 5, 'sampled-out'],
+      ]);
+      await s.insertSpans([kept!, erased!]);
+      await s.insertCounted([sampled!]);
+      const rollup = () => perRollup(s, 'pf_erase', 'sum(n) AS n, sum(dur_n) AS dur_n, min(dur_min) AS lo, max(dur_max) AS hi');
+      const sec = (x: number) => String(BigInt(x) * 1_000_000_000n);
+      assert.deepEqual(await rollup(), Array(2).fill({ n: '3', dur_n: '3', lo: sec(1), hi: sec(5) }));
+      assert.equal(await s.deleteSpans({ userId: 'erased' }), 1);
+      // The sampled-out span's 5 s maximum stays: the erased span (3 s) cannot have set it.
+      assert.deepEqual(await rollup(), Array(2).fill({ n: '2', dur_n: '2', lo: sec(1), hi: sec(5) }));
+      // Erasing the 1 s span, which set the minimum: taken again from the spans left (none
+      // stored: NULL), while the sampled-out span is still counted.
+      assert.equal(await s.deleteSpans({ userId: 'kept' }), 1);
+      assert.deepEqual(await rollup(), Array(2).fill({ n: '1', dur_n: '1', lo: null, hi: sec(5) }));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('retention keeps the counts of sampled-out spans after the cutoff in the bucket it cuts', async () => {
+    const s = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_cut' } });
+    try {
+      const minute = HOUR0 + 5 * 60_000;
+      // Stored: 9 s at :10 (before the cutoff), 1 s at :40. Sampled out: 3 s at :50.
+      const [a, b, c] = oneGroup(53, minute, [
+        [10, 9, 'a'],
+        [40, 1, 'b'],
+        [50, 3, 'c'],
+      ]);
+      await s.insertSpans([a!, b!]);
+      await s.insertCounted([c!]);
+      const rollup = () => perRollup(s, 'pf_cut', 'sum(n) AS n, sum(dur_sum) AS dur, max(dur_max) AS hi');
+      const sec = (x: number) => String(BigInt(x) * 1_000_000_000n);
+      assert.deepEqual(await rollup(), Array(2).fill({ n: '3', dur: sec(13), hi: sec(9) }));
+      assert.equal(await s.deleteBefore(BigInt(minute + 30_000) * 1_000_000n), 1);
+      // The 1 s span and the sampled-out 3 s one are left; the 9 s maximum was the deleted span's.
+      assert.deepEqual(await rollup(), Array(2).fill({ n: '2', dur: sec(4), hi: sec(1) }));
+      assert.equal((await s.status()).spanCount, 1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('stores a retried insert once, in the spans and in the rollups', async () => {
     const rows = randomTraces(3, 20, HOUR0, 600_000);
     const token = dedupToken([rowsDigest(rows.slice(0, 50)), rowsDigest(rows.slice(50))]);

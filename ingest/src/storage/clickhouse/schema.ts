@@ -75,7 +75,7 @@ export const SPAN_COLUMNS_CH: readonly CHColumn[] = [
   { name: 'truncated', type: 'Bool' },
 ];
 
-const ROLLUP_COUNTS = ['n', 'err_n', 'usage_n', 'unpriced_n'] as const;
+export const ROLLUP_COUNTS = ['n', 'err_n', 'usage_n', 'unpriced_n'] as const;
 
 /** Time rollup levels (same tables and bucket sizes as the DuckDB rollups). */
 export const CH_ROLLUPS = [

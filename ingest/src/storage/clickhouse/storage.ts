@@ -12,7 +12,8 @@ import { openClickHouse, type ClickHouseHandle } from '../../clickhouse/client.j
 import type { ClickHouseSettings } from '../../config.js';
 import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from '../types.js';
 import * as q from './queries.js';
-import { CH_ROLLUPS, COUNTED_COLUMNS_CH, Ddl, migrationsTableDdl, MIGRATIONS, rollupSelect, SPAN_COLUMNS_CH, ttlStatements, type CHColumn } from './schema.js';
+import { CH_ROLLUPS, COUNTED_COLUMNS_CH, Ddl, migrationsTableDdl, MIGRATIONS, ROLLUP_COUNTS, rollupSelect, SPAN_COLUMNS_CH, ttlStatements, type CHColumn } from './schema.js';
+import { ROLLUP_DIMS, ROLLUP_VALUES } from '../rollups.js';
 import { attrText, CHParams } from './searchSql.js';
 
 /** SpanRow field of each spans column, in column order. */
@@ -429,47 +430,100 @@ export class ClickHouseStorage implements Storage {
     const p = new CHParams();
     const cut = p.int(cutoffNs);
     const n = Number((await this.rows(`SELECT count() AS n FROM ${this.ddl.table('spans')} WHERE start_ns < ${cut}`, p.values))[0]?.n ?? 0);
-    if (n === 0) {
-      // No stored span is that old, but sampled-out spans (counted in the rollups only) may be:
-      // their buckets wholly before the cutoff go. The bucket the cutoff cuts lost no span.
-      for (const r of CH_ROLLUPS) {
-        const before = (cutoffNs / r.ns) * (r.ns / 1_000_000n);
-        const old = Number((await this.rows(`SELECT count() AS n FROM ${this.ddl.table(r.table)} WHERE bucket_ms < ${before}`))[0]?.n ?? 0);
-        if (old > 0) {
-          await this.command(`DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE bucket_ms < ${before}`, undefined, SYNC_DELETE);
-        }
-      }
-      return 0;
-    }
-    await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE start_ns < ${cut}`, p.values, SYNC_DELETE);
+    // The buckets wholly before the cutoff go, with the counts of sampled-out spans (in the
+    // rollups only) there. In the bucket the cutoff cuts, the deleted spans are subtracted, so
+    // the sampled-out spans after the cutoff stay counted.
+    const erased = new Map<(typeof CH_ROLLUPS)[number], RollupRow[]>();
     for (const r of CH_ROLLUPS) {
-      await this.rebuildRollupBuckets(r, [cutoffNs / r.ns], true);
+      const from = (cutoffNs / r.ns) * r.ns;
+      erased.set(r, n === 0 ? [] : await this.rollupRowsOf(r, `start_ns >= ${from} AND start_ns < ${cut}`, p.values));
+    }
+    if (n > 0) {
+      await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE start_ns < ${cut}`, p.values, SYNC_DELETE);
+    }
+    for (const r of CH_ROLLUPS) {
+      const before = (cutoffNs / r.ns) * (r.ns / 1_000_000n);
+      const old = Number((await this.rows(`SELECT count() AS n FROM ${this.ddl.table(r.table)} WHERE bucket_ms < ${before}`))[0]?.n ?? 0);
+      if (old > 0) {
+        await this.command(`DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE bucket_ms < ${before}`, undefined, SYNC_DELETE);
+      }
+      await this.subtractFromRollup(r, erased.get(r)!);
     }
     return n;
   }
 
-  /**
-   * Recomputes time-rollup buckets (numbers of `r.ns`-long buckets) from the spans stored now,
-   * after spans were deleted. `andOlder`: drops every older bucket too (retention).
-   */
-  private async rebuildRollupBuckets(r: (typeof CH_ROLLUPS)[number], buckets: readonly bigint[], andOlder = false): Promise<void> {
-    const msPerBucket = r.ns / 1_000_000n;
-    for (let i = 0; i < buckets.length; i += 500) {
-      const part = buckets.slice(i, i + 500);
-      const drop = andOlder ? `bucket_ms <= ${part[part.length - 1]! * msPerBucket}` : `bucket_ms IN (${part.map((b) => String(b * msPerBucket)).join(', ')})`;
-      await this.command(`DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE ${drop}`, undefined, SYNC_DELETE);
-      await this.command(
-        `INSERT INTO ${this.ddl.table(r.table)} ${rollupSelect(this.ddl.table('spans'), r.ns, `intDiv(start_ns, ${r.ns}) IN (${part.join(', ')})`)}`,
-        undefined,
-        { insert_deduplicate: 0 }
-      );
-    }
+  /** The rollup rows (level `r`) of the stored spans matching `where`, keyed as the table is. */
+  private async rollupRowsOf(r: (typeof CH_ROLLUPS)[number], where: string, params?: Record<string, string | number>): Promise<RollupRow[]> {
+    const rows = await this.rows(rollupSelect(this.ddl.table('spans'), r.ns, where), params);
+    return rows.map(toRollupRow);
   }
 
   /**
-   * Deletes the spans of a user and/or session (privacy requests), then recomputes the rollup
-   * buckets they were counted in from the spans left (the rollups must not keep counting erased
-   * spans). Sampled-out spans of those buckets are not in the spans, so their counts go too.
+   * Takes `erased` (rollup rows of spans just deleted) out of the rollup table, group by group:
+   * each touched group becomes one row, with its counts and sums less the erased ones, so the
+   * counts of sampled-out spans (in the rollups only) stay. A min or max an erased span may have
+   * set is taken again from the spans left (that one then misses sampled-out extremes); a group
+   * with nothing left goes. The same as DuckDB's erasure (rollups.ts remergeErased).
+   */
+  private async subtractFromRollup(r: (typeof CH_ROLLUPS)[number], erased: readonly RollupRow[]): Promise<void> {
+    if (erased.length === 0) {
+      return;
+    }
+    const buckets = [...new Set(erased.map((e) => e.bucket_ms))];
+    const inBuckets = `bucket_ms IN (${buckets.join(', ')})`;
+    const current = new Map(
+      (
+        await this.rows(
+          `SELECT bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root, ${ROLLUP_COUNTS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
+             ${ROLLUP_VALUES.map((v) => `sum(${v.prefix}_sum) AS ${v.prefix}_sum, sum(${v.prefix}_n) AS ${v.prefix}_n, min(${v.prefix}_min) AS ${v.prefix}_min, max(${v.prefix}_max) AS ${v.prefix}_max`).join(', ')}
+           FROM ${this.ddl.table(r.table)} WHERE ${inBuckets} GROUP BY bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root`
+        )
+      ).map((x) => {
+        const row = toRollupRow(x);
+        return [rollupKey(row), row] as const;
+      })
+    );
+    const left = new Map((await this.rollupRowsOf(r, `intDiv(start_ns, ${r.ns}) * ${r.ns / 1_000_000n} IN (${buckets.join(', ')})`)).map((x) => [rollupKey(x), x] as const));
+    const merged: RollupRow[] = [];
+    const touched: RollupRow[] = [];
+    for (const e of erased) {
+      const m = current.get(rollupKey(e));
+      if (!m) {
+        continue;
+      }
+      touched.push(m);
+      const out = mergeErased(m, e, left.get(rollupKey(e)));
+      if (out) {
+        merged.push(out);
+      }
+    }
+    for (let i = 0; i < touched.length; i += 200) {
+      const p = new CHParams();
+      const keys = touched
+        .slice(i, i + 200)
+        .map((t) => `(${t.bucket_ms}, ${ROLLUP_DIMS.map((d) => p.str(t.dims[d])).join(', ')}, ${t.is_root ? 'true' : 'false'})`)
+        .join(', ');
+      await this.command(
+        `DELETE FROM ${this.ddl.local(r.table)}${this.ddl.onCluster} WHERE ${inBuckets} AND (bucket_ms, ${ROLLUP_DIMS.join(', ')}, is_root) IN (${keys})`,
+        p.values,
+        SYNC_DELETE
+      );
+    }
+    if (merged.length > 0) {
+      await this.h.client.insert({
+        table: this.ddl.table(r.table),
+        format: 'JSONEachRow',
+        values: merged.map(fromRollupRow),
+        clickhouse_settings: { insert_deduplicate: 0 },
+      });
+    }
+  }
+
+
+
+  /**
+   * Deletes the spans of a user and/or session (privacy requests) and takes them out of the
+   * rollups (subtractFromRollup: the counts of sampled-out spans in the same groups stay).
    */
   async deleteSpans(sel: { userId?: string; sessionId?: string }): Promise<number> {
     const p = new CHParams();
@@ -489,14 +543,13 @@ export class ClickHouseStorage implements Storage {
     if (n === 0) {
       return 0;
     }
-    const buckets = new Map<(typeof CH_ROLLUPS)[number], bigint[]>();
+    const erased = new Map<(typeof CH_ROLLUPS)[number], RollupRow[]>();
     for (const r of CH_ROLLUPS) {
-      const rows = await this.rows(`SELECT DISTINCT intDiv(start_ns, ${r.ns}) AS b FROM ${this.ddl.table('spans')} WHERE ${where}`, p.values);
-      buckets.set(r, rows.map((x) => BigInt(String(x.b))));
+      erased.set(r, await this.rollupRowsOf(r, where, p.values));
     }
     await this.command(`DELETE FROM ${this.ddl.local('spans')}${this.ddl.onCluster} WHERE ${where}`, p.values, SYNC_DELETE);
     for (const r of CH_ROLLUPS) {
-      await this.rebuildRollupBuckets(r, buckets.get(r)!);
+      await this.subtractFromRollup(r, erased.get(r)!);
     }
     return n;
   }
@@ -532,4 +585,70 @@ export class ClickHouseStorage implements Storage {
     this.closed = true;
     await this.h.release();
   }
+}
+
+/** A rollup row as read back (64-bit values as decimal text, see READ_SETTINGS). */
+interface RollupRow {
+  bucket_ms: string;
+  dims: Record<(typeof ROLLUP_DIMS)[number], string>;
+  is_root: boolean;
+  counts: Record<(typeof ROLLUP_COUNTS)[number], bigint>;
+  values: Record<string, { sum: bigint; n: bigint; min: bigint | null; max: bigint | null }>;
+}
+
+const bigOrNull = (v: unknown): bigint | null => (v === null || v === undefined ? null : BigInt(String(v)));
+
+function toRollupRow(x: Record<string, unknown>): RollupRow {
+  return {
+    bucket_ms: String(x.bucket_ms),
+    dims: Object.fromEntries(ROLLUP_DIMS.map((d) => [d, str(x[d])])) as RollupRow['dims'],
+    is_root: x.is_root === true || x.is_root === 1 || x.is_root === '1' || x.is_root === 'true',
+    counts: Object.fromEntries(ROLLUP_COUNTS.map((c) => [c, BigInt(String(x[c] ?? 0))])) as RollupRow['counts'],
+    values: Object.fromEntries(
+      ROLLUP_VALUES.map((v) => [
+        v.prefix,
+        { sum: BigInt(String(x[`${v.prefix}_sum`] ?? 0)), n: BigInt(String(x[`${v.prefix}_n`] ?? 0)), min: bigOrNull(x[`${v.prefix}_min`]), max: bigOrNull(x[`${v.prefix}_max`]) },
+      ])
+    ),
+  };
+}
+
+function fromRollupRow(r: RollupRow): Record<string, string | boolean | null> {
+  const out: Record<string, string | boolean | null> = { bucket_ms: r.bucket_ms, ...r.dims, is_root: r.is_root };
+  for (const c of ROLLUP_COUNTS) {
+    out[c] = r.counts[c].toString();
+  }
+  for (const v of ROLLUP_VALUES) {
+    const x = r.values[v.prefix]!;
+    out[`${v.prefix}_sum`] = x.sum.toString();
+    out[`${v.prefix}_n`] = x.n.toString();
+    out[`${v.prefix}_min`] = x.min === null ? null : x.min.toString();
+    out[`${v.prefix}_max`] = x.max === null ? null : x.max.toString();
+  }
+  return out;
+}
+
+const rollupKey = (r: RollupRow) => [r.bucket_ms, ...ROLLUP_DIMS.map((d) => r.dims[d]), r.is_root ? '1' : '0'].join('\u0001');
+
+/**
+ * Group `m` (its rows merged) less the erased spans `e`; `left`: the group's stored spans now.
+ * Null when nothing is left in the group.
+ */
+function mergeErased(m: RollupRow, e: RollupRow, left: RollupRow | undefined): RollupRow | null {
+  const minus = (a: bigint, b: bigint) => (a > b ? a - b : 0n);
+  const counts = Object.fromEntries(ROLLUP_COUNTS.map((c) => [c, minus(m.counts[c], e.counts[c])])) as RollupRow['counts'];
+  if (counts.n === 0n) {
+    return null;
+  }
+  const values: RollupRow['values'] = {};
+  for (const v of ROLLUP_VALUES) {
+    const a = m.values[v.prefix]!;
+    const b = e.values[v.prefix]!;
+    const s = left?.values[v.prefix];
+    // An extreme the erased spans did not reach stays; one they may have set comes from the spans left.
+    const min = a.min === null || b.min === null || a.min < b.min ? a.min : (s?.min ?? null);
+    const max = a.max === null || b.max === null || a.max > b.max ? a.max : (s?.max ?? null);
+    values[v.prefix] = { sum: a.sum - b.sum, n: minus(a.n, b.n), min, max };
+  }
+  return { ...m, counts, values };
 }

@@ -222,6 +222,27 @@ describe('ClickHouseStorage on chdb', () => {
     }
   });
 
+  it('erases a user seen in more minutes than one round of the rollup correction takes, keeping the sampled-out spans counted', async () => {
+    const s = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_many' } });
+    try {
+      // One span of the user and one sampled-out span in each of 1,100 minutes (3 rounds of 500).
+      const minutes = 1100;
+      const from = HOUR0 - 24 * 3_600_000;
+      const stored = Array.from({ length: minutes }, (_, i) => oneGroup(54, from + i * 60_000, [[0, 2, 'busy']])[0]!).map((r, i) => ({ ...r, spanId: `${i + 1}`.padStart(16, 'a') }));
+      const sampled = Array.from({ length: minutes }, (_, i) => oneGroup(54, from + i * 60_000, [[1, 3, 'other']])[0]!).map((r, i) => ({ ...r, spanId: `${i + 1}`.padStart(16, 'b') }));
+      await s.insertSpans(stored);
+      await s.insertCounted(sampled);
+      const rollup = () => perRollup(s, 'pf_many', 'sum(n) AS n, sum(dur_sum) AS dur, min(dur_min) AS lo');
+      const sec = (x: number) => String(BigInt(x) * 1_000_000_000n);
+      assert.deepEqual(await rollup(), Array(2).fill({ n: String(2 * minutes), dur: sec(5 * minutes), lo: sec(2) }));
+      assert.equal(await s.deleteSpans({ userId: 'busy' }), minutes);
+      // The 2 s minimum was the erased spans': none stored is left, so NULL.
+      assert.deepEqual(await rollup(), Array(2).fill({ n: String(minutes), dur: sec(3 * minutes), lo: null }));
+    } finally {
+      await s.close();
+    }
+  });
+
   it('retention keeps the counts of sampled-out spans after the cutoff in the bucket it cuts', async () => {
     const s = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_cut' } });
     try {

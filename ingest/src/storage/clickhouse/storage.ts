@@ -466,10 +466,26 @@ export class ClickHouseStorage implements Storage {
    * with nothing left goes. The same as DuckDB's erasure (rollups.ts remergeErased).
    */
   private async subtractFromRollup(r: (typeof CH_ROLLUPS)[number], erased: readonly RollupRow[]): Promise<void> {
-    if (erased.length === 0) {
-      return;
+    // In chunks of buckets: every statement lists its buckets, and a query longer than
+    // ClickHouse's max_query_size (256 KiB, ~17,000 buckets) does not parse.
+    const byBucket = new Map<string, RollupRow[]>();
+    for (const e of erased) {
+      const list = byBucket.get(e.bucket_ms);
+      if (list) {
+        list.push(e);
+      } else {
+        byBucket.set(e.bucket_ms, [e]);
+      }
     }
-    const buckets = [...new Set(erased.map((e) => e.bucket_ms))];
+    const buckets = [...byBucket.keys()];
+    for (let i = 0; i < buckets.length; i += SUBTRACT_BUCKETS) {
+      const chunk = buckets.slice(i, i + SUBTRACT_BUCKETS);
+      await this.subtractBuckets(r, chunk, chunk.flatMap((b) => byBucket.get(b)!));
+    }
+  }
+
+  /** subtractFromRollup for the erased rows of `buckets`. */
+  private async subtractBuckets(r: (typeof CH_ROLLUPS)[number], buckets: readonly string[], erased: readonly RollupRow[]): Promise<void> {
     const inBuckets = `bucket_ms IN (${buckets.join(', ')})`;
     const current = new Map(
       (
@@ -497,10 +513,10 @@ export class ClickHouseStorage implements Storage {
         merged.push(out);
       }
     }
-    for (let i = 0; i < touched.length; i += 200) {
+    for (let i = 0; i < touched.length; i += SUBTRACT_GROUPS) {
       const p = new CHParams();
       const keys = touched
-        .slice(i, i + 200)
+        .slice(i, i + SUBTRACT_GROUPS)
         .map((t) => `(${t.bucket_ms}, ${ROLLUP_DIMS.map((d) => p.str(t.dims[d])).join(', ')}, ${t.is_root ? 'true' : 'false'})`)
         .join(', ');
       await this.command(
@@ -514,12 +530,11 @@ export class ClickHouseStorage implements Storage {
         table: this.ddl.table(r.table),
         format: 'JSONEachRow',
         values: merged.map(fromRollupRow),
-        clickhouse_settings: { insert_deduplicate: 0 },
+        // Foreground on a cluster: the next erasure's read of these groups must see the row.
+        clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplicate: 0 },
       });
     }
   }
-
-
 
   /**
    * Deletes the spans of a user and/or session (privacy requests) and takes them out of the
@@ -586,6 +601,11 @@ export class ClickHouseStorage implements Storage {
     await this.h.release();
   }
 }
+
+/** Buckets per round of subtractFromRollup (its statements list them). */
+const SUBTRACT_BUCKETS = 500;
+/** Groups per DELETE of subtractFromRollup (a lightweight delete each: a mutation). */
+const SUBTRACT_GROUPS = 1000;
 
 /** A rollup row as read back (64-bit values as decimal text, see READ_SETTINGS). */
 interface RollupRow {

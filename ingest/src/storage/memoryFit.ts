@@ -2,8 +2,8 @@
 //
 // Most of what DuckDB holds is cache, table blocks it evicts when it needs room. What it cannot
 // evict until the next checkpoint is the trace lookup index nodes that commits dirtied: nearly
-// all of the index, since trace ids are random, so it grows with the stored spans (50-56 MB at
-// 10M). A checkpoint that runs out of memory invalidates the database. A limit sized for a large
+// all of the index, since trace ids are random, so it grows with the stored spans (at 10M:
+// 50-56 MB under a 144MB limit, 71 MB with room to spare). A checkpoint that runs out of memory invalidates the database. A limit sized for a large
 // index from the start would let the cache fill it on a small database too; so the limit starts
 // low and follows the index (`ART_INDEX` in duckdb_memory()).
 

@@ -81,6 +81,15 @@ describe('ClickHouseStorage on chdb', () => {
   let dir: string;
   let db: ClickHouseStorage;
   const settings = () => ({ url: `chdb:${dir}`, username: 'default', password: '', database: 'pf_ch', cluster: undefined });
+  /** Runs `fn` on a storage of its own database, closed afterwards. */
+  const withDatabase = async (database: string, fn: (s: ClickHouseStorage) => Promise<void>) => {
+    const s = await ClickHouseStorage.open({ settings: { ...settings(), database } });
+    try {
+      await fn(s);
+    } finally {
+      await s.close();
+    }
+  };
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pyflare-ch-'));
     db = await ClickHouseStorage.open({ settings: settings(), retentionDays: 7 });
@@ -109,16 +118,13 @@ describe('ClickHouseStorage on chdb', () => {
     for (const sql of [...migrationsTableDdl(d), ...MIGRATIONS[0]!(d), 'INSERT INTO pf_v1.schema_migrations (version) VALUES (1)']) {
       await db.client.command({ query: sql });
     }
-    const old = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_v1' } });
-    try {
+    await withDatabase('pf_v1', async (old) => {
       const rows = randomTraces(5, 10, HOUR0, 600_000);
       await old.insertCounted(rows);
       await old.insertCounted(rows); // same default token: once
       assert.equal((await requestsInHour(old, HOUR0)).n, rows.length);
       assert.equal((await old.status()).spanCount, 0, 'nothing stored raw');
-    } finally {
-      await old.close();
-    }
+    });
   });
 
   it('upgrades a version-2 database to 128-bit rollup sums: durations of spans from 1970 sum exactly', async () => {
@@ -130,8 +136,7 @@ describe('ClickHouseStorage on chdb', () => {
     // A span stored before the upgrade stays counted.
     const [before] = randomTraces(31, 1, HOUR0, 1000);
     await db.client.command({ query: `INSERT INTO pf_v2.rollup_1m (bucket_ms, service, n, dur_sum, dur_n) VALUES (${HOUR0}, 'old', 1, 5, 1)` });
-    const up = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_v2' } });
-    try {
+    await withDatabase('pf_v2', async (up) => {
       const types = await up.rows("SELECT DISTINCT type FROM system.columns WHERE database = 'pf_v2' AND table IN ('rollup_1m', 'rollup_1h') AND name LIKE '%\\_sum'");
       assert.deepEqual(types, [{ type: 'SimpleAggregateFunction(sum, Int128)' }]);
       const nowNs = BigInt(Date.now()) * 1_000_000n;
@@ -153,14 +158,11 @@ describe('ClickHouseStorage on chdb', () => {
       assert.equal(raw.rows[0]!.values[0], Number(stored * (nowNs - 1n)));
       const old = await up.rows(`SELECT sum(dur_sum) AS s FROM pf_v2.rollup_1m WHERE service = 'old'`);
       assert.deepEqual(old, [{ s: '5' }]);
-    } finally {
-      await up.close();
-    }
+    });
   });
 
   it('retention drops the rollup buckets of sampled-out spans older than the cutoff when no stored span is that old', async () => {
-    const ret = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_ret' } });
-    try {
+    await withDatabase('pf_ret', async (ret) => {
       const old = randomTraces(41, 10, HOUR0, 600_000);
       const recent = randomTraces(42, 10, HOUR0 + 2 * 3_600_000, 600_000);
       await ret.insertCounted(old);
@@ -174,9 +176,7 @@ describe('ClickHouseStorage on chdb', () => {
       }
       assert.equal(await requests(HOUR0 + 2 * 3_600_000), recent.length);
       assert.equal((await ret.status()).spanCount, recent.length);
-    } finally {
-      await ret.close();
-    }
+    });
   });
 
   /** Spans of one rollup group (same dims, all roots) in the minute from `minuteMs`: [offset s, duration s, user]. */
@@ -188,6 +188,8 @@ describe('ClickHouseStorage on chdb', () => {
       return { ...base!, traceId: `${seed}`.padStart(2, '0').repeat(16), spanId: `${i + 1}`.padStart(16, '0'), parentSpanId: '', startNs, endNs: startNs + BigInt(dur) * S, durationNs: BigInt(dur) * S, userId: user };
     });
   };
+  /** `x` seconds in ns, as ClickHouse's JSON writes 64-bit integers. */
+  const sec = (x: number) => String(BigInt(x) * 1_000_000_000n);
   /** `select` over each time-rollup table of database `db` (1m, 1h). */
   const perRollup = async (s: ClickHouseStorage, db: string, select: string) => {
     const out: unknown[] = [];
@@ -198,8 +200,7 @@ describe('ClickHouseStorage on chdb', () => {
   };
 
   it('keeps the counts and extremes of sampled-out spans through an erasure; an extreme the erased span set is taken from the spans left', async () => {
-    const s = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_erase' } });
-    try {
+    await withDatabase('pf_erase', async (s) => {
       const [kept, erased, sampled] = oneGroup(52, HOUR0 + 60_000, [
         [0, 1, 'kept'],
         [0, 3, 'erased'],
@@ -208,7 +209,6 @@ describe('ClickHouseStorage on chdb', () => {
       await s.insertSpans([kept!, erased!]);
       await s.insertCounted([sampled!]);
       const rollup = () => perRollup(s, 'pf_erase', 'sum(n) AS n, sum(dur_n) AS dur_n, min(dur_min) AS lo, max(dur_max) AS hi');
-      const sec = (x: number) => String(BigInt(x) * 1_000_000_000n);
       assert.deepEqual(await rollup(), Array(2).fill({ n: '3', dur_n: '3', lo: sec(1), hi: sec(5) }));
       assert.equal(await s.deleteSpans({ userId: 'erased' }), 1);
       // The sampled-out span's 5 s maximum stays: the erased span (3 s) cannot have set it.
@@ -217,14 +217,11 @@ describe('ClickHouseStorage on chdb', () => {
       // stored: NULL), while the sampled-out span is still counted.
       assert.equal(await s.deleteSpans({ userId: 'kept' }), 1);
       assert.deepEqual(await rollup(), Array(2).fill({ n: '1', dur_n: '1', lo: null, hi: sec(5) }));
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('erases a user seen in more minutes than one round of the rollup correction takes, keeping the sampled-out spans counted', async () => {
-    const s = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_many' } });
-    try {
+    await withDatabase('pf_many', async (s) => {
       // One span of the user and one sampled-out span in each of 1,100 minutes (3 rounds of 500).
       const minutes = 1100;
       const from = HOUR0 - 24 * 3_600_000;
@@ -233,19 +230,15 @@ describe('ClickHouseStorage on chdb', () => {
       await s.insertSpans(stored);
       await s.insertCounted(sampled);
       const rollup = () => perRollup(s, 'pf_many', 'sum(n) AS n, sum(dur_sum) AS dur, min(dur_min) AS lo');
-      const sec = (x: number) => String(BigInt(x) * 1_000_000_000n);
       assert.deepEqual(await rollup(), Array(2).fill({ n: String(2 * minutes), dur: sec(5 * minutes), lo: sec(2) }));
       assert.equal(await s.deleteSpans({ userId: 'busy' }), minutes);
       // The 2 s minimum was the erased spans': none stored is left, so NULL.
       assert.deepEqual(await rollup(), Array(2).fill({ n: String(minutes), dur: sec(3 * minutes), lo: null }));
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('retention keeps the counts of sampled-out spans after the cutoff in the bucket it cuts', async () => {
-    const s = await ClickHouseStorage.open({ settings: { ...settings(), database: 'pf_cut' } });
-    try {
+    await withDatabase('pf_cut', async (s) => {
       const minute = HOUR0 + 5 * 60_000;
       // Stored: 9 s at :10 (before the cutoff), 1 s at :40. Sampled out: 3 s at :50.
       const [a, b, c] = oneGroup(53, minute, [
@@ -256,15 +249,12 @@ describe('ClickHouseStorage on chdb', () => {
       await s.insertSpans([a!, b!]);
       await s.insertCounted([c!]);
       const rollup = () => perRollup(s, 'pf_cut', 'sum(n) AS n, sum(dur_sum) AS dur, max(dur_max) AS hi');
-      const sec = (x: number) => String(BigInt(x) * 1_000_000_000n);
       assert.deepEqual(await rollup(), Array(2).fill({ n: '3', dur: sec(13), hi: sec(9) }));
       assert.equal(await s.deleteBefore(BigInt(minute + 30_000) * 1_000_000n), 1);
       // The 1 s span and the sampled-out 3 s one are left; the 9 s maximum was the deleted span's.
       assert.deepEqual(await rollup(), Array(2).fill({ n: '2', dur: sec(4), hi: sec(1) }));
       assert.equal((await s.status()).spanCount, 1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('stores a retried insert once, in the spans and in the rollups', async () => {

@@ -6,7 +6,8 @@ import type { PrivacySettings } from './privacy/index.js';
 import type { LimitSettings } from './limits/index.js';
 import type { TlsFiles } from './limits/tls.js';
 import type { SamplingSettings } from './sampling/index.js';
-import { parseSize } from './storage/memoryFit.js';
+import os from 'node:os';
+import { autoCeiling, parseSize } from './storage/memoryFit.js';
 
 const MiB = 1024 * 1024;
 
@@ -33,11 +34,8 @@ const int = (def: number, min: number, max: number) =>
     .default(def);
 
 /** A size as DuckDB reads it (128MB = 128 * 10^6 bytes, 2GiB = 2 * 2^30). */
-const size = (def: string) =>
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 128MB or 2GiB')
-    .default(def);
+const SIZE_RE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+const size = (def: string) => z.string().regex(SIZE_RE, 'must be a size such as 128MB or 2GiB').default(def);
 
 export const configSchema = z.object({
   PYFLARE_DATA_DIR: z.string().default('./data'),
@@ -63,9 +61,13 @@ export const configSchema = z.object({
    * cannot evict (the trace lookup index, the rollups' open segments) grows with the stored spans:
    * with 10M spans stored a checkpoint under 128MB ran out of memory (144MB held), which makes
    * DuckDB invalidate the database. The limit DuckDB runs with starts at the next setting and
-   * follows that need up to this cap (storage/memoryFit.ts).
+   * follows that need up to this cap (storage/memoryFit.ts). `auto`: a quarter of the memory the
+   * process may use (memoryFit.autoCeiling), so the index of a busy month fits without tuning.
    */
-  PYFLARE_DUCKDB_MEMORY_LIMIT: size('512MB'),
+  PYFLARE_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .refine((v) => v.toLowerCase() === 'auto' || SIZE_RE.test(v), 'must be auto or a size such as 512MB or 2GiB')
+    .default('auto'),
   /** DuckDB's memory limit while little is pinned (its cache stays this small on a small database). */
   PYFLARE_DUCKDB_MEMORY_START: size('128MB'),
   /** DuckDB threads; 0 = one per core but one (the JS thread needs a core of its own). */
@@ -236,11 +238,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.PYFLARE_TLS_CA_FILE !== undefined && c.PYFLARE_TLS_CERT_FILE === undefined) {
     problems.push('PYFLARE_TLS_CA_FILE: needs PYFLARE_TLS_CERT_FILE and PYFLARE_TLS_KEY_FILE');
   }
-  if (parseSize(c.PYFLARE_DUCKDB_MEMORY_LIMIT) === 0) {
+  const autoLimit = c.PYFLARE_DUCKDB_MEMORY_LIMIT.toLowerCase() === 'auto';
+  const memoryLimit = autoLimit ? `${autoCeiling(os.totalmem(), process.constrainedMemory?.())}B` : c.PYFLARE_DUCKDB_MEMORY_LIMIT;
+  // START left at its default follows a LIMIT set below it (a fixed small limit is one variable).
+  const memoryStart =
+    raw.PYFLARE_DUCKDB_MEMORY_START === undefined && parseSize(c.PYFLARE_DUCKDB_MEMORY_START) > parseSize(memoryLimit)
+      ? c.PYFLARE_DUCKDB_MEMORY_LIMIT
+      : c.PYFLARE_DUCKDB_MEMORY_START;
+  if (parseSize(memoryLimit) === 0) {
     problems.push('PYFLARE_DUCKDB_MEMORY_LIMIT: must be more than 0');
-  } else if (parseSize(c.PYFLARE_DUCKDB_MEMORY_START) > parseSize(c.PYFLARE_DUCKDB_MEMORY_LIMIT)) {
+  } else if (parseSize(memoryStart) > parseSize(memoryLimit)) {
+    const shown = autoLimit ? `auto = ${memoryLimit}` : memoryLimit;
     problems.push(
-      `PYFLARE_DUCKDB_MEMORY_START: must not exceed PYFLARE_DUCKDB_MEMORY_LIMIT (got ${c.PYFLARE_DUCKDB_MEMORY_START} and ${c.PYFLARE_DUCKDB_MEMORY_LIMIT}); set both equal for a fixed limit`
+      `PYFLARE_DUCKDB_MEMORY_START: must not exceed PYFLARE_DUCKDB_MEMORY_LIMIT (got ${memoryStart} and ${shown}); set both equal for a fixed limit`
     );
   }
   if (c.PYFLARE_HEADERS_TIMEOUT_MS > c.PYFLARE_REQUEST_TIMEOUT_MS) {
@@ -263,8 +273,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: c.PYFLARE_MAX_BODY_BYTES,
     queueMaxSpans: c.PYFLARE_QUEUE_MAX_SPANS,
     queueMaxBytes: c.PYFLARE_QUEUE_MAX_BYTES,
-    duckdbMemoryLimit: c.PYFLARE_DUCKDB_MEMORY_LIMIT,
-    duckdbMemoryStart: c.PYFLARE_DUCKDB_MEMORY_START,
+    duckdbMemoryLimit: memoryLimit,
+    duckdbMemoryStart: memoryStart,
     duckdbThreads: c.PYFLARE_DUCKDB_THREADS,
     commitIntervalMs: c.PYFLARE_COMMIT_INTERVAL_MS,
     checkpointIntervalMs: c.PYFLARE_CHECKPOINT_INTERVAL_MS,

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from './config.js';
+import { autoCeiling, parseSize } from './storage/memoryFit.js';
 import { hex, jsonBody } from './testing/otlp.js';
 import { localServiceEnv } from './testing/processEnv.js';
 import { getJson, makeTempDir, postJson, startTestService, TEST_API_KEY } from './testing/service.js';
@@ -103,8 +105,23 @@ describe('service', () => {
       /PYFLARE_DUCKDB_MEMORY_START: must not exceed PYFLARE_DUCKDB_MEMORY_LIMIT \(got 1GB and 512MB\)/
     );
     assert.throws(() => loadConfig({ PYFLARE_DUCKDB_MEMORY_LIMIT: '0MB' }), /PYFLARE_DUCKDB_MEMORY_LIMIT: must be more than 0/);
-    assert.throws(() => loadConfig({ PYFLARE_DUCKDB_MEMORY_LIMIT: 'lots' }), /PYFLARE_DUCKDB_MEMORY_LIMIT: must be a size such as 128MB or 2GiB \(got "lots"\)/);
+    assert.throws(() => loadConfig({ PYFLARE_DUCKDB_MEMORY_LIMIT: 'lots' }), /PYFLARE_DUCKDB_MEMORY_LIMIT: must be auto or a size such as 512MB or 2GiB \(got "lots"\)/);
     assert.equal(loadConfig({ PYFLARE_DUCKDB_MEMORY_START: '512MB' }).duckdbMemoryStart, '512MB');
+    // The cap defaults to a quarter of this machine's (or cgroup's) memory, in bytes.
+    const auto = loadConfig({});
+    assert.equal(auto.duckdbMemoryLimit, `${autoCeiling(os.totalmem(), process.constrainedMemory())}B`);
+    assert.ok(parseSize(auto.duckdbMemoryLimit) >= 512e6);
+    assert.equal(auto.duckdbMemoryStart, '128MB');
+    assert.equal(loadConfig({ PYFLARE_DUCKDB_MEMORY_LIMIT: 'AUTO' }).duckdbMemoryLimit, auto.duckdbMemoryLimit);
+    // A small fixed cap takes the default start down with it; an explicit start above it is refused.
+    assert.deepEqual(
+      (({ duckdbMemoryLimit, duckdbMemoryStart }) => ({ duckdbMemoryLimit, duckdbMemoryStart }))(loadConfig({ PYFLARE_DUCKDB_MEMORY_LIMIT: '100MB' })),
+      { duckdbMemoryLimit: '100MB', duckdbMemoryStart: '100MB' }
+    );
+    assert.throws(
+      () => loadConfig({ PYFLARE_DUCKDB_MEMORY_LIMIT: '100MB', PYFLARE_DUCKDB_MEMORY_START: '128MB' }),
+      /PYFLARE_DUCKDB_MEMORY_START: must not exceed PYFLARE_DUCKDB_MEMORY_LIMIT \(got 128MB and 100MB\)/
+    );
     // No authentication only where nobody else can connect.
     assert.throws(
       () => loadConfig({ PYFLARE_AUTH_DISABLED: 'true' }),

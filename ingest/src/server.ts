@@ -14,6 +14,7 @@ import { registerRest } from './http/rest.js';
 import { registerDriftRoutes, startDrift, type DriftOptions, type DriftService } from './drift/index.js';
 import type { Storage } from './storage/types.js';
 import { startRetention } from './storage/retention.js';
+import { parseSize } from './storage/memoryFit.js';
 import { createPrivacy } from './privacy/index.js';
 import { AbuseGuard, clientIdentity } from './limits/index.js';
 import { installHttpGuard, type RouteList } from './limits/http.js';
@@ -268,6 +269,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         otlpGrpcPort: service.otlpGrpcPort,
         dataDir: config.dataDir,
         storage: storage.kind,
+        ...(storage.kind === 'duckdb' ? { duckdbMemoryMB: Math.round((storage.memoryLimitBytes?.() ?? 0) / 1e6), duckdbMemoryMaxMB: Math.round(parseSize(config.duckdbMemoryLimit) / 1e6) } : {}),
         authDisabled: config.authDisabled,
         tls: tls !== null,
         redaction: config.privacy.enabled,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { estimateNeed, fitLimit, needFor, parseSize } from './memoryFit.js';
+import { autoCeiling, estimateNeed, fitLimit, needFor, parseSize } from './memoryFit.js';
 
 describe('memoryFit', () => {
   it('reads sizes as DuckDB does (MB in 10^6, MiB in 2^20) and refuses anything else', () => {
@@ -28,5 +28,15 @@ describe('memoryFit', () => {
     assert.ok(needFor(56e6) >= 144e6);
     assert.equal(estimateNeed(0), needFor(0));
     assert.ok(estimateNeed(10_000_000) >= needFor(56e6));
+  });
+
+  it('sets the automatic cap to a quarter of the usable memory: the cgroup limit when below RAM, at least 512MB', () => {
+    const GiB = 2 ** 30;
+    assert.equal(autoCeiling(24 * GiB, undefined), 6 * GiB);
+    assert.equal(autoCeiling(24 * GiB, 0), 6 * GiB);
+    assert.equal(autoCeiling(24 * GiB, 2 ** 64), 6 * GiB);
+    assert.equal(autoCeiling(24 * GiB, 8 * GiB), 2 * GiB);
+    assert.equal(autoCeiling(24 * GiB, 1 * GiB), 512e6);
+    assert.equal(autoCeiling(1 * GiB, undefined), 512e6);
   });
 });

@@ -18,6 +18,19 @@ export function parseSize(s: string): number {
   return Math.round(Number(m[1]) * factor[unit]!);
 }
 
+/**
+ * PYFLARE_DUCKDB_MEMORY_LIMIT=auto: a quarter of the memory this process may use (its cgroup's
+ * limit when that is below RAM: os.totalmem() reports the host's in a container), and never
+ * below the fixed 512MB cap of earlier releases. The index needs ~5-13 bytes per stored span, so
+ * 512MB fills at 25-55M spans: three to six days at 100 spans/s, short of the default 30-day retention.
+ * It is a ceiling, not a reservation: DuckDB runs lower until the index needs more.
+ */
+export function autoCeiling(totalBytes: number, constrainedBytes: number | undefined): number {
+  const usable = constrainedBytes !== undefined && constrainedBytes > 0 && constrainedBytes < totalBytes ? constrainedBytes : totalBytes;
+  return Math.max(AUTO_FLOOR, Math.floor(usable / 4));
+}
+const AUTO_FLOOR = 512e6;
+
 /** The limit is raised when the need passes this share of it... */
 export const RAISE_AT = 0.8;
 /** ...to at least this multiple of the current limit and of the need (fewer, larger steps)... */

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { createReplayPreparer } from '../ingest/src/intake/exporter.js';
 import { PriceBook } from '../ingest/src/pricing/index.js';
 import { DuckDbStorage } from '../ingest/src/storage/duckdb.js';
+import { calibrate } from './calibrate';
 import { makeBatches, preparedBatch } from './ingest-payloads';
 
 const args = parseArgs({
@@ -40,6 +41,8 @@ function cpu(): { total: number; main: number } {
 
 async function main() {
   const payloads = makeBatches(32, 512);
+  const machine = await calibrate(payloads, 512);
+  console.log(`calibration: decode + normalize ${machine.normalizeUsPerSpan} us/span on one thread here (bench/calibrate.ts)`);
   const dir = mkdtempSync(join(tmpdir(), 'pyflare-apply-'));
   const storage = await DuckDbStorage.open({ dataDir: dir, memoryLimit: '128MB', threads: Number(args.threads) });
   const prepare = createReplayPreparer({ storage, pricer: await PriceBook.load({}) });

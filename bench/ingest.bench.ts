@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 import { localServiceEnv } from '../ingest/src/testing/processEnv.js';
+import { calibrate } from './calibrate';
 import { makeBatches } from './ingest-payloads';
 import { summarizeProfile, type ProfileSummary } from './ingest-profile';
 
@@ -255,6 +256,8 @@ async function main() {
   const payloads = makeBatches(32, SPANS_PER_BATCH);
   const avgBytes = payloads.reduce((n, p) => n + p.length, 0) / payloads.length;
   console.log(`payloads: ${payloads.length} batches x ${SPANS_PER_BATCH} spans, ${(avgBytes / 1024).toFixed(0)} KiB each`);
+  const machine = await calibrate(payloads, SPANS_PER_BATCH);
+  console.log(`calibration: decode + normalize ${machine.normalizeUsPerSpan} us/span on one thread here (bench/calibrate.ts; compare runs by it)`);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'pyflare-bench-'));
   const profileDir = args.profile ? join(dataDir, 'profile') : null;
@@ -367,6 +370,8 @@ async function main() {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
+    /** The machine's speed at the time of the run (bench/calibrate.ts): compare runs by it. */
+    calibration: machine,
     profiled: Boolean(profileDir),
     /** The malloc the service ran with (LD_PRELOAD), when not glibc's. */
     preload: args.preload || null,

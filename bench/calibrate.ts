@@ -1,35 +1,42 @@
-// A machine-speed reference for the ingest benchmarks. These 2-core machines vary by 10-20 %
-// between hours (the same build measured 40.5k and 33k spans/s on one day), which is more than
-// most changes a benchmark is meant to show. Each run also times a fixed piece of the service's
-// own work, in this process and on one thread: decode + normalize (no storage) of the run's
-// payloads. A run is then comparable with another by that figure: a slower machine shows up
-// as a higher calibration time, not as a regression of the change under test.
-import { SpanStream } from '../ingest/src/normalize/index.js';
-import { visitTraceRequestProto } from '../ingest/src/otlp/protobuf.js';
-import { PriceBook } from '../ingest/src/pricing/index.js';
+// A machine-speed reference for the ingest benchmarks. These 2-core machines change speed by
+// 10-20 % within a day, more than most changes a benchmark is meant to show. Each run also
+// times a fixed piece of work of the same kind as the service's (protobuf decoding and JSON text
+// of the run's payloads), on one thread, with code the service does not contain: protobufjs
+// static code generated from the official .proto files (inside @opentelemetry/otlp-transformer)
+// and JSON.stringify. A change to the service's decoder or normalizer cannot move it; a slower
+// machine shows up as a higher calibration figure instead of as a regression.
+import { createRequire } from 'node:module';
+
+interface PbRequestType {
+  decode(bytes: Uint8Array): unknown;
+  toObject(message: unknown, options: { longs: StringConstructor; bytes: StringConstructor }): unknown;
+}
+// The repository root package is CommonJS, so tsx runs bench files as CJS (__filename exists).
+const PbRequest = (
+  createRequire(__filename)('@opentelemetry/otlp-transformer/build/src/generated/root') as {
+    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: PbRequestType } } } } };
+  }
+).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
 export interface Calibration {
-  /** Best of 5 rounds over the payloads: microseconds per span of decode + normalize. */
-  normalizeUsPerSpan: number;
+  /** Best of 5 rounds: microseconds per span to decode the payloads with protobufjs and write them as JSON. */
+  referenceUsPerSpan: number;
   spans: number;
 }
 
-export async function calibrate(payloads: readonly Uint8Array[], spansPerPayload: number): Promise<Calibration> {
-  const pricer = await PriceBook.load();
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
+export function calibrate(payloads: readonly Uint8Array[], spansPerPayload: number): Calibration {
   let best = Infinity;
-  let rows = 0;
+  let chars = 0;
   for (let round = 0; round < 5; round++) {
     const t0 = performance.now();
     for (const body of payloads) {
-      const stream = new SpanStream({ pricer, nowNs }, () => rows++);
-      visitTraceRequestProto(body, stream);
+      chars += JSON.stringify(PbRequest.toObject(PbRequest.decode(body), { longs: String, bytes: String })).length;
     }
     best = Math.min(best, performance.now() - t0);
   }
-  const spans = payloads.length * spansPerPayload;
-  if (rows !== spans * 5) {
-    throw new Error(`calibration normalized ${rows} spans, expected ${spans * 5}`);
+  if (chars === 0) {
+    throw new Error('calibration wrote no JSON');
   }
-  return { normalizeUsPerSpan: Number(((best * 1000) / spans).toFixed(2)), spans };
+  const spans = payloads.length * spansPerPayload;
+  return { referenceUsPerSpan: Number(((best * 1000) / spans).toFixed(2)), spans };
 }

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
         { length: 4 },
         (_, c) => `'c${c}', ${c < 2 ? cats : `['x','y','z'][1 + floor(random() * 3)::INT]`}`
       ).join(', ');
-      // In chunks: the service caps DuckDB's memory (PYFLARE_DUCKDB_MEMORY_LIMIT, 256 MB).
+      // In chunks: the service caps DuckDB's memory (PYFLARE_DUCKDB_MEMORY_LIMIT).
       for (let lo = 0; lo < ROWS; lo += 200_000) {
         await conn.run(`
         INSERT INTO inferences

@@ -256,8 +256,8 @@ async function main() {
   const payloads = makeBatches(32, SPANS_PER_BATCH);
   const avgBytes = payloads.reduce((n, p) => n + p.length, 0) / payloads.length;
   console.log(`payloads: ${payloads.length} batches x ${SPANS_PER_BATCH} spans, ${(avgBytes / 1024).toFixed(0)} KiB each`);
-  const machine = await calibrate(payloads, SPANS_PER_BATCH);
-  console.log(`calibration: decode + normalize ${machine.normalizeUsPerSpan} us/span on one thread here (bench/calibrate.ts; compare runs by it)`);
+  const machine = calibrate(payloads, SPANS_PER_BATCH);
+  console.log(`calibration: ${machine.referenceUsPerSpan} us/span of reference work on one thread (bench/calibrate.ts; compare runs by it)`);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'pyflare-bench-'));
   const profileDir = args.profile ? join(dataDir, 'profile') : null;

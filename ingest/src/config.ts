@@ -62,7 +62,7 @@ export const configSchema = z.object({
    * with 10M spans stored a checkpoint under 128MB ran out of memory (144MB held), which makes
    * DuckDB invalidate the database. The limit DuckDB runs with starts at the next setting and
    * follows that need up to this cap (storage/memoryFit.ts). `auto`: a quarter of the memory the
-   * process may use (memoryFit.autoCeiling), so the index of a busy month fits without tuning.
+   * process may use (memoryFit.autoCeiling), so the cap grows with the machine it runs on.
    */
   PYFLARE_DUCKDB_MEMORY_LIMIT: z
     .string()
@@ -243,7 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // START left at its default follows a LIMIT set below it (a fixed small limit is one variable).
   const memoryStart =
     raw.PYFLARE_DUCKDB_MEMORY_START === undefined && parseSize(c.PYFLARE_DUCKDB_MEMORY_START) > parseSize(memoryLimit)
-      ? c.PYFLARE_DUCKDB_MEMORY_LIMIT
+      ? memoryLimit
       : c.PYFLARE_DUCKDB_MEMORY_START;
   if (parseSize(memoryLimit) === 0) {
     problems.push('PYFLARE_DUCKDB_MEMORY_LIMIT: must be more than 0');

@@ -180,6 +180,9 @@ describe('service', () => {
     for (const k of ['httpPort', 'otlpHttpPort', 'otlpGrpcPort']) {
       assert.ok(typeof ready[0]![k] === 'number' && (ready[0]![k] as number) > 0, k);
     }
+    // DuckDB's memory: the start it runs with and the automatic cap.
+    assert.equal(ready[0]!.duckdbMemoryMB, 128);
+    assert.equal(ready[0]!.duckdbMemoryMaxMB, Math.round(autoCeiling(os.totalmem(), process.constrainedMemory()) / 1e6));
     assert.ok(lines.some((l) => l.level === 40 && /AUTHENTICATION IS DISABLED/.test(String(l.msg))), 'auth-disabled warning');
     assert.ok(lines.some((l) => l.msg === 'pyflare stopped'));
   });

@@ -21,8 +21,9 @@ export function parseSize(s: string): number {
 /**
  * PYFLARE_DUCKDB_MEMORY_LIMIT=auto: a quarter of the memory this process may use (its cgroup's
  * limit when that is below RAM: os.totalmem() reports the host's in a container), and never
- * below the fixed 512MB cap of earlier releases. The index needs ~5-13 bytes per stored span, so
- * 512MB fills at 25-55M spans: three to six days at 100 spans/s, short of the default 30-day retention.
+ * below the fixed 512MB cap of earlier builds. The index needs ~5-13 bytes per stored span, so
+ * 512MB reaches its warning point (WARN_AT) at 24-63M spans and its end at 32-83M: three to ten
+ * days at 100 spans/s, short of the default 30-day retention.
  * It is a ceiling, not a reservation: DuckDB runs lower until the index needs more.
  */
 export function autoCeiling(totalBytes: number, constrainedBytes: number | undefined): number {

@@ -108,6 +108,14 @@ test('drift.md vector: z-test 60/100 vs 40/100 -> z -2.8284271247461894, p 0.004
   assert.equal(same.drift, false);
 });
 
+test('Jensen-Shannon distance of nearly equal vectors is 0, not NaN (rounding below zero)', () => {
+  // Found by the property below (fast-check seed 110717796): the rounded divergence was -1e-17.
+  const q = [0.4985501946384707, 0.4985502106057227];
+  const d = jensenShannonDistance([0.5, 0.5], q);
+  assert.ok(Number.isFinite(d) && d >= 0 && d < 1e-7, String(d));
+  assert.equal(jensenShannonDistance(q, [0.5, 0.5]), d);
+});
+
 test('Hellinger distance', () => {
   assert.equal(hellingerDistance([1, 0], [0, 1]), 1);
   assert.equal(hellingerDistance([0.2, 0.8], [0.2, 0.8]), 0);

@@ -263,7 +263,9 @@ export function jensenShannonDistance(p: ArrayLike<number>, q: ArrayLike<number>
     left += relEntr(pi, m);
     right += relEntr(qi, m);
   }
-  let js = left + right;
+  // The divergence is >= 0, but for nearly equal vectors its rounded sum can be a hair below
+  // (-1e-17): the square root of that is NaN, a drift score no chart or alert can use.
+  let js = Math.max(0, left + right);
   if (base !== undefined) {js /= Math.log(base);}
   return Math.sqrt(js / 2);
 }

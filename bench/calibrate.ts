@@ -5,18 +5,7 @@
 // static code generated from the official .proto files (inside @opentelemetry/otlp-transformer)
 // and JSON.stringify. A change to the service's decoder or normalizer cannot move it; a slower
 // machine shows up as a higher calibration figure instead of as a regression.
-import { createRequire } from 'node:module';
-
-interface PbRequestType {
-  decode(bytes: Uint8Array): unknown;
-  toObject(message: unknown, options: { longs: StringConstructor; bytes: StringConstructor }): unknown;
-}
-// The repository root package is CommonJS, so tsx runs bench files as CJS (__filename exists).
-const PbRequest = (
-  createRequire(__filename)('@opentelemetry/otlp-transformer/build/src/generated/root') as {
-    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: PbRequestType } } } } };
-  }
-).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import { PbRequest } from './ingest-payloads';
 
 export interface Calibration {
   /** Best of 5 rounds: microseconds per span to decode the payloads with protobufjs and write them as JSON. */

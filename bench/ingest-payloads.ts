@@ -8,13 +8,16 @@ import { createRequire } from 'node:module';
 
 interface PbMessageType {
   encode(message: unknown): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): unknown;
+  toObject(message: unknown, options: { longs: StringConstructor; bytes: StringConstructor }): unknown;
 }
 interface PbRoot {
   opentelemetry: { proto: { collector: { trace: { v1: Record<'ExportTraceServiceRequest', PbMessageType> } } } };
 }
 // The repository root package is CommonJS, so tsx runs bench files as CJS (__filename exists).
 const requireCjs = createRequire(__filename);
-const PbRequest = (requireCjs('@opentelemetry/otlp-transformer/build/src/generated/root') as PbRoot).opentelemetry.proto
+/** protobufjs static code generated from the official .proto files (also bench/calibrate.ts's reference work). */
+export const PbRequest = (requireCjs('@opentelemetry/otlp-transformer/build/src/generated/root') as PbRoot).opentelemetry.proto
   .collector.trace.v1.ExportTraceServiceRequest;
 
 let seed = 0x2545f491;

@@ -240,14 +240,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const autoLimit = c.PYFLARE_DUCKDB_MEMORY_LIMIT.toLowerCase() === 'auto';
   const memoryLimit = autoLimit ? `${autoCeiling(os.totalmem(), process.constrainedMemory?.())}B` : c.PYFLARE_DUCKDB_MEMORY_LIMIT;
+  const limitBytes = parseSize(memoryLimit);
   // START left at its default follows a LIMIT set below it (a fixed small limit is one variable).
-  const memoryStart =
-    raw.PYFLARE_DUCKDB_MEMORY_START === undefined && parseSize(c.PYFLARE_DUCKDB_MEMORY_START) > parseSize(memoryLimit)
-      ? memoryLimit
-      : c.PYFLARE_DUCKDB_MEMORY_START;
-  if (parseSize(memoryLimit) === 0) {
+  const followsLimit = raw.PYFLARE_DUCKDB_MEMORY_START === undefined && parseSize(c.PYFLARE_DUCKDB_MEMORY_START) > limitBytes;
+  const memoryStart = followsLimit ? memoryLimit : c.PYFLARE_DUCKDB_MEMORY_START;
+  if (limitBytes === 0) {
     problems.push('PYFLARE_DUCKDB_MEMORY_LIMIT: must be more than 0');
-  } else if (parseSize(memoryStart) > parseSize(memoryLimit)) {
+  } else if (parseSize(memoryStart) > limitBytes) {
     const shown = autoLimit ? `auto = ${memoryLimit}` : memoryLimit;
     problems.push(
       `PYFLARE_DUCKDB_MEMORY_START: must not exceed PYFLARE_DUCKDB_MEMORY_LIMIT (got ${memoryStart} and ${shown}); set both equal for a fixed limit`

@@ -1,14 +1,25 @@
 // Bundles the service into dist/server.js (ESM, Node 20). Native and dynamically-loaded
 // packages stay external and are resolved from node_modules at run time.
 import { build } from 'esbuild';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export const buildOptions = {
-  entryPoints: [path.join(here, 'src/main.ts')],
-  outfile: path.join(here, 'dist/server.js'),
+const defaultOutfile = path.join(here, 'dist/server.js');
+
+/**
+ * The entry (src/main.ts) goes to `outfile`; the service it imports dynamically goes to a chunk
+ * beside it (`<name>-start-<hash>.js`), so the native packages, which esbuild leaves as static
+ * imports at the top of the file that imports them, load only after main.ts has set the memory
+ * tuning (src/memoryTuning.ts).
+ */
+export const buildOptions = (outfile = defaultOutfile) => ({
+  entryPoints: { [path.basename(outfile, '.js')]: path.join(here, 'src/main.ts') },
+  outdir: path.dirname(outfile),
+  splitting: true,
+  chunkNames: `${path.basename(outfile, '.js')}-[name]-[hash]`,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -22,10 +33,19 @@ export const buildOptions = {
     js: "import { createRequire as __pyflareCreateRequire } from 'node:module'; const require = __pyflareCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
-};
+});
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const outfile = process.argv[2] ? path.resolve(process.argv[2]) : buildOptions.outfile;
-  await build({ ...buildOptions, outfile });
+  const outfile = process.argv[2] ? path.resolve(process.argv[2]) : defaultOutfile;
+  // The chunks of an earlier build have other hashes: remove them rather than let them pile up.
+  const base = path.basename(outfile, '.js');
+  const stale = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(chunk|start)-[A-Z0-9]+\\.js(\\.map)?$`);
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  for (const f of readdirSync(path.dirname(outfile), { withFileTypes: true })) {
+    if (f.isFile() && stale.test(f.name)) {
+      rmSync(path.join(path.dirname(outfile), f.name));
+    }
+  }
+  await build(buildOptions(outfile));
   console.log(`built ${path.relative(process.cwd(), outfile)}`);
 }

@@ -70,6 +70,11 @@ export const configSchema = z.object({
     .default('auto'),
   /** DuckDB's memory limit while little is pinned (its cache stays this small on a small database). */
   PYFLARE_DUCKDB_MEMORY_START: size('128MB'),
+  /**
+   * on: DuckDB's allocator and V8's heap growth are set for a smaller RSS (memoryTuning.ts);
+   * off: both keep their defaults. Applied by main.ts before the service loads; checked here.
+   */
+  PYFLARE_MEMORY_TUNING: z.string().trim().toLowerCase().pipe(z.enum(['on', 'off'], 'must be on or off')).default('on'),
   /** DuckDB threads; 0 = one per core but one (the JS thread needs a core of its own). */
   PYFLARE_DUCKDB_THREADS: int(0, 0, 1024),
   /** Minimum spacing of the WAL -> DuckDB apply runs; larger batches, fresher reads when smaller. */

@@ -18,7 +18,8 @@ import { makeTempDir, TEST_API_KEY } from './testing/service.js';
 import { rng } from './testing/spans.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BUNDLE = path.join(ROOT, '.test-build', `server-${process.pid}.js`);
+// Its own directory: the build writes the entry and its chunks there.
+const BUNDLE = path.join(ROOT, '.test-build', `server-${process.pid}`, 'server.js');
 const ITERATIONS = 20;
 const CLIENTS = 4;
 const SPANS_PER_BATCH = 25;
@@ -80,8 +81,7 @@ before(async () => {
 
 after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
-  await fs.rm(BUNDLE, { force: true });
-  await fs.rm(`${BUNDLE}.map`, { force: true });
+  await fs.rm(path.dirname(BUNDLE), { recursive: true, force: true });
 });
 
 it(`keeps every acknowledged span through ${ITERATIONS} SIGKILLs (seed ${SEED})`, { timeout: 120_000 }, async () => {

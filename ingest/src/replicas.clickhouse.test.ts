@@ -21,7 +21,8 @@ import { localServiceEnv } from './testing/processEnv.js';
 import { makeTempDir, TEST_API_KEY } from './testing/service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BUNDLE = path.join(ROOT, '.test-build', `server-replicas-${process.pid}.js`);
+// Its own directory: the build writes the entry and its chunks there.
+const BUNDLE = path.join(ROOT, '.test-build', `server-replicas-${process.pid}`, 'server.js');
 const CH_USER = 'pyflare';
 const CH_PASSWORD = 'replica-test-pw';
 const HOUR = 3_600_000;
@@ -199,8 +200,7 @@ describe('two ingest replicas on one ClickHouse (separate processes)', { timeout
     await Promise.all(replicas.map((r) => stopProc(r.p)));
     await stopProc(ch);
     await fs.rm(root, { recursive: true, force: true });
-    await fs.rm(BUNDLE, { force: true });
-    await fs.rm(`${BUNDLE}.map`, { force: true });
+    await fs.rm(path.dirname(BUNDLE), { recursive: true, force: true });
   });
 
   it('each replica sees the spans sent to both, in search, trace by id, metrics and status', async () => {

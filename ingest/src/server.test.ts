@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from './config.js';
+import { DUCKDB_JEMALLOC_CONF } from './memoryTuning.js';
 import { autoCeiling, parseSize } from './storage/memoryFit.js';
 import { hex, jsonBody } from './testing/otlp.js';
 import { localServiceEnv } from './testing/processEnv.js';
@@ -100,6 +101,9 @@ describe('service', () => {
     assert.throws(() => loadConfig({ PYFLARE_API_KEY: 'short' }), (e: Error) => /PYFLARE_API_KEY: must be at least 8/.test(e.message) && !e.message.includes('short'));
     assert.equal(loadConfig({ PYFLARE_API_KEY: 'pyflare-dev-key' }).apiKey, 'pyflare-dev-key');
     assert.throws(() => loadConfig({ PYFLARE_RETENTION_DAYS: '-1' }), /PYFLARE_RETENTION_DAYS: must be >= 0/);
+    assert.throws(() => loadConfig({ PYFLARE_MEMORY_TUNING: 'less' }), /PYFLARE_MEMORY_TUNING: must be on or off/);
+    // Only checked here: main.ts has applied it (memoryTuning.ts) before the config is read.
+    assert.doesNotThrow(() => loadConfig({ PYFLARE_MEMORY_TUNING: ' Off ' }));
     assert.throws(
       () => loadConfig({ PYFLARE_DUCKDB_MEMORY_START: '1GB', PYFLARE_DUCKDB_MEMORY_LIMIT: '512MB' }),
       /PYFLARE_DUCKDB_MEMORY_START: must not exceed PYFLARE_DUCKDB_MEMORY_LIMIT \(got 1GB and 512MB\)/
@@ -146,7 +150,7 @@ describe('service', () => {
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
         const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
           cwd: ROOT,
-          env: { ...process.env, ...env },
+          env: { ...process.env, DUCKDB_JE_MALLOC_CONF: undefined, PYFLARE_MEMORY_TUNING: undefined, ...env },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
@@ -183,6 +187,8 @@ describe('service', () => {
     // DuckDB's memory: the start it runs with and the automatic cap.
     assert.equal(ready[0]!.duckdbMemoryMB, 128);
     assert.equal(ready[0]!.duckdbMemoryMaxMB, Math.round(autoCeiling(os.totalmem(), process.constrainedMemory()) / 1e6));
+    // main.ts set the memory tuning before the service (and DuckDB) loaded.
+    assert.deepEqual(ready[0]!.memoryTuning, { duckdbJemallocConf: DUCKDB_JEMALLOC_CONF, v8HeapGrowingPercent: 50 });
     assert.ok(lines.some((l) => l.level === 40 && /AUTHENTICATION IS DISABLED/.test(String(l.msg))), 'auth-disabled warning');
     assert.ok(lines.some((l) => l.msg === 'pyflare stopped'));
   });

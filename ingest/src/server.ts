@@ -21,6 +21,7 @@ import { installHttpGuard, type RouteList } from './limits/http.js';
 import { loadTls, serverFactory } from './limits/tls.js';
 import { AuditLog } from './privacy/audit.js';
 import { registerDeletionRoutes } from './http/deletion.js';
+import { appliedMemoryTuning } from './memoryTuning.js';
 
 /**
  * How long an OTLP/HTTP request waits for queue room before its body is read (then 429): under
@@ -273,6 +274,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         authDisabled: config.authDisabled,
         tls: tls !== null,
         redaction: config.privacy.enabled,
+        memoryTuning: appliedMemoryTuning(),
       },
       'pyflare ready'
     );

@@ -2,11 +2,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
+import Fastify from 'fastify';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { OverloadedError } from '../errors.js';
 import { hex, jsonBody } from '../testing/otlp.js';
+import { registerOtlpHttp } from './http.js';
 import { auth, getJson, startTestService, TEST_API_KEY, type TestService } from '../testing/service.js';
 
 type ProviderResource = NonNullable<NonNullable<ConstructorParameters<typeof BasicTracerProvider>[0]>['resource']>;
@@ -222,6 +225,63 @@ describe('OTLP/HTTP receiver', () => {
 });
 
 describe('OTLP/HTTP back-pressure', () => {
+  it('stores large bodies intact, plain and gzip (their memory is freed once they are logged)', async () => {
+    // Over releaseBuffer's 64 KiB: these bodies are detached right after their export.
+    const spec = (traceId: string, tag: string) =>
+      Array.from({ length: 150 }, (_, i) => ({ traceId, name: `s${i}`, attrs: { note: `${tag}-${i}-${'x'.repeat(1000)}` } }));
+    const plainId = hex(16);
+    const plain = JSON.stringify(jsonBody(spec(plainId, 'plain')));
+    assert.ok(plain.length > 128 * 1024);
+    assert.equal((await post(plain, JSON_HEADERS)).status, 200);
+    const zippedId = hex(16);
+    const zipped = zlib.gzipSync(JSON.stringify(jsonBody(spec(zippedId, 'zipped'))));
+    assert.equal((await post(zipped, { ...JSON_HEADERS, 'content-encoding': 'gzip' })).status, 200);
+    for (const [id, tag] of [[plainId, 'plain'], [zippedId, 'zipped']] as const) {
+      const spans = await spansOf(id);
+      assert.equal(spans.length, 150, tag);
+      for (const sp of spans) {
+        const i = Number(String(sp.name).slice(1));
+        assert.equal(sp.attributes.note, `${tag}-${i}-${'x'.repeat(1000)}`);
+      }
+    }
+  });
+
+  it('frees each request body when its export settles, accepted or refused', async () => {
+    const app = Fastify();
+    const seen: Array<{ body: Uint8Array; bytesDuringExport: number }> = [];
+    let refuse = false;
+    await registerOtlpHttp(app, {
+      auth: svc.service.auth,
+      metrics: svc.service.metrics,
+      maxBodyBytes: MAX_BODY,
+      exportFn: async (_req, _protocol, raw) => {
+        seen.push({ body: raw.body, bytesDuringExport: raw.body.byteLength });
+        await new Promise((r) => setTimeout(r, 5));
+        if (refuse) {
+          throw new OverloadedError('queue full', { status: 429, retryAfterSeconds: 1 });
+        }
+        return { rejectedSpans: 0, errorMessage: '' };
+      },
+    });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const big = JSON.stringify(jsonBody(Array.from({ length: 100 }, (_, i) => ({ name: `s${i}`, attrs: { note: 'y'.repeat(1000) } }))));
+      const send = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
+        fetch(`${address}/v1/traces`, { method: 'POST', headers: { ...JSON_HEADERS, ...headers }, body });
+      assert.equal((await send(big)).status, 200);
+      assert.equal((await send(zlib.gzipSync(big), { 'content-encoding': 'gzip' })).status, 200);
+      refuse = true;
+      assert.equal((await send(big)).status, 429);
+      assert.equal(seen.length, 3);
+      for (const s of seen) {
+        assert.equal(s.bytesDuringExport, Buffer.byteLength(big));
+        assert.equal(s.body.byteLength, 0, 'released after the export');
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('answers 429 with Retry-After when the queue is full', async () => {
     // Applies wait 60 s, so the queue only fills.
     const small = await startTestService({ queueMaxSpans: 100, commitIntervalMs: 60_000 });

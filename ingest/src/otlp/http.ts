@@ -15,6 +15,7 @@ import { ProtoRequest, type ExportFn } from '../intake/exporter.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
 import type { AbuseGuard } from '../limits/index.js';
 import { chargeSpans } from '../limits/http.js';
+import { releaseBuffer } from '../util/release.js';
 import { encodeTraceResponseProto } from './protobuf.js';
 import { decodeTraceRequestJson, encodeTraceResponseJson } from './json.js';
 import { encodeStatusJson, encodeStatusProto, GRPC } from './rpcStatus.js';
@@ -183,7 +184,13 @@ export async function registerOtlpHttp(app: FastifyInstance, opts: OtlpHttpOptio
           : Promise.resolve();
       admitted
         .then(() => readCapped(payload as Readable, opts.maxBodyBytes, len))
-        .then((raw) => decompress(raw, enc, opts.maxBodyBytes))
+        .then(async (raw) => {
+          const body = await decompress(raw, enc, opts.maxBodyBytes);
+          if (body !== raw) {
+            releaseBuffer(raw);
+          }
+          return body;
+        })
         .then(
           (body) => done(null, body),
           (err: Error) => done(err, undefined)
@@ -256,11 +263,18 @@ export async function registerOtlpHttp(app: FastifyInstance, opts: OtlpHttpOptio
         const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
         // The decoded request is passed on, not kept in a local: it must not outlive the
         // synchronous part of the export (see intake/exporter.ts).
-        const result = await opts.exportFn(enc === 'json' ? decodeTraceRequestJson(body) : new ProtoRequest(body), 'http', {
-          format: enc,
-          body,
-          reservation: req.otlpReservation,
-        });
+        let result: Awaited<ReturnType<ExportFn>>;
+        try {
+          result = await opts.exportFn(enc === 'json' ? decodeTraceRequestJson(body) : new ProtoRequest(body), 'http', {
+            format: enc,
+            body,
+            reservation: req.otlpReservation,
+          });
+        } finally {
+          // Logged, or refused: nothing reads the body any more (the WAL has settled its write, and the
+          // decoded request does not outlive the export). This receiver allocated it.
+          releaseBuffer(body);
+        }
         chargeSpans(opts.guard, req, result.acceptedSpans ?? 0);
         opts.metrics.requests.inc({ protocol: 'http', code: '200' });
         if (enc === 'protobuf') {

@@ -1,0 +1,44 @@
+// The built entry (dist/server.js) must not load DuckDB before main.ts has set the memory tuning:
+// esbuild keeps native packages as static imports at the top of the file that uses them, and
+// those run before any statement of that file.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let dir: string;
+
+describe('built entry', () => {
+  before(async () => {
+    // Inside the package: the external packages resolve from its node_modules.
+    dir = path.join(ROOT, '.test-build', `main-${process.pid}`);
+    await fs.mkdir(dir, { recursive: true });
+    const b = spawnSync(process.execPath, [path.join(ROOT, 'build.mjs'), path.join(dir, 'server.js')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+  });
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('imports DuckDB only from the chunk it loads after the tuning', async () => {
+    const files = await fs.readdir(dir);
+    const entry = await fs.readFile(path.join(dir, 'server.js'), 'utf8');
+    assert.doesNotMatch(entry, /@duckdb/);
+    assert.match(entry, /applyMemoryTuning\(process\.env, process\.execArgv\);\s*await import\("\.\/server-start-[A-Z0-9]+\.js"\)/);
+    const start = files.find((f) => /^server-start-[A-Z0-9]+\.js$/.test(f));
+    assert.ok(start, files.join(', '));
+    assert.match(await fs.readFile(path.join(dir, start), 'utf8'), /from "@duckdb\/node-bindings"/);
+  });
+
+  it('runs from its directory: a bad setting is refused with its name', () => {
+    const r = spawnSync(process.execPath, [path.join(dir, 'server.js')], {
+      env: { ...process.env, PYFLARE_MEMORY_TUNING: 'maybe', PYFLARE_DATA_DIR: path.join(dir, 'data') },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /invalid configuration: PYFLARE_MEMORY_TUNING: must be on or off/);
+  });
+});

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface CallFrame {
   functionName: string;
@@ -52,7 +53,18 @@ function phaseOf(source: string): string | null {
 
 export function summarizeProfile(profileFile: string, bundle: string): ProfileSummary {
   const prof = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
-  const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
+  // The build splits the service into dist/server.js and chunks beside it (server-*.js), each
+  // with its own source map.
+  const maps = new Map<string, SourceMap>();
+  const bundled = /\/dist\/server(-[\w-]+)?\.js$/;
+  const mapOf = (url: string): SourceMap => {
+    let m = maps.get(url);
+    if (!m) {
+      m = new SourceMap(JSON.parse(readFileSync(`${url.startsWith('file://') ? fileURLToPath(url) : url}.map`, 'utf8')));
+      maps.set(url, m);
+    }
+    return m;
+  };
   const root = resolve(dirname(bundle), '../..');
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -66,8 +78,8 @@ export function summarizeProfile(profileFile: string, bundle: string): ProfileSu
     if (s === undefined) {
       const cf = n.callFrame;
       s = cf.url;
-      if (cf.url.endsWith('dist/server.js')) {
-        const e = map.findEntry(cf.lineNumber, cf.columnNumber) as { originalSource?: string; originalLine?: number };
+      if (bundled.test(cf.url)) {
+        const e = mapOf(cf.url).findEntry(cf.lineNumber, cf.columnNumber) as { originalSource?: string; originalLine?: number };
         // Sources are relative to dist/ ("../src/x.ts", "../../node_modules/..."): name them from the repository root.
         s = e.originalSource
           ? `${relative(root, resolve(dirname(bundle), e.originalSource.replace(/^file:\/\//, '')))}:${(e.originalLine ?? 0) + 1}`

@@ -1,7 +1,7 @@
 // Bundles the service into dist/server.js (ESM, Node 20). Native and dynamically-loaded
 // packages stay external and are resolved from node_modules at run time.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -37,15 +37,20 @@ export const buildOptions = (outfile = defaultOutfile) => ({
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outfile = process.argv[2] ? path.resolve(process.argv[2]) : defaultOutfile;
-  // The chunks of an earlier build have other hashes: remove them rather than let them pile up.
+  if (!outfile.endsWith('.js')) {
+    throw new Error(`the output file must end in .js (got ${outfile})`);
+  }
+  const result = await build({ ...buildOptions(outfile), metafile: true });
+  // The chunks of an earlier build have other hashes: remove them once this build is complete
+  // (the entry it replaced imported them).
   const base = path.basename(outfile, '.js');
-  const stale = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(chunk|start)-[A-Z0-9]+\\.js(\\.map)?$`);
-  mkdirSync(path.dirname(outfile), { recursive: true });
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(f)));
+  const chunk = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(chunk|start)-[A-Z0-9]+\\.js(\\.map)?$`);
   for (const f of readdirSync(path.dirname(outfile), { withFileTypes: true })) {
-    if (f.isFile() && stale.test(f.name)) {
-      rmSync(path.join(path.dirname(outfile), f.name));
+    const file = path.join(path.dirname(outfile), f.name);
+    if (f.isFile() && chunk.test(f.name) && !written.has(file)) {
+      rmSync(file);
     }
   }
-  await build(buildOptions(outfile));
   console.log(`built ${path.relative(process.cwd(), outfile)}`);
 }

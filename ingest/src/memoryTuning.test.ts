@@ -29,7 +29,9 @@ describe('memory tuning', () => {
     assert.equal(env.DUCKDB_JE_MALLOC_CONF, 'narenas:4');
     assert.deepEqual(fromArgv.flags, []);
     assert.deepEqual(fromArgv.result, { duckdbJemallocConf: 'narenas:4', v8HeapGrowingPercent: null });
-    assert.deepEqual(apply({ NODE_OPTIONS: '--max-old-space-size=512 --heap-growing-percent 30' }).flags, []);
+    assert.deepEqual(apply({}, ['--heap_growing_percent=30']).flags, [], 'V8 reads _ as -');
+    assert.deepEqual(apply({}, ['--heap-growing-percent', '30']).flags, []);
+    assert.deepEqual(apply({}, ['--heap-growing-percentage=30']).flags, ['--heap-growing-percent=50'], 'another flag');
   });
 
   it('PYFLARE_MEMORY_TUNING=off changes nothing', () => {

@@ -9,8 +9,9 @@
 //  - V8's heap growth. The OTLP/HTTP receiver frees request bodies as soon as they are logged
 //    (otlp/http.ts), so their memory no longer pushes V8 into full collections; without a smaller
 //    growing factor the old generation then grows to ~4x its live size between them.
-// PYFLARE_MEMORY_TUNING=off leaves both at their defaults; an operator's own
-// DUCKDB_JE_MALLOC_CONF or --heap-growing-percent flag always wins.
+// PYFLARE_MEMORY_TUNING=off leaves both at their defaults. An operator's own
+// --heap-growing-percent flag wins, and so does an own DUCKDB_JE_MALLOC_CONF, which replaces
+// this one whole (what it does not name keeps DuckDB's built-in value).
 import v8 from 'node:v8';
 
 /** jemalloc options for DuckDB's allocator (keys not named keep DuckDB's values). */
@@ -20,7 +21,7 @@ export const V8_HEAP_GROWING_PERCENT = 50;
 
 const JEMALLOC_ENV = 'DUCKDB_JE_MALLOC_CONF';
 const V8_FLAG = '--heap-growing-percent';
-// A global symbol, not a module variable: the built service loads this module in two chunks.
+// A global symbol, not a module variable: it stays one record however the build splits the code.
 const APPLIED = Symbol.for('pyflare.memoryTuning');
 
 export interface MemoryTuning {
@@ -34,8 +35,12 @@ function tuningOff(env: NodeJS.ProcessEnv): boolean {
   return (env.PYFLARE_MEMORY_TUNING ?? '').trim().toLowerCase() === 'off';
 }
 
-function operatorSetV8Flag(env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
-  return [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a === V8_FLAG || a.startsWith(`${V8_FLAG}=`));
+/** V8 reads `_` and `-` in flag names alike. (NODE_OPTIONS cannot carry this flag: node refuses it there.) */
+function operatorSetV8Flag(execArgv: readonly string[]): boolean {
+  return execArgv.some((a) => {
+    const name = a.split('=')[0]!.replace(/_/g, '-');
+    return name === V8_FLAG;
+  });
 }
 
 /**
@@ -52,7 +57,7 @@ export function applyMemoryTuning(
     if (env[JEMALLOC_ENV] === undefined) {
       env[JEMALLOC_ENV] = DUCKDB_JEMALLOC_CONF;
     }
-    if (!operatorSetV8Flag(env, execArgv)) {
+    if (!operatorSetV8Flag(execArgv)) {
       setV8Flags(`${V8_FLAG}=${V8_HEAP_GROWING_PERCENT}`);
       percent = V8_HEAP_GROWING_PERCENT;
     }

@@ -6,7 +6,8 @@ import Fastify from 'fastify';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { context, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { OverloadedError } from '../errors.js';
 import { hex, jsonBody } from '../testing/otlp.js';
 import { registerOtlpHttp } from './http.js';
@@ -225,7 +226,7 @@ describe('OTLP/HTTP receiver', () => {
 });
 
 describe('OTLP/HTTP back-pressure', () => {
-  it('stores large bodies intact, plain and gzip (their memory is freed once they are logged)', async () => {
+  it('stores large bodies intact, JSON plain and gzip and protobuf (their memory is freed once they are logged)', async () => {
     // Over releaseBuffer's 64 KiB: these bodies are detached right after their export.
     const spec = (traceId: string, tag: string) =>
       Array.from({ length: 150 }, (_, i) => ({ traceId, name: `s${i}`, attrs: { note: `${tag}-${i}-${'x'.repeat(1000)}` } }));
@@ -236,7 +237,22 @@ describe('OTLP/HTTP back-pressure', () => {
     const zippedId = hex(16);
     const zipped = zlib.gzipSync(JSON.stringify(jsonBody(spec(zippedId, 'zipped'))));
     assert.equal((await post(zipped, { ...JSON_HEADERS, 'content-encoding': 'gzip' })).status, 200);
-    for (const [id, tag] of [[plainId, 'plain'], [zippedId, 'zipped']] as const) {
+    // Protobuf from the OpenTelemetry exporter: one request of 150 spans (~170 KB).
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'big-proto' }) as unknown as ProviderResource,
+      spanProcessors: [new BatchSpanProcessor(new ProtoExporter({ url, headers: { authorization: `Bearer ${TEST_API_KEY}` } }), { maxExportBatchSize: 512, maxQueueSize: 2048 })],
+    });
+    const tracer = provider.getTracer('pyflare-test');
+    const root = tracer.startSpan('s0', { attributes: { note: `proto-0-${'x'.repeat(1000)}` } });
+    const protoId = root.spanContext().traceId;
+    const ctx = trace.setSpan(context.active(), root);
+    for (let i = 1; i < 150; i++) {
+      tracer.startSpan(`s${i}`, { attributes: { note: `proto-${i}-${'x'.repeat(1000)}` } }, ctx).end();
+    }
+    root.end();
+    await provider.forceFlush();
+    await provider.shutdown();
+    for (const [id, tag] of [[plainId, 'plain'], [zippedId, 'zipped'], [protoId, 'proto']] as const) {
       const spans = await spansOf(id);
       assert.equal(spans.length, 150, tag);
       for (const sp of spans) {

@@ -59,6 +59,28 @@ describe('Wal', () => {
     assert.ok(r5.body.equals(batches[5]!.body));
   });
 
+  it('refuses a request whose body was released before its write, and logs the others intact', async () => {
+    const dir = await tempDir();
+    const wal = await Wal.open({ dir });
+    await wal.start(0n);
+    const [a, c] = [entry(3000, 'protobuf'), entry(3000, 'protobuf')];
+    // A body with an ArrayBuffer of its own (small Buffers share Node's pool).
+    const b: WalEntry = { ...entry(0, 'json'), body: new Uint8Array(crypto.randomBytes(3000)) };
+    const appends = Promise.allSettled([wal.append(a), wal.append(b), wal.append(c)]);
+    // Appends wait one tick for their group: detach b's memory before the write.
+    structuredClone(b.body.buffer, { transfer: [b.body.buffer as ArrayBuffer] });
+    const [ra, rb, rc] = await appends;
+    assert.deepEqual([ra, rc], [{ status: 'fulfilled', value: 1n }, { status: 'fulfilled', value: 3n }]);
+    assert.ok(rb!.status === 'rejected');
+    assert.match(String(rb.reason), /request body changed before its WAL write \(3000 bytes at append, 0 now\)/);
+    await wal.close();
+    const { records, tornBytes } = await readAll(await Wal.open({ dir }));
+    assert.equal(tornBytes, 0);
+    assert.deepEqual(records.map((r) => r.seq), [1n, 3n]);
+    const last = records[1]!;
+    assert.ok(last.kind === 'request' && last.body.equals(c.body));
+  });
+
   it('drops a torn tail and continues in a fresh segment', async () => {
     const dir = await tempDir();
     const wal = await Wal.open({ dir });

@@ -48,6 +48,8 @@ interface Pending<E extends WalEntry> {
   entry: E;
   head: Buffer;
   body: Uint8Array;
+  /** body.byteLength at append(): the head holds it, and the body's checksum. */
+  bodyBytes: number;
   resolve: (seq: bigint) => void;
   reject: (e: Error) => void;
 }
@@ -235,7 +237,7 @@ export class Wal<E extends WalEntry = WalEntry> {
     entry.seq = seq;
     const head = encodeRecordHead(seq, entry);
     return new Promise<bigint>((resolve, reject) => {
-      this.pending.push({ entry, head, body: entry.body, resolve, reject });
+      this.pending.push({ entry, head, body: entry.body, bodyBytes: entry.body.byteLength, resolve, reject });
       if (!this.flushing) {
         this.flushing = this.flushLoop().finally(() => {
           this.flushing = null;
@@ -253,7 +255,20 @@ export class Wal<E extends WalEntry = WalEntry> {
     }
   }
 
-  private async writeBatch(batch: Array<Pending<E>>): Promise<void> {
+  private async writeBatch(all: Array<Pending<E>>): Promise<void> {
+    // A body released or resized between append() and its write (a caller bug) would log a
+    // record whose checksum fails at replay, and replay stops there, losing the records after it
+    // in that segment: such a request is refused instead.
+    const batch = all.filter((p) => {
+      if (p.body.byteLength === p.bodyBytes) {
+        return true;
+      }
+      p.reject(new Error(`request body changed before its WAL write (${p.bodyBytes} bytes at append, ${p.body.byteLength} now)`));
+      return false;
+    });
+    if (batch.length === 0) {
+      return;
+    }
     const t0 = process.hrtime.bigint();
     let bytes = 0;
     try {

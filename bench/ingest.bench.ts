@@ -315,7 +315,10 @@ async function main() {
   const rate = args.rate ? Number(args.rate) : Math.max(5000, Math.round(sustained / 2 / 1000) * 1000);
   const ackedBefore = counters.acked;
   const refusedBefore = counters.refused;
+  const rssFrom = rssSeries.length;
   const ol = await openLoop(svc, payloads, rate, LATENCY_S, counters);
+  // RSS at half the sustained rate: what a service with headroom holds.
+  const rssHalfRate = Math.max(...rssSeries.slice(rssFrom));
   const achieved = (counters.acked - ackedBefore) / ol.elapsed;
   await waitStored(svc, counters.acked, 300_000);
   const lat = {
@@ -350,7 +353,7 @@ async function main() {
   inst.closeSync();
   console.log(
     `stored: ${fmt(stored)} spans in DuckDB (${fmt(counted)} counted in rollups) for ${fmt(counters.acked)} acknowledged; service RSS max ${maxRss.toFixed(0)} MB ` +
-      `(throughput phase ${rssThroughput.toFixed(0)} MB), VmHWM ${hwm.toFixed(0)} MB; load generator used ${loadgenCores.toFixed(2)} cores`
+      `(throughput phase ${rssThroughput.toFixed(0)} MB, at half rate ${rssHalfRate.toFixed(0)} MB), VmHWM ${hwm.toFixed(0)} MB; load generator used ${loadgenCores.toFixed(2)} cores`
   );
   if ((SAMPLING ? counted : stored) < counters.acked) throw new Error(`${counters.acked - (SAMPLING ? counted : stored)} acknowledged spans are missing from DuckDB`);
 
@@ -398,7 +401,7 @@ async function main() {
       serviceCpuUsPerSpan: cpuUsPerSpan,
     },
     latency: lat,
-    memory: { maxRssMb: Math.round(maxRss), vmHwmMb: Math.round(hwm) },
+    memory: { maxRssMb: Math.round(maxRss), vmHwmMb: Math.round(hwm), halfRateMaxRssMb: Math.round(rssHalfRate) },
     stored: { acknowledged: counters.acked, inDuckDb: stored, countedInRollups: counted },
     loadGeneratorCores: Number(loadgenCores.toFixed(2)),
     targets: {

@@ -449,7 +449,7 @@ export class DuckDbStorage implements Storage {
           // One call: the inserts run on a DuckDB thread (see ChunkScan in spanChunks.ts and
           // RowScan in rowScan.ts), committed in the same call unless a compaction is due.
           const tail = `UPDATE wal_state SET applied_seq = ${BigInt(seq)};${rollups.compact ? '' : ' COMMIT'}`;
-          await c.run(`BEGIN TRANSACTION; INSERT INTO spans SELECT *, ${traceKeySql('trace_id')} FROM ${this.chunkScan.name}(); ${rollups.sql} ${tail}`);
+          await c.run(`BEGIN TRANSACTION; INSERT INTO spans ${this.chunkScan.select(`, ${traceKeySql('trace_id')}`)}; ${rollups.sql} ${tail}`);
         } finally {
           this.chunkScan.clear();
           this.rollups.unstage();

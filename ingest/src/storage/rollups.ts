@@ -766,13 +766,14 @@ export class Rollups {
       if (i < ROLLUP_LEVELS.length - 1) {
         accs = coarsen(accs, l.ms);
       }
-      this.timeScans.get(l.table)!.load(accs);
-      sql.push(`INSERT INTO ${l.table} SELECT * FROM pyflare_rows_${l.table}();`);
+      const scan = this.timeScans.get(l.table)!;
+      scan.load(accs);
+      sql.push(`INSERT INTO ${l.table} ${scan.select()};`);
       this.dirty.get(l.table)!.touch(accs.length, accs.reduce((m, x) => (x.bucketMs < m ? x.bucketMs : m), accs[0]!.bucketMs));
     }
     if (traces.length > 0) {
       this.traceScan.load(traces);
-      sql.push(`INSERT INTO ${TRACE_ROLLUP} SELECT * FROM pyflare_rows_${TRACE_ROLLUP}();`);
+      sql.push(`INSERT INTO ${TRACE_ROLLUP} ${this.traceScan.select()};`);
       this.dirty.get(TRACE_ROLLUP)!.touch(traces.length, traces.reduce((m, t) => (t.minStart < m ? t.minStart : m), traces[0]!.minStart) / MS_NS);
     }
     return { sql: sql.join(' '), compact: [...this.dirty.values()].some((d) => d.rows >= this.compactAfter) };

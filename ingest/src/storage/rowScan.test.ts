@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type ddb from '@duckdb/node-bindings';
 import { RowScan } from './rowScan.js';
+import { CHUNK_ROWS } from './tableScan.js';
 
 interface Row {
   id: bigint | null;
@@ -44,12 +45,44 @@ describe('RowScan', () => {
     }));
     await withScan(async (run, scan) => {
       scan.load(rows);
-      await run('INSERT INTO t SELECT * FROM test_rows()');
+      await run(`INSERT INTO t ${scan.select()}`);
       scan.clear();
       const back = await run('SELECT id, sum, flag, text FROM t ORDER BY rowid');
       assert.equal(back.length, rows.length);
       assert.deepEqual(back, rows as unknown as Array<Record<string, unknown>>);
     });
+  });
+
+  it('select() limits the scan to exactly its rows: DuckDB stops calling back after the last row', async () => {
+    class Counting extends RowScan<Row> {
+      calls = 0;
+      protected override fill(out: ddb.DataChunk): void {
+        this.calls++;
+        super.fill(out);
+      }
+    }
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const scan = new Counting('counted_rows', scanOf().columns);
+    scan.register((c as unknown as { connection: ddb.Connection }).connection);
+    await c.run('CREATE TABLE t (id BIGINT, sum HUGEINT NOT NULL, flag BOOLEAN NOT NULL, text VARCHAR)');
+    try {
+      for (const n of [0, 1, CHUNK_ROWS - 1, CHUNK_ROWS, CHUNK_ROWS + 1, 3 * CHUNK_ROWS + 5]) {
+        const rows = Array.from({ length: n }, (_, i) => ({ id: BigInt(i), sum: BigInt(-i), flag: i % 2 === 0, text: `t${i}` }));
+        scan.calls = 0;
+        scan.load(rows);
+        await c.run(`INSERT INTO t ${scan.select()}`);
+        scan.clear();
+        const back = (await c.runAndReadAll('SELECT id, sum, flag, text FROM t ORDER BY id')).getRowObjectsJS();
+        assert.deepEqual(back, rows as unknown as Array<Record<string, unknown>>, `${n} rows`);
+        // One call per chunk of rows; without the limit, one more for the empty chunk that ends a scan.
+        assert.equal(scan.calls, Math.ceil(n / CHUNK_ROWS), `${n} rows`);
+        await c.run('DELETE FROM t');
+      }
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
   });
 
   it('fails the statement, naming the column, for a value the column type cannot hold (a typed array would wrap it)', async () => {

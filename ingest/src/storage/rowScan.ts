@@ -33,6 +33,10 @@ export class RowScan<T> extends TableScan<T> {
     super(name);
   }
 
+  protected rowsIn(items: readonly T[]): number {
+    return items.length;
+  }
+
   protected bind(info: ddb.TableFunctionBindInfo): void {
     for (const c of this.columns) {
       ddb.bind_add_result_column(info, c.name, ddb.create_logical_type(TYPE_IDS[c.type]));

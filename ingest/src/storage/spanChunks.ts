@@ -500,6 +500,14 @@ export class ChunkScan extends TableScan<Chunk> {
     this.lists = ids.map((id) => id === TYPE_LIST);
   }
 
+  protected rowsIn(items: readonly Chunk[]): number {
+    let n = 0;
+    for (const c of items) {
+      n += c.n;
+    }
+    return n;
+  }
+
   protected bind(info: ddb.TableFunctionBindInfo): void {
     this.types.forEach((t, i) => ddb.bind_add_result_column(info, CHUNK_COLUMNS[i]!, t));
   }

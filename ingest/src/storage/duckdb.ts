@@ -443,7 +443,14 @@ export class DuckDbStorage implements Storage {
       const c = this.writer;
       await this.fitMemory(false);
       this.chunkScan.load(batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks));
-      const rollups = this.rollups.stage(batches.map((b) => b.rollup));
+      let rollups: { sql: string; compact: boolean };
+      try {
+        rollups = this.rollups.stage(batches.map((b) => b.rollup));
+      } catch (e) {
+        this.chunkScan.clear();
+        this.rollups.unstage();
+        throw e;
+      }
       try {
         try {
           // One call: the inserts run on a DuckDB thread (see ChunkScan in spanChunks.ts and

@@ -75,9 +75,35 @@ describe('RowScan', () => {
         scan.clear();
         const back = (await c.runAndReadAll('SELECT id, sum, flag, text FROM t ORDER BY id')).getRowObjectsJS();
         assert.deepEqual(back, rows as unknown as Array<Record<string, unknown>>, `${n} rows`);
-        // One call per chunk of rows; without the limit, one more for the empty chunk that ends a scan.
-        assert.equal(scan.calls, Math.ceil(n / CHUNK_ROWS), `${n} rows`);
+        // One call per chunk of rows; without the limit, one more for the empty chunk that ends a
+        // scan (as for no rows at all: no limit there, so a miscount would still show).
+        assert.equal(scan.calls, Math.max(1, Math.ceil(n / CHUNK_ROWS)), `${n} rows`);
         await c.run('DELETE FROM t');
+      }
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
+  });
+
+  it('fails the statement, and stores nothing, when the scan returns more rows than it counted for its limit', async () => {
+    class UnderCounting extends RowScan<Row> {
+      protected override rowsIn(items: readonly Row[]): number {
+        return items.length - 1;
+      }
+    }
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const scan = new UnderCounting('short_rows', scanOf().columns);
+    scan.register((c as unknown as { connection: ddb.Connection }).connection);
+    await c.run('CREATE TABLE t (id BIGINT, sum HUGEINT NOT NULL, flag BOOLEAN NOT NULL, text VARCHAR)');
+    try {
+      for (const n of [1, 2, CHUNK_ROWS, CHUNK_ROWS + 1]) {
+        scan.load(Array.from({ length: n }, (_, i) => ({ id: BigInt(i), sum: 0n, flag: true, text: null })));
+        await assert.rejects(c.run(`BEGIN TRANSACTION; INSERT INTO t ${scan.select()}; COMMIT`), /short_rows: returns more rows than the \d+ it counted/, `${n} rows`);
+        await c.run('ROLLBACK');
+        scan.clear();
+        assert.deepEqual((await c.runAndReadAll('SELECT count(*) AS n FROM t')).getRowObjectsJS(), [{ n: 0n }], `${n} rows`);
       }
     } finally {
       c.closeSync();

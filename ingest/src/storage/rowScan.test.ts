@@ -20,14 +20,17 @@ const scanOf = () =>
     { name: 'text', type: 'VARCHAR', nullable: true, get: (r) => r.text },
   ]);
 
-async function withScan(fn: (run: (sql: string) => Promise<Array<Record<string, unknown>>>, scan: RowScan<Row>) => Promise<void>): Promise<void> {
+/** A database with table t and `scan` (default: test_rows) registered on its connection. */
+async function withScan<S extends RowScan<Row>>(
+  fn: (run: (sql: string) => Promise<Array<Record<string, unknown>>>, scan: S, exec: (sql: string) => Promise<unknown>) => Promise<void>,
+  scan: S = scanOf() as S
+): Promise<void> {
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
-  const scan = scanOf();
   scan.register((c as unknown as { connection: ddb.Connection }).connection);
   await c.run('CREATE TABLE t (id BIGINT, sum HUGEINT NOT NULL, flag BOOLEAN NOT NULL, text VARCHAR)');
   try {
-    await fn(async (sql) => (await c.runAndReadAll(sql)).getRowObjectsJS(), scan);
+    await fn(async (sql) => (await c.runAndReadAll(sql)).getRowObjectsJS(), scan, (sql) => c.run(sql));
   } finally {
     c.closeSync();
     db.closeSync();
@@ -61,29 +64,20 @@ describe('RowScan', () => {
         super.fill(out);
       }
     }
-    const db = await DuckDBInstance.create(':memory:');
-    const c = await db.connect();
-    const scan = new Counting('counted_rows', scanOf().columns);
-    scan.register((c as unknown as { connection: ddb.Connection }).connection);
-    await c.run('CREATE TABLE t (id BIGINT, sum HUGEINT NOT NULL, flag BOOLEAN NOT NULL, text VARCHAR)');
-    try {
+    await withScan(async (run, scan, exec) => {
       for (const n of [0, 1, CHUNK_ROWS - 1, CHUNK_ROWS, CHUNK_ROWS + 1, 3 * CHUNK_ROWS + 5]) {
         const rows = Array.from({ length: n }, (_, i) => ({ id: BigInt(i), sum: BigInt(-i), flag: i % 2 === 0, text: `t${i}` }));
         scan.calls = 0;
         scan.load(rows);
-        await c.run(`INSERT INTO t ${scan.select()}`);
+        await exec(`INSERT INTO t ${scan.select()}`);
         scan.clear();
-        const back = (await c.runAndReadAll('SELECT id, sum, flag, text FROM t ORDER BY id')).getRowObjectsJS();
-        assert.deepEqual(back, rows as unknown as Array<Record<string, unknown>>, `${n} rows`);
+        assert.deepEqual(await run('SELECT id, sum, flag, text FROM t ORDER BY id'), rows as unknown as Array<Record<string, unknown>>, `${n} rows`);
         // One call per chunk of rows; without the limit, one more for the empty chunk that ends a
         // scan (as for no rows at all: no limit there, so a miscount would still show).
         assert.equal(scan.calls, Math.max(1, Math.ceil(n / CHUNK_ROWS)), `${n} rows`);
-        await c.run('DELETE FROM t');
+        await exec('DELETE FROM t');
       }
-    } finally {
-      c.closeSync();
-      db.closeSync();
-    }
+    }, new Counting('counted_rows', scanOf().columns));
   });
 
   it('fails the statement, and stores nothing, when the scan returns more rows than it counted for its limit', async () => {
@@ -92,23 +86,15 @@ describe('RowScan', () => {
         return items.length - 1;
       }
     }
-    const db = await DuckDBInstance.create(':memory:');
-    const c = await db.connect();
-    const scan = new UnderCounting('short_rows', scanOf().columns);
-    scan.register((c as unknown as { connection: ddb.Connection }).connection);
-    await c.run('CREATE TABLE t (id BIGINT, sum HUGEINT NOT NULL, flag BOOLEAN NOT NULL, text VARCHAR)');
-    try {
+    await withScan(async (run, scan, exec) => {
       for (const n of [1, 2, CHUNK_ROWS, CHUNK_ROWS + 1]) {
         scan.load(Array.from({ length: n }, (_, i) => ({ id: BigInt(i), sum: 0n, flag: true, text: null })));
-        await assert.rejects(c.run(`BEGIN TRANSACTION; INSERT INTO t ${scan.select()}; COMMIT`), /short_rows: returns more rows than the \d+ it counted/, `${n} rows`);
-        await c.run('ROLLBACK');
+        await assert.rejects(exec(`BEGIN TRANSACTION; INSERT INTO t ${scan.select()}; COMMIT`), /short_rows: returns more rows than the \d+ it counted/, `${n} rows`);
+        await exec('ROLLBACK');
         scan.clear();
-        assert.deepEqual((await c.runAndReadAll('SELECT count(*) AS n FROM t')).getRowObjectsJS(), [{ n: 0n }], `${n} rows`);
+        assert.deepEqual(await run('SELECT count(*) AS n FROM t'), [{ n: 0n }], `${n} rows`);
       }
-    } finally {
-      c.closeSync();
-      db.closeSync();
-    }
+    }, new UnderCounting('short_rows', scanOf().columns));
   });
 
   it('fails the statement, naming the column, for a value the column type cannot hold (a typed array would wrap it)', async () => {

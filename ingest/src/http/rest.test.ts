@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FrameJSON, QueryResponseJSON } from '@pyflare/query-model';
 import { buildDemoRequests, seedDemo } from '../demo/seed.js';
+import { jsonBody } from '../testing/otlp.js';
 import { auth, getJson, postJson, startTestService, TEST_API_KEY, type TestService } from '../testing/service.js';
 
 const NOW = Date.parse('2026-01-15T12:00:00Z');
@@ -183,6 +184,7 @@ describe('REST API', () => {
     assert.match(text, new RegExp(`^pyflare_spans_accepted_total\\{protocol="http"\\} ${seeded.spans}$`, 'm'));
     assert.match(text, /^pyflare_queue_depth_spans 0$/m);
     assert.match(text, /^pyflare_wal_commit_seconds_count \d+$/m);
+    assert.match(text, /^pyflare_storage_apply_seconds_count [1-9]\d*$/m);
     assert.match(text, /^pyflare_storage_size_bytes [1-9]\d*$/m);
     // Where the memory is: the whole process, the V8 heap, and DuckDB's buffer manager.
     const memory = (area: string) => Number(new RegExp(`^pyflare_process_memory_bytes\\{area="${area}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -193,6 +195,25 @@ describe('REST API', () => {
     assert.match(text, /^pyflare_llm_requests_total\{provider="anthropic",model="claude-sonnet-4-20250514",service="support-agent"\} \d+$/m);
     assert.match(text, /^pyflare_llm_tokens_total\{provider="openai",model="gpt-4o-2024-08-06",service="\w[\w-]+",type="cache_read"\} \d+$/m);
     assert.match(text, /^pyflare_llm_cost_usd_total\{provider="openai",model="gpt-4o-mini-2024-07-18",service="checkout-api"\} [\d.e-]+$/m);
+  });
+
+  it('times storage checkpoints', async () => {
+    // A checkpoint after every apply (the shared service checkpoints every 10 s).
+    const small = await startTestService({}, { checkpointBytes: 1 });
+    try {
+      const res = await fetch(`${small.otlpUrl}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth() },
+        body: JSON.stringify(jsonBody([{ name: 'one' }])),
+      });
+      assert.equal(res.status, 200);
+      await small.service.intake.flush();
+      const text = await (await fetch(`${small.apiUrl}/metrics`)).text();
+      assert.match(text, /^pyflare_storage_checkpoint_seconds_count [1-9]\d*$/m);
+      assert.match(text, /^pyflare_storage_checkpoint_seconds_bucket\{le="\+Inf"\} [1-9]\d*$/m);
+    } finally {
+      await small.stop();
+    }
   });
 
   it('enforces auth on the API with clear messages', async () => {

@@ -101,6 +101,7 @@ export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
       prepare: createReplayPreparer({ storage, pricer: o.pricer, redactor: o.privacy?.redactor, walCipher: o.privacy?.walCipher, sampler }),
       onWalFlush: (_n, s) => metrics.walCommit.observe({}, s),
       onApply: (_n, s) => metrics.storageApply.observe({}, s),
+      onCheckpoint: (s) => metrics.storageCheckpoint.observe({}, s),
       onApplyError: (step) => metrics.storageWriteFailures.inc({ step }),
       onQuarantine: (spans) => metrics.spansQuarantined.inc({}, spans),
     });

@@ -178,6 +178,12 @@ export function createServiceMetrics() {
       [],
       latencyBuckets
     ),
+    storageCheckpoint: r.histogram(
+      'pyflare_storage_checkpoint_seconds',
+      'Duration of one storage checkpoint (DuckDB: applied spans made durable in the database file, so their WAL segments can go). It holds the writer, as applies do.',
+      [],
+      latencyBuckets
+    ),
     storageWriteFailures: r.counter(
       'pyflare_storage_write_failures_total',
       'Failed attempts to write queued spans to storage, by step (apply, checkpoint); the spans stay in the WAL and are retried.',

@@ -2,6 +2,7 @@
 // in-process (chdb, through @clickhouse/client), and a ClickHouse server when
 // PYFLARE_TEST_CLICKHOUSE_URL is set (user/password from PYFLARE_TEST_CLICKHOUSE_USER/_PASSWORD).
 import fs from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { openClickHouse } from '../clickhouse/client.js';
 import type { ClickHouseSettings } from '../config.js';
@@ -54,16 +55,23 @@ function clickhouse(name: string, base: () => Promise<Omit<ClickHouseSettings, '
 storageConformance(duckdb());
 
 let chdbDir: Promise<string> | null = null;
+let chdbPath: string | null = null;
 storageConformance(
   clickhouse(
     'clickhouse (chdb in-process)',
-    async () => ({ url: `chdb:${await (chdbDir ??= makeTempDir('pyflare-conf-chdb-'))}`, username: 'default', password: '', cluster: undefined }),
+    async () => {
+      chdbPath = await (chdbDir ??= makeTempDir('pyflare-conf-chdb-'));
+      return { url: `chdb:${chdbPath}`, username: 'default', password: '', cluster: undefined };
+    },
     false
   )
 );
-// chdb keeps its session until the last handle is released (after each suite's stores close).
+// chdb keeps its session until the last handle is released (after each suite's stores close),
+// so the directory goes at exit, where only synchronous work still runs.
 process.on('exit', () => {
-  void chdbDir?.then((d) => fs.rm(d, { recursive: true, force: true }));
+  if (chdbPath) {
+    rmSync(chdbPath, { recursive: true, force: true });
+  }
 });
 
 const serverUrl = process.env.PYFLARE_TEST_CLICKHOUSE_URL;

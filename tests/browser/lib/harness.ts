@@ -2,7 +2,7 @@
 // on 127.0.0.1, with the PyFlare service behind /service/ so a page can query it
 // same-origin, as Grafana's backend does for a panel.
 import { build } from 'esbuild';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,7 @@ export interface Harness {
   url: string;
   dir: string;
   writeCase(name: string, c: unknown): Promise<void>;
+  /** Stops the server and removes `dir`. */
   close(): Promise<void>;
 }
 
@@ -126,10 +127,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     url: `http://127.0.0.1:${address.port}/`,
     dir,
     writeCase: (name, c) => writeFile(path.join(dir, 'cases', `${name}.json`), JSON.stringify(c)),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections?.();
         server.close(() => resolve());
-      }),
+      });
+      // The built pages and cases (a few MB per run) would otherwise stay in the temp dir.
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

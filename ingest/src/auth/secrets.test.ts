@@ -3,10 +3,11 @@
 // transports, config errors and ClickHouse authentication errors.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { openClickHouse } from '../clickhouse/client.js';
@@ -80,8 +81,19 @@ async function grpcCall(port: number, key: string): Promise<grpc.ServiceError | 
 }
 
 describe('secrets stay out of logs and error messages', () => {
+  // Each started service gets a data directory of its own; all go when the suite ends.
+  const dirs: string[] = [];
+  const tempDir = async () => {
+    const d = await makeTempDir();
+    dirs.push(d);
+    return d;
+  };
+  after(async () => {
+    await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+  });
+
   it('a running service: auth failures, key management, OTLP/HTTP and gRPC', { timeout: 90_000 }, async () => {
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const bodies: string[] = [];
     let created = '';
     const run = await runService(
@@ -144,7 +156,7 @@ describe('secrets stay out of logs and error messages', () => {
         }
       );
     }
-    const run = await runService({ ...cases[2]!, PYFLARE_DATA_DIR: await makeTempDir() });
+    const run = await runService({ ...cases[2]!, PYFLARE_DATA_DIR: await tempDir() });
     assert.equal(run.code, 1);
     assert.match(run.output, /PYFLARE_CLICKHOUSE_URL/);
     assertNoSecrets(run.output, [CH_PASSWORD], 'fatal config line');
@@ -171,7 +183,7 @@ describe('secrets stay out of logs and error messages', () => {
       assertNoSecrets(`${err.message}\n${err.stack ?? ''}\n${JSON.stringify(err)}`, [CH_PASSWORD], 'ClickHouse error');
       // And through the real entry point, when the service is configured for ClickHouse.
       const run = await runService({
-        PYFLARE_DATA_DIR: await makeTempDir(),
+        PYFLARE_DATA_DIR: await tempDir(),
         PYFLARE_STORAGE: 'clickhouse',
         PYFLARE_CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
         PYFLARE_CLICKHOUSE_USER: 'admin',

@@ -201,12 +201,7 @@ describe('REST API', () => {
     // A checkpoint after every apply (the shared service checkpoints every 10 s).
     const small = await startTestService({}, { checkpointBytes: 1 });
     try {
-      const res = await fetch(`${small.otlpUrl}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth() },
-        body: JSON.stringify(jsonBody([{ name: 'one' }])),
-      });
-      assert.equal(res.status, 200);
+      assert.equal((await postJson(`${small.otlpUrl}/v1/traces`, jsonBody([{ name: 'one' }]))).status, 200);
       await small.service.intake.flush();
       const text = await (await fetch(`${small.apiUrl}/metrics`)).text();
       assert.match(text, /^pyflare_storage_checkpoint_seconds_count [1-9]\d*$/m);

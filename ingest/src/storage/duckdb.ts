@@ -443,25 +443,21 @@ export class DuckDbStorage implements Storage {
       const c = this.writer;
       await this.fitMemory(false);
       this.chunkScan.load(batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks));
-      let rollups: { sql: string; compact: boolean };
       try {
-        rollups = this.rollups.stage(batches.map((b) => b.rollup));
-      } catch (e) {
-        this.chunkScan.clear();
-        this.rollups.unstage();
-        throw e;
-      }
-      try {
+        let compact: boolean;
         try {
+          const rollups = this.rollups.stage(batches.map((b) => b.rollup));
+          compact = rollups.compact;
           // One call: the inserts run on a DuckDB thread (see ChunkScan in spanChunks.ts and
           // RowScan in rowScan.ts), committed in the same call unless a compaction is due.
-          const tail = `UPDATE wal_state SET applied_seq = ${BigInt(seq)};${rollups.compact ? '' : ' COMMIT'}`;
+          const tail = `UPDATE wal_state SET applied_seq = ${BigInt(seq)};${compact ? '' : ' COMMIT'}`;
           await c.run(`BEGIN TRANSACTION; INSERT INTO spans ${this.chunkScan.select(`, ${traceKeySql('trace_id')}`)}; ${rollups.sql} ${tail}`);
         } finally {
+          // Also when staging the rollups threw: the scans hold no batch after this call.
           this.chunkScan.clear();
           this.rollups.unstage();
         }
-        if (rollups.compact) {
+        if (compact) {
           await this.rollups.settle(c);
           await c.run('COMMIT');
         }

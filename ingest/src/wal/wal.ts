@@ -48,8 +48,6 @@ interface Pending<E extends WalEntry> {
   entry: E;
   head: Buffer;
   body: Uint8Array;
-  /** body.byteLength at append(): the head holds it, and the body's checksum. */
-  bodyBytes: number;
   resolve: (seq: bigint) => void;
   reject: (e: Error) => void;
 }
@@ -237,7 +235,7 @@ export class Wal<E extends WalEntry = WalEntry> {
     entry.seq = seq;
     const head = encodeRecordHead(seq, entry);
     return new Promise<bigint>((resolve, reject) => {
-      this.pending.push({ entry, head, body: entry.body, bodyBytes: entry.body.byteLength, resolve, reject });
+      this.pending.push({ entry, head, body: entry.body, resolve, reject });
       if (!this.flushing) {
         this.flushing = this.flushLoop().finally(() => {
           this.flushing = null;
@@ -260,10 +258,12 @@ export class Wal<E extends WalEntry = WalEntry> {
     // record whose checksum fails at replay, and replay stops there, losing the records after it
     // in that segment: such a request is refused instead.
     const batch = all.filter((p) => {
-      if (p.body.byteLength === p.bodyBytes) {
+      // The head holds the body's length (and checksum) as it was at append().
+      const atAppend = p.head.readUInt32LE(4) - META;
+      if (p.body.byteLength === atAppend) {
         return true;
       }
-      p.reject(new Error(`request body changed before its WAL write (${p.bodyBytes} bytes at append, ${p.body.byteLength} now)`));
+      p.reject(new Error(`request body changed before its WAL write (${atAppend} bytes at append, ${p.body.byteLength} now)`));
       return false;
     });
     if (batch.length === 0) {

@@ -14,7 +14,7 @@ import { COMPACTION_FAILED } from './rollups.js';
 import type { SpanRow } from './types.js';
 
 /** Runs `fn` on a DuckDB storage in a fresh directory, removed afterwards. */
-async function withStorage(opts: { rollupCompactAfter?: number; storageVersion?: string }, fn: (db: DuckDbStorage) => Promise<void>): Promise<void> {
+async function withStorage(opts: { rollupCompactAfter?: number; storageVersion?: string; blockSize?: number }, fn: (db: DuckDbStorage) => Promise<void>): Promise<void> {
   const dir = await makeTempDir();
   const db = await DuckDbStorage.open({ dataDir: dir, ...opts });
   try {
@@ -366,6 +366,49 @@ describe('DuckDbStorage', () => {
         await db.checkpoint();
         assert.deepEqual(await layout(db), { version: 'v1.0.0+', methods: ['FSST'] });
         assert.equal((await db.status()).spanCount, 3300);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+  it('creates files with 64 KiB blocks: a small apply after a checkpoint holds little memory; an older file keeps its blocks', async () => {
+    const rows = (n: number) => normalizeRequest(request(Array.from({ length: n }, () => span())), { nowNs: NOW_NS }).rows;
+    /** The file's block size, and the MB of uncheckpointed table data DuckDB holds after a small apply that follows a checkpoint. */
+    const afterCheckpoint = async (db: DuckDbStorage, seq: bigint) => {
+      await db.applyBatch(rows(300), seq);
+      await db.checkpoint();
+      await db.applyBatch(rows(300), seq + 1n);
+      const c = await db.connect();
+      try {
+        const q = async (sql: string) => Number((await c.runAndReadAll(sql)).getRowObjectsJS()[0]!.v);
+        return {
+          blockSize: await q(`SELECT block_size AS v FROM pragma_database_size() WHERE database_name = current_database()`),
+          inMemoryMb: (await q(`SELECT coalesce(sum(memory_usage_bytes), 0) AS v FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`)) / 1e6,
+        };
+      } finally {
+        c.closeSync();
+      }
+    };
+    // Each table's first append after a checkpoint opens a row group of one block per column.
+    let small = 0;
+    await withStorage({}, async (db) => {
+      const m = await afterCheckpoint(db, 1n);
+      assert.equal(m.blockSize, 65536);
+      small = m.inMemoryMb;
+      assert.ok(small > 0 && small < 25, `${small} MB`);
+    });
+    // DuckDB's default blocks (files created before): several times as much, and kept on reopen.
+    const dir = await makeTempDir();
+    try {
+      await (await DuckDbStorage.open({ dataDir: dir, blockSize: 262144 })).close();
+      const db = await DuckDbStorage.open({ dataDir: dir });
+      try {
+        const m = await afterCheckpoint(db, 1n);
+        assert.equal(m.blockSize, 262144);
+        assert.ok(m.inMemoryMb > 3 * small, `${m.inMemoryMb} MB against ${small}`);
+        assert.equal((await db.status()).spanCount, 600);
       } finally {
         await db.close();
       }

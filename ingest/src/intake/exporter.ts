@@ -40,7 +40,8 @@ export class ProtoRequest implements ExportTraceServiceRequest {
 }
 
 export interface SpanBatchFactory {
-  newSpanBatch(): SpanBatchBuilder;
+  /** `bodyBytes`: the request's size (small ones are held as rows until applied). */
+  newSpanBatch(bodyBytes: number): SpanBatchBuilder;
 }
 
 export interface ExporterDeps {
@@ -131,9 +132,10 @@ function* prepareSteps(
   deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits' | 'redactor' | 'sampler'>,
   req: ExportTraceServiceRequest,
   nowNs: bigint,
-  counts: LlmCounts | null
+  counts: LlmCounts | null,
+  bodyBytes: number
 ): Generator<void, Prepared, void> {
-  const batch = deps.storage.newSpanBatch();
+  const batch = deps.storage.newSpanBatch(bodyBytes);
   const sampler = deps.sampler?.active ? deps.sampler : null;
   const opts = { pricer: deps.pricer, limits: deps.limits, redactor: deps.redactor, nowNs };
   try {
@@ -179,9 +181,9 @@ const SLICE_MS = 1;
 const prepareLock = new Mutex();
 
 /** prepareSteps in slices of about SLICE_MS, letting the event loop run in between. */
-function prepareSliced(deps: ExporterDeps, req: ExportTraceServiceRequest, nowNs: bigint, counts: LlmCounts): Promise<Prepared> {
+function prepareSliced(deps: ExporterDeps, req: ExportTraceServiceRequest, nowNs: bigint, counts: LlmCounts, bodyBytes: number): Promise<Prepared> {
   return prepareLock.run(async () => {
-    const steps = prepareSteps(deps, req, nowNs, counts);
+    const steps = prepareSteps(deps, req, nowNs, counts, bodyBytes);
     let sliceStart = performance.now();
     for (let n = 1; ; n++) {
       const s = steps.next();
@@ -200,7 +202,7 @@ function prepareSliced(deps: ExporterDeps, req: ExportTraceServiceRequest, nowNs
 export function createReplayPreparer(deps: Pick<ExporterDeps, 'storage' | 'pricer' | 'limits' | 'redactor' | 'walCipher' | 'sampler'>): PrepareLogged {
   return (r) => {
     const body = openLoggedBody(r.body, deps.walCipher ?? null);
-    const { prepared } = runSteps(prepareSteps(deps, decodeBody(r.format, body), r.receivedNs, null));
+    const { prepared } = runSteps(prepareSteps(deps, decodeBody(r.format, body), r.receivedNs, null, body.byteLength));
     if (prepared.spans.rows === 0 && prepared.rollup.time.length === 0) {
       prepared.spans.release();
       return null;
@@ -227,7 +229,7 @@ export function createExporter(deps: ExporterDeps): ExportFn {
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    return prepareSliced(deps, req, receivedNs, counts).then(
+    return prepareSliced(deps, req, receivedNs, counts, bytes).then(
       ({ prepared, summary }) => {
         let body = raw.body;
         if (deps.walCipher) {

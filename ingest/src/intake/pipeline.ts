@@ -8,8 +8,9 @@
 // segments holding those seqs are deleted. Replay on start re-applies every record after the
 // checkpointed seq, exactly once.
 //
-// Memory: queued spans are native DuckDB chunks (outside the V8 heap); the queue is bounded in
-// spans and in request bytes, and refused beyond that (429 + Retry-After) rather than grown.
+// Memory: queued spans are native DuckDB chunks (outside the V8 heap), or row objects for small
+// requests; the queue is bounded in spans and in request bytes, and refused beyond that (429 +
+// Retry-After) rather than grown.
 //
 // Failures: a failed apply is retried in smaller transactions. One that storage refuses for its
 // data goes on alone, and a request refused alone twice is quarantined (quarantine.ts) so the
@@ -59,7 +60,9 @@ export interface IntakeOptions {
   queueMaxSpans: number;
   /**
    * The same bound in request body bytes (default 16 MiB). Memory follows it: a queued request
-   * holds its normalized spans natively (~1.5x its protobuf size) until applied.
+   * holds its normalized spans natively (~1.5x its protobuf size) until applied; a request under
+   * HOLD_BODY_BYTES its first HOLD_ROWS spans as row objects (storage/spanChunks.ts), since a
+   * chunk of its own would cost ~160 KB however small the request.
    */
   queueMaxBytes?: number;
   commitIntervalMs: number;

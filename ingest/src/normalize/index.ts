@@ -17,7 +17,7 @@
 // which gives the same result.
 import type { ExportTraceServiceRequest, OtlpKeyValue, OtlpSpan } from '../otlp/types.js';
 import type { PriceInput, PriceResult } from '../pricing/types.js';
-import { SPAN_KINDS, type CostSource, type LlmSpanKind, type SpanKindName, type SpanRow } from '../storage/types.js';
+import { copyRow, SPAN_KINDS, type CostSource, type LlmSpanKind, type SpanKindName, type SpanRow } from '../storage/types.js';
 import {
   anyValueToJson,
   attributesToObject,
@@ -31,6 +31,9 @@ import {
   TRUNCATED_ATTR,
 } from './attributes.js';
 import { extractLlmView, isIndexedKey, KEY_SLOTS, LLM_KEYS, viewOfAttrs, type AttrView, type SpanEventLite } from './llm.js';
+
+// Callers of the normalizer copy rows with it (it lives beside SpanRow, which storage copies too).
+export { copyRow };
 
 export type { Limits } from './attributes.js';
 export { DEFAULT_LIMITS } from './attributes.js';
@@ -96,61 +99,6 @@ class Rejection extends Error {
   ) {
     super(message);
   }
-}
-
-/** Constructor of plain row objects (one hidden class; see the note in otlp/protobuf.ts). */
-function plainConstructor<C>(init: (...args: never[]) => void): C {
-  (init as unknown as { prototype: object }).prototype = Object.prototype;
-  return init as unknown as C;
-}
-
-const RowObj = plainConstructor<new (r: Readonly<SpanRow>) => SpanRow>(function (this: SpanRow, r: Readonly<SpanRow>) {
-  this.traceId = r.traceId;
-  this.spanId = r.spanId;
-  this.parentSpanId = r.parentSpanId;
-  this.traceState = r.traceState;
-  this.name = r.name;
-  this.kind = r.kind;
-  this.service = r.service;
-  this.scopeName = r.scopeName;
-  this.scopeVersion = r.scopeVersion;
-  this.startNs = r.startNs;
-  this.endNs = r.endNs;
-  this.durationNs = r.durationNs;
-  this.statusCode = r.statusCode;
-  this.statusMessage = r.statusMessage;
-  this.spanKind = r.spanKind;
-  this.provider = r.provider;
-  this.requestModel = r.requestModel;
-  this.responseModel = r.responseModel;
-  this.operation = r.operation;
-  this.inputTokens = r.inputTokens;
-  this.outputTokens = r.outputTokens;
-  this.cacheReadTokens = r.cacheReadTokens;
-  this.cacheWriteTokens = r.cacheWriteTokens;
-  this.reasoningTokens = r.reasoningTokens;
-  this.costMicros = r.costMicros;
-  this.costSource = r.costSource;
-  this.priceKey = r.priceKey;
-  this.sessionId = r.sessionId;
-  this.userId = r.userId;
-  this.agentName = r.agentName;
-  this.toolName = r.toolName;
-  this.finishReasons = r.finishReasons;
-  this.inputContent = r.inputContent;
-  this.outputContent = r.outputContent;
-  this.inputContentKey = r.inputContentKey ?? null;
-  this.outputContentKey = r.outputContentKey ?? null;
-  this.attributes = r.attributes;
-  this.resourceAttributes = r.resourceAttributes;
-  this.events = r.events;
-  this.links = r.links;
-  this.truncated = r.truncated;
-});
-
-/** A row that outlives the sink call. */
-export function copyRow(r: Readonly<SpanRow>): SpanRow {
-  return new RowObj(r);
 }
 
 /** A span row with every field at its empty value (the start of every normalized row). */

@@ -25,11 +25,11 @@ import { Mutex } from '../util/mutex.js';
 import { compressionFor, STORAGE_VERSION, storageVersionOf, type ColumnCompression } from './compression.js';
 import * as queries from './queries.js';
 import { RollupBuilder, Rollups, type PreparedRollup } from './rollups.js';
-import { CHUNK_COLUMNS, ChunkPool, ChunkScan, resolveContent, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
+import { CHUNK_COLUMNS, ChunkPool, ChunkScan, HOLD_BODY_BYTES, packHeld, resolveContent, SpanChunkBuilder, type SpanChunks } from './spanChunks.js';
 import { attrPath, Params } from './searchSql.js';
 import { estimateNeed, fitLimit, needFor, parseSize, WARN_AT, type MemoryEvent } from './memoryFit.js';
 import { columnNames } from './tableScan.js';
-import { LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanDeleteFilter, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from './types.js';
+import { copyRow, LLM_SPAN_KINDS, SCOPES, SPAN_KINDS, type AggregateQuery, type AggregateResult, type ApiKeyRecord, type BudgetRecord, type CatalogRange, type Scope, type SpanDeleteFilter, type SpanRow, type Storage, type StorageStatus, type TraceSearch, type TraceStats, type TraceSummary } from './types.js';
 
 export { attrPath, globToLike } from './searchSql.js';
 
@@ -184,8 +184,9 @@ export interface PreparedSpans {
 export class SpanBatchBuilder {
   private readonly chunks: SpanChunkBuilder;
   private readonly rollup = new RollupBuilder();
-  constructor(pool: ChunkPool) {
-    this.chunks = new SpanChunkBuilder(pool);
+  /** `hold`: a small request's (spanChunks.ts, HOLD_BODY_BYTES). */
+  constructor(pool: ChunkPool, hold: boolean) {
+    this.chunks = new SpanChunkBuilder(pool, hold ? { copy: copyRow } : null);
   }
   add(r: Readonly<SpanRow>): void {
     this.chunks.add(r);
@@ -393,9 +394,12 @@ export class DuckDbStorage implements Storage {
     }
   }
 
-  /** A builder for the spans of one batch (normalization writes into it span by span). */
-  newSpanBatch(): SpanBatchBuilder {
-    return new SpanBatchBuilder(this.chunkPool);
+  /**
+   * A builder for the spans of one batch (normalization writes into it span by span); `bodyBytes`,
+   * the request's size, tells whether its first spans are held as rows (spanChunks.ts).
+   */
+  newSpanBatch(bodyBytes = Infinity): SpanBatchBuilder {
+    return new SpanBatchBuilder(this.chunkPool, bodyBytes < HOLD_BODY_BYTES);
   }
 
   /**
@@ -453,32 +457,44 @@ export class DuckDbStorage implements Storage {
    */
   async applyPrepared(batches: readonly PreparedSpans[], seq: bigint): Promise<void> {
     await this.writeLock.run(async () => {
-      const c = this.writer;
       await this.fitMemory(false);
-      this.chunkScan.load(batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks));
+      // Small batches hold their rows (spanChunks.ts, HOLD_ROWS): packed here into shared chunks.
+      const packed = packHeld(this.chunkPool, batches);
       try {
-        let compact: boolean;
-        try {
-          const rollups = this.rollups.stage(batches.map((b) => b.rollup));
-          compact = rollups.compact;
-          // One call: the inserts run on a DuckDB thread (see ChunkScan in spanChunks.ts and
-          // RowScan in rowScan.ts), committed in the same call unless a compaction is due.
-          const tail = `UPDATE wal_state SET applied_seq = ${BigInt(seq)};${compact ? '' : ' COMMIT'}`;
-          await c.run(`BEGIN TRANSACTION; INSERT INTO spans ${this.chunkScan.select(`, ${traceKeySql('trace_id')}`)}; ${rollups.sql} ${tail}`);
-        } finally {
-          // Also when staging the rollups threw: the scans hold no batch after this call.
-          this.chunkScan.clear();
-          this.rollups.unstage();
-        }
-        if (compact) {
-          await this.rollups.settle(c);
-          await c.run('COMMIT');
-        }
-      } catch (e) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw e;
+        await this.applyChunks(batches, packed, seq);
+      } finally {
+        packed?.release();
       }
     });
+  }
+
+  /** applyPrepared's transaction (hold writeLock). */
+  private async applyChunks(batches: readonly PreparedSpans[], packed: SpanChunks | null, seq: bigint): Promise<void> {
+    const c = this.writer;
+    const chunks = batches.length === 1 && !packed ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks);
+    this.chunkScan.load(packed ? [...chunks, ...packed.chunks] : chunks);
+    try {
+      let compact: boolean;
+      try {
+        const rollups = this.rollups.stage(batches.map((b) => b.rollup));
+        compact = rollups.compact;
+        // One call: the inserts run on a DuckDB thread (see ChunkScan in spanChunks.ts and
+        // RowScan in rowScan.ts), committed in the same call unless a compaction is due.
+        const tail = `UPDATE wal_state SET applied_seq = ${BigInt(seq)};${compact ? '' : ' COMMIT'}`;
+        await c.run(`BEGIN TRANSACTION; INSERT INTO spans ${this.chunkScan.select(`, ${traceKeySql('trace_id')}`)}; ${rollups.sql} ${tail}`);
+      } finally {
+        // Also when staging the rollups threw: the scans hold no batch after this call.
+        this.chunkScan.clear();
+        this.rollups.unstage();
+      }
+      if (compact) {
+        await this.rollups.settle(c);
+        await c.run('COMMIT');
+      }
+    } catch (e) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
   }
 
   async checkpoint(): Promise<void> {

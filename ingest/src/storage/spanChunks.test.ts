@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { makeTempDir } from '../testing/service.js';
 import { DB_FILE, DuckDbStorage } from './duckdb.js';
-import { CHUNK_ROWS } from './spanChunks.js';
+import { CHUNK_ROWS, HOLD_BODY_BYTES, HOLD_ROWS, type ChunkPool } from './spanChunks.js';
 import type { SpanRow } from './types.js';
 
 let dir: string;
@@ -77,12 +77,13 @@ describe('span chunks', () => {
     await db.applyBatch(rows.slice(0, 300), 1n);
     await db.applyBatch(rows.slice(300, 600), 2n);
     await db.applyBatch(rows.slice(600), 3n);
-    // Several small batches in one apply: their chunks are merged into shared output chunks,
-    // with constant columns that agree, that differ, and that are constant in only some.
+    // Several small requests in one apply: they hold their rows (at most HOLD_ROWS each), which
+    // the apply packs into shared chunks, with constant columns that agree, that differ, and that
+    // are constant in only some.
     const small: SpanRow[] = [];
     const services = ['svc-x', 'svc-x', 'svc-y', 'svc-x', 'svc-z'];
     const batches = services.map((svc, b) => {
-      const builder = db.newSpanBatch();
+      const builder = db.newSpanBatch(HOLD_BODY_BYTES - 1);
       for (let i = 0; i < 150; i++) {
         const r = row(5000 + b * 150 + i, b === 3 && i % 2 ? 'svc-mixed' : svc);
         small.push(r);
@@ -90,6 +91,7 @@ describe('span chunks', () => {
       }
       return builder.finish();
     });
+    assert.ok(batches.every((b) => b.spans.chunks.length === 0 && b.spans.held.length === 150));
     await db.applyPrepared(batches, 4n);
     for (const b of batches) {
       b.spans.release();
@@ -151,6 +153,63 @@ describe('span chunks', () => {
         trace_key: BigInt(`0x${r.traceId.slice(0, 16)}`),
       };
       assert.deepEqual(got, want, `row ${i}`);
+    }
+  });
+
+  it('hold the rows of small requests until the apply packs them, while another batch is being filled; keep few idle chunks', async () => {
+    const sub = await makeTempDir('pyflare-chunks-hold-');
+    const db = await DuckDbStorage.open({ dataDir: sub });
+    try {
+      const pool = (db as unknown as { chunkPool: ChunkPool }).chunkPool;
+      // A small request's batch grown past HOLD_ROWS, left half filled (as between two normalization slices).
+      const large = db.newSpanBatch(1000);
+      for (let i = 0; i < HOLD_ROWS + 44; i++) {
+        large.add(row(i, 'svc-large'));
+      }
+      // The normalizer hands every span over in one reused row object: held rows are copies.
+      const reused = row(10_000, 'svc-small');
+      const small = Array.from({ length: 1000 }, (_, k) => {
+        const b = db.newSpanBatch(1000);
+        reused.spanId = hex(10_000 + k, 16);
+        reused.startNs = 1_768_478_500_000_000_000n + BigInt(k);
+        b.add(reused);
+        return b.finish();
+      });
+      assert.ok(small.every((b) => b.spans.chunks.length === 0 && b.spans.held.length === 1), 'one-span batches take no chunk');
+      await db.applyPrepared(small, 1n);
+      small.forEach((b) => b.spans.release());
+      large.add(row(HOLD_ROWS + 44, 'svc-large'));
+      const big = large.finish();
+      assert.ok(big.spans.chunks.length === 1 && big.spans.held.length === 0, 'a batch past HOLD_ROWS goes to a chunk, its first rows too');
+      await db.applyPrepared([big], 2n);
+      big.spans.release();
+      // A larger request goes straight into a chunk, however few its spans.
+      const direct = db.newSpanBatch(HOLD_BODY_BYTES);
+      direct.add(row(900, 'svc-direct'));
+      const directBatch = direct.finish();
+      assert.ok(directBatch.spans.chunks.length === 1 && directBatch.spans.held.length === 0);
+      directBatch.spans.release();
+      const c = await db.connect();
+      try {
+        const [got] = (await c.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT span_id) AS ids, count(*) FILTER (WHERE service = 'svc-small') AS small FROM spans`)).getRowObjectsJS();
+        assert.deepEqual(got, { n: 1000n + BigInt(HOLD_ROWS + 45), ids: 1000n + BigInt(HOLD_ROWS + 45), small: 1000n });
+      } finally {
+        c.closeSync();
+      }
+      // After a burst of large batches at once, the pool keeps at most 64 chunks (~1.1 MB each once full).
+      const burst = Array.from({ length: 100 }, (_, k) => {
+        const b = db.newSpanBatch();
+        for (let i = 0; i <= HOLD_ROWS; i++) {
+          b.add(row(20_000 + k * 300 + i, 'svc-burst'));
+        }
+        return b.finish();
+      });
+      assert.ok(burst.every((b) => b.spans.chunks.length === 1));
+      burst.forEach((b) => b.spans.release());
+      assert.equal(pool.idleCount, 64);
+    } finally {
+      await db.close();
+      await fs.rm(sub, { recursive: true, force: true });
     }
   });
 });

@@ -184,9 +184,10 @@ class ShortColumn {
 }
 
 /**
- * The typed arrays a chunk is filled through. Chunks are filled one at a time (a batch is
- * normalized synchronously, start to seal()), so one set serves all of them: a pooled chunk
- * then costs only its native vectors, not ~0.5 MB of staging too.
+ * The typed arrays a chunk is filled through. Chunks are filled one at a time (requests are
+ * normalized one at a time, start to seal()), so one set serves all of them, and a second one
+ * the chunks an apply packs (see packStaging): a pooled chunk then costs only its native
+ * vectors, not ~0.5 MB of staging too.
  */
 class Staging {
   owner: Chunk | null = null;
@@ -241,7 +242,13 @@ class Staging {
     }
   }
 }
-const staging = new Staging();
+/** Chunks filled as requests are normalized (one at a time: see intake/exporter.ts). */
+const intakeStaging = new Staging();
+/**
+ * Chunks packed from held rows inside an apply (DuckDbStorage.applyPrepared, under its write
+ * lock), which may run while a request's chunk is half filled between two normalization slices.
+ */
+const packStaging = new Staging();
 
 /** One reusable data chunk. */
 class Chunk {
@@ -250,6 +257,8 @@ class Chunk {
   n = 0;
   /** After seal(): per column number, the value of a column sent as a constant vector. */
   readonly constants: Array<string | undefined> = [];
+  /** The staging its rows go through (set by the builder that fills it). */
+  st: Staging = intakeStaging;
 
   constructor(types: readonly ddb.LogicalType[]) {
     this.chunk = ddb.create_data_chunk(types);
@@ -265,12 +274,12 @@ class Chunk {
   }
 
   add(r: Readonly<SpanRow>): void {
+    const st = this.st;
     if (this.n === 0) {
-      staging.begin(this);
-    } else if (staging.owner !== this) {
+      st.begin(this);
+    } else if (st.owner !== this) {
       throw new Error('span chunks: chunk filled after it was sealed');
     }
-    const st = staging;
     const i = this.n++;
     const v = this.vectors;
     const sh = st.short;
@@ -324,7 +333,7 @@ class Chunk {
   }
 
   private setNull(col: number, i: number): void {
-    const valid = staging.valid[col]!;
+    const valid = this.st.valid[col]!;
     valid[i >> 3] = valid[i >> 3]! & ~(1 << (i & 7));
   }
 
@@ -340,20 +349,21 @@ class Chunk {
     if (s === null) {
       this.setNull(col, i);
     } else {
-      staging.short[col]!.set(i, s);
+      this.st.short[col]!.set(i, s);
     }
   }
 
   private constant(k: number, i: number, s: string): void {
-    const vals = staging.constVals[k]!;
+    const st = this.st;
+    const vals = st.constVals[k]!;
     vals[i] = s;
-    if (i > 0 && staging.constSame[k] && s !== vals[0]) {
-      staging.constSame[k] = false;
+    if (i > 0 && st.constSame[k] && s !== vals[0]) {
+      st.constSame[k] = false;
     }
   }
 
   private int(k: number, i: number, x: number | null): void {
-    const words = staging.ints[k]!;
+    const words = this.st.ints[k]!;
     if (x === null) {
       this.setNull(INT_COLS[k]!, i);
       words[i * 2] = 0;
@@ -372,7 +382,7 @@ class Chunk {
     if (n === 0) {
       return;
     }
-    const st = staging;
+    const st = this.st;
     const v = this.vectors;
     const copy = (vec: ddb.Vector, a: ArrayBufferView, bytes: number) => ddb.copy_data_to_vector(vec, 0, a.buffer as ArrayBuffer, a.byteOffset, bytes);
     for (const c of SHORT_COLS) {
@@ -423,8 +433,8 @@ class Chunk {
 
   /** Gives up the rows being filled (the batch failed): the staging is free for others. */
   abandon(): void {
-    if (staging.owner === this) {
-      staging.end_(this.n);
+    if (this.st.owner === this) {
+      this.st.end_(this.n);
     }
   }
 }
@@ -433,14 +443,16 @@ class Chunk {
  * Reuses chunks: creating one allocates every column's vector (~1 MB of address space, of
  * which only the rows written become resident), and a dropped chunk's native memory is freed
  * only when V8 collects its small wrapper, which can take long (V8 does not see the native
- * memory). So chunks are kept rather than dropped; clear() frees their strings.
+ * memory). So chunks are kept rather than dropped, up to `maxIdle`: the full intake queue of
+ * the ingest bench (16 MiB of 512-span requests) holds ~20, and every idle chunk that was
+ * once full keeps ~1.1 MB resident. clear() frees their strings.
  */
 export class ChunkPool {
   private readonly idle: Chunk[] = [];
 
   constructor(
     private readonly types: readonly ddb.LogicalType[],
-    private readonly maxIdle = 1024
+    private readonly maxIdle = 64
   ) {}
 
   take(): Chunk {
@@ -448,19 +460,29 @@ export class ChunkPool {
   }
 
   give(c: Chunk): void {
+    c.clear();
     if (this.idle.length < this.maxIdle) {
-      c.clear();
       this.idle.push(c);
     }
   }
+
+  /** Chunks kept for reuse (tests). */
+  get idleCount(): number {
+    return this.idle.length;
+  }
 }
 
-/** The spans of one batch (one request, or one replayed WAL record) as sealed chunks. */
+/**
+ * The spans of one batch (one request, or one replayed WAL record): as sealed chunks, or, for a
+ * batch of at most HOLD_ROWS spans, as row objects (`held`) that the apply packs into chunks
+ * shared with the other small batches it applies (DuckDbStorage.applyPrepared).
+ */
 export class SpanChunks {
   constructor(
     readonly chunks: readonly Chunk[],
     readonly rows: number,
-    private readonly pool: ChunkPool
+    private readonly pool: ChunkPool,
+    readonly held: readonly SpanRow[] = []
   ) {}
 
   /** Returns the chunks to the pool; the batch must not be used afterwards. */
@@ -607,29 +629,76 @@ export class ChunkScan extends TableScan<Chunk> {
 }
 
 /** Collects the spans of one batch. */
+/**
+ * A request whose body is smaller than HOLD_BODY_BYTES holds its first HOLD_ROWS spans as row
+ * objects until its apply, rather than taking a chunk of its own. A chunk costs ~160 KB resident
+ * however few rows it holds (one page of each column's 2048-row vector, and its string pages), so
+ * a queue of small requests, which the intake bounds by their bytes, took ~160 KB per request:
+ * measured, 4,000 queued one-span requests took 650 MB. Held rows cost what their strings cost.
+ * Larger requests (the bench's 1 MB of 512 spans) go straight into chunks: copying rows would
+ * cost them CPU, and their chunk is small beside their body.
+ */
+export const HOLD_BODY_BYTES = 128 * 1024;
+export const HOLD_ROWS = 256;
+
+/** Fills the chunks of one batch (or, with forPacking(), of the held rows of one apply). */
 export class SpanChunkBuilder {
   private readonly chunks: Chunk[] = [];
+  private readonly held: SpanRow[] = [];
   private cur: Chunk | null = null;
   private rows = 0;
+  private readonly holdRows: number;
 
-  constructor(private readonly pool: ChunkPool) {}
+  /**
+   * With `hold`, the first HOLD_ROWS rows are held; `copy` makes a row that outlives the add()
+   * call (the normalizer reuses its row object).
+   */
+  constructor(
+    private readonly pool: ChunkPool,
+    private readonly hold: { copy: (r: Readonly<SpanRow>) => SpanRow } | null = null,
+    private readonly staging: Staging = intakeStaging
+  ) {
+    this.holdRows = hold ? HOLD_ROWS : 0;
+  }
+
+  /** A builder for packHeld: no holding, and its own staging (see packStaging). */
+  static forPacking(pool: ChunkPool): SpanChunkBuilder {
+    return new SpanChunkBuilder(pool, null, packStaging);
+  }
 
   add(r: Readonly<SpanRow>): void {
+    if (this.cur === null && this.held.length < this.holdRows) {
+      this.held.push(this.hold!.copy(r));
+      this.rows++;
+      return;
+    }
+    if (this.held.length > 0) {
+      // The batch outgrew holding: its rows so far go into its first chunk.
+      const held = this.held.splice(0);
+      for (const h of held) {
+        this.fill(h);
+      }
+    }
+    this.fill(r);
+    this.rows++;
+  }
+
+  private fill(r: Readonly<SpanRow>): void {
     let c = this.cur;
     if (c === null || c.n === CHUNK_ROWS) {
       c?.seal();
       c = this.pool.take();
+      c.st = this.staging;
       this.chunks.push(c);
       this.cur = c;
     }
     c.add(r);
-    this.rows++;
   }
 
   finish(): SpanChunks {
     this.cur?.seal();
     this.cur = null;
-    return new SpanChunks(this.chunks.splice(0), this.rows, this.pool);
+    return new SpanChunks(this.chunks.splice(0), this.rows, this.pool, this.held.splice(0));
   }
 
   /** Gives up the batch (e.g. the request failed). */
@@ -638,6 +707,24 @@ export class SpanChunkBuilder {
     for (const c of this.chunks.splice(0)) {
       this.pool.give(c);
     }
+    this.held.length = 0;
     this.cur = null;
   }
+}
+
+/**
+ * The held rows of `batches` packed into chunks of their own (null when none holds rows), filled
+ * in batch order. Release them once the apply is done.
+ */
+export function packHeld(pool: ChunkPool, batches: ReadonlyArray<{ spans: SpanChunks }>): SpanChunks | null {
+  if (!batches.some((b) => b.spans.held.length > 0)) {
+    return null;
+  }
+  const b = SpanChunkBuilder.forPacking(pool);
+  for (const x of batches) {
+    for (const r of x.spans.held) {
+      b.add(r);
+    }
+  }
+  return b.finish();
 }

@@ -61,7 +61,7 @@ export interface IntakeOptions {
   /**
    * The same bound in request body bytes (default 16 MiB). Memory follows it: a queued request
    * holds its normalized spans natively (~1.5x its protobuf size) until applied; a request under
-   * HOLD_BODY_BYTES its first HOLD_ROWS spans as row objects (storage/spanChunks.ts), since a
+   * HOLD_BODY_BYTES of at most HOLD_ROWS spans as row objects (storage/spanChunks.ts), since a
    * chunk of its own would cost ~160 KB however small the request.
    */
   queueMaxBytes?: number;

@@ -39,7 +39,7 @@ const GROWTH = 1.5;
 /** ...and a warning is due when the need passes this share of the ceiling. */
 export const WARN_AT = 0.8;
 /**
- * What DuckDB needs besides the index: the rollup tables' open segments (49 MB in a file of 256
+ * What DuckDB needs besides the index: the rollup tables' open segments (~51 MB in a file of 256
  * KiB blocks; ~13 MB with the 64 KiB blocks of new files, not counted apart: the failures below
  * were measured on the larger blocks) and room for a write. Measured at 10M spans stored: 50-56
  * MB of index, and 128MB failed while 144MB held.

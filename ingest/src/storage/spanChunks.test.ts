@@ -77,27 +77,31 @@ describe('span chunks', () => {
     await db.applyBatch(rows.slice(0, 300), 1n);
     await db.applyBatch(rows.slice(300, 600), 2n);
     await db.applyBatch(rows.slice(600), 3n);
-    // Several small requests in one apply: they hold their rows (at most HOLD_ROWS each), which
-    // the apply packs into shared chunks, with constant columns that agree, that differ, and that
-    // are constant in only some.
-    const small: SpanRow[] = [];
+    // Several small batches in one apply, with constant columns that agree, that differ, and
+    // that are constant in only some: as chunks of their own (large requests), merged into
+    // shared output chunks by the scan; and as held rows (small requests), which the apply packs.
     const services = ['svc-x', 'svc-x', 'svc-y', 'svc-x', 'svc-z'];
-    const batches = services.map((svc, b) => {
-      const builder = db.newSpanBatch(HOLD_BODY_BYTES - 1);
-      for (let i = 0; i < 150; i++) {
-        const r = row(5000 + b * 150 + i, b === 3 && i % 2 ? 'svc-mixed' : svc);
-        small.push(r);
-        builder.add(r);
+    for (const [seq, bodyBytes] of [[4n, Infinity], [5n, HOLD_BODY_BYTES - 1]] as const) {
+      const small: SpanRow[] = [];
+      const batches = services.map((svc, b) => {
+        const builder = db.newSpanBatch(bodyBytes);
+        // 150 + b rows: the row patterns (every 2nd, 3rd, 5th... row) shift from batch to batch.
+        for (let i = 0; i < 150 + b; i++) {
+          const r = row(Number(seq) * 1000 + b * 160 + i, b === 3 && i % 2 ? 'svc-mixed' : svc);
+          small.push(r);
+          builder.add(r);
+        }
+        return builder.finish();
+      });
+      const held = bodyBytes < HOLD_BODY_BYTES;
+      assert.ok(batches.every((b, k) => b.spans.chunks.length === (held ? 0 : 1) && b.spans.held.length === (held ? 150 + k : 0)));
+      await db.applyPrepared(batches, seq);
+      for (const b of batches) {
+        b.spans.release();
       }
-      return builder.finish();
-    });
-    assert.ok(batches.every((b) => b.spans.chunks.length === 0 && b.spans.held.length === 150));
-    await db.applyPrepared(batches, 4n);
-    for (const b of batches) {
-      b.spans.release();
+      rows.push(...small);
     }
-    rows.push(...small);
-    assert.equal(await db.appliedSeq(), 4n);
+    assert.equal(await db.appliedSeq(), 5n);
     await db.close();
 
     const inst = await DuckDBInstance.create(`${dir}/${DB_FILE}`);
@@ -196,6 +200,18 @@ describe('span chunks', () => {
       } finally {
         c.closeSync();
       }
+      // A held row that fails to pack fails its apply, and only that one: the packing staging is freed.
+      const bad = db.newSpanBatch(1000);
+      bad.add({ ...row(950, 'svc-bad'), events: null as unknown as string });
+      const badBatch = bad.finish();
+      await assert.rejects(db.applyPrepared([badBatch], 3n));
+      badBatch.spans.release();
+      const good = db.newSpanBatch(1000);
+      good.add(row(951, 'svc-good'));
+      const goodBatch = good.finish();
+      await db.applyPrepared([goodBatch], 3n);
+      goodBatch.spans.release();
+      assert.equal((await db.status()).spanCount, 1000 + HOLD_ROWS + 45 + 1);
       // After a burst of large batches at once, the pool keeps at most 64 chunks (~1.1 MB each once full).
       const burst = Array.from({ length: 100 }, (_, k) => {
         const b = db.newSpanBatch();

@@ -1,8 +1,10 @@
 // Normalized spans -> DuckDB data chunks, written column by column into native vectors as each
-// span is normalized. The ingest path keeps no JS row objects: a span's strings become garbage
-// right after they are copied into the chunk, and queued spans live in native memory, outside
-// the V8 heap (so they cost the garbage collector nothing). Applying a batch hands its chunks
-// to DuckDB through one table-function scan (ChunkScan, below).
+// span is normalized. The ingest path keeps no JS row objects for large requests: a span's
+// strings become garbage right after they are copied into the chunk, and queued spans live in
+// native memory, outside the V8 heap (so they cost the garbage collector nothing). Small
+// requests are the exception (HOLD_BODY_BYTES): their rows wait as objects and are packed into
+// shared chunks when applied. Applying a batch hands its chunks to DuckDB through one
+// table-function scan (ChunkScan, below).
 //
 // Numbers, validity masks and list offsets are staged in typed arrays and copied once per
 // chunk; strings are assigned one by one (one native call each). Chunks are reused.
@@ -721,10 +723,17 @@ export function packHeld(pool: ChunkPool, batches: ReadonlyArray<{ spans: SpanCh
     return null;
   }
   const b = SpanChunkBuilder.forPacking(pool);
-  for (const x of batches) {
-    for (const r of x.spans.held) {
-      b.add(r);
+  try {
+    for (const x of batches) {
+      for (const r of x.spans.held) {
+        b.add(r);
+      }
     }
+    return b.finish();
+  } catch (e) {
+    // The packing staging must not stay owned by a half-filled chunk: every later apply of held
+    // rows would fail ('two chunks are being filled at once').
+    b.discard();
+    throw e;
   }
-  return b.finish();
 }

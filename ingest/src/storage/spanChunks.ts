@@ -445,16 +445,18 @@ class Chunk {
  * Reuses chunks: creating one allocates every column's vector (~1 MB of address space, of
  * which only the rows written become resident), and a dropped chunk's native memory is freed
  * only when V8 collects its small wrapper, which can take long (V8 does not see the native
- * memory). So chunks are kept rather than dropped, up to `maxIdle`: the full intake queue of
- * the ingest bench (16 MiB of 512-span requests) holds ~20, and every idle chunk that was
- * once full keeps ~1.1 MB resident. clear() frees their strings.
+ * memory), and creating one costs ~150-200 us of CPU. So chunks are kept rather than dropped,
+ * up to `maxIdle`: the default intake queue (16 MiB) holds at most 128 requests that take a chunk
+ * (each of at least HOLD_BODY_BYTES), plus the few being normalized or logged; the ingest bench's
+ * 512-span requests need ~20. An idle chunk that was once full keeps ~1.1 MB resident (it was
+ * 1,024 chunks: ~1.1 GB after a burst). clear() frees their strings.
  */
 export class ChunkPool {
   private readonly idle: Chunk[] = [];
 
   constructor(
     private readonly types: readonly ddb.LogicalType[],
-    private readonly maxIdle = 64
+    private readonly maxIdle = 160
   ) {}
 
   take(): Chunk {

@@ -3,6 +3,7 @@
 // 512 realistic LLM spans (bench/ingest-payloads.ts, ~1 MB each) over keep-alive HTTP on
 // loopback. Run from the repository root: npx tsx bench/ingest.bench.ts
 //   [--no-build] [--profile] [--duration S] [--connections N] [--rate SPANS_PER_S] [--out FILE]
+//   [--spans-per-batch N] (default 512; smaller requests exercise the intake's small-request path)
 // Service settings come from the environment (e.g. PYFLARE_REDACTION=true PYFLARE_REDACTION_KEY=...).
 // Writes bench/results/ingest.json (bench/results/ingest-profile.json with --profile).
 // BENCH_KEEP_PROFILE=FILE keeps the .cpuprofile of a --profile run (open it in Chrome DevTools).
@@ -32,7 +33,6 @@ import { makeBatches } from './ingest-payloads';
 import { summarizeProfile, type ProfileSummary } from './ingest-profile';
 
 const ROOT = join(__dirname, '..');
-const SPANS_PER_BATCH = 512;
 const API_KEY = 'bench-key-0123456789abcdef';
 
 const args = parseArgs({
@@ -51,8 +51,13 @@ const args = parseArgs({
     'node-args': { type: 'string', default: '' },
     /** A malloc for the service process only, e.g. --preload=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 */
     preload: { type: 'string', default: '' },
+    'spans-per-batch': { type: 'string', default: '512' },
   },
 }).values;
+const SPANS_PER_BATCH = Number(args['spans-per-batch']);
+if (!Number.isInteger(SPANS_PER_BATCH) || SPANS_PER_BATCH < 1) {
+  throw new Error(`--spans-per-batch: need a positive integer, got ${args['spans-per-batch']}`);
+}
 const DURATION_S = Number(args.duration);
 const WARMUP_S = Number(args.warmup);
 const LATENCY_S = Number(args['latency-duration']);
@@ -253,7 +258,8 @@ async function main() {
     const b = spawnSync('npm', ['run', 'build', '-w', '@pyflare/ingest'], { cwd: ROOT, encoding: 'utf8' });
     if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
   }
-  const payloads = makeBatches(32, SPANS_PER_BATCH);
+  // At least 16k distinct spans to replay, as with 32 batches of 512.
+  const payloads = makeBatches(Math.min(2048, Math.max(32, Math.round(16384 / SPANS_PER_BATCH))), SPANS_PER_BATCH);
   const avgBytes = payloads.reduce((n, p) => n + p.length, 0) / payloads.length;
   console.log(`payloads: ${payloads.length} batches x ${SPANS_PER_BATCH} spans, ${(avgBytes / 1024).toFixed(0)} KiB each`);
   const machine = calibrate(payloads, SPANS_PER_BATCH);

@@ -459,7 +459,7 @@ export class DuckDbStorage implements Storage {
     await this.writeLock.run(async () => {
       await this.fitMemory(false);
       // Small batches hold their rows (spanChunks.ts, HOLD_ROWS): packed here into shared chunks.
-      const packed = packHeld(this.chunkPool, batches);
+      const packed = await packHeld(this.chunkPool, batches);
       try {
         await this.applyChunks(batches, packed, seq);
       } finally {

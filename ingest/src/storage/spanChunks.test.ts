@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { makeTempDir } from '../testing/service.js';
 import { DB_FILE, DuckDbStorage } from './duckdb.js';
-import { CHUNK_ROWS, HOLD_BODY_BYTES, HOLD_ROWS, type ChunkPool } from './spanChunks.js';
+import { CHUNK_ROWS, HOLD_BODY_BYTES, HOLD_ROWS, packHeld, type ChunkPool } from './spanChunks.js';
 import type { SpanRow } from './types.js';
 
 let dir: string;
@@ -200,6 +200,21 @@ describe('span chunks', () => {
       } finally {
         c.closeSync();
       }
+      // Packing many held rows lets the event loop run in between (the acknowledgements wait for it).
+      const many = Array.from({ length: 100 }, (_, k) => {
+        const b = db.newSpanBatch(1000);
+        for (let i = 0; i < 200; i++) {
+          b.add(row(40_000 + k * 200 + i, 'svc-many'));
+        }
+        return b.finish();
+      });
+      let ticked = false;
+      const packing = packHeld(pool, many);
+      setImmediate(() => (ticked = true));
+      const packed = await packing;
+      assert.ok(ticked, 'packing 20,000 rows yielded to the event loop');
+      assert.equal(packed?.rows, 20_000);
+      packed?.release();
       // A held row that fails to pack fails its apply, and only that one: the packing staging is freed.
       const bad = db.newSpanBatch(1000);
       bad.add({ ...row(950, 'svc-bad'), events: null as unknown as string });

@@ -716,19 +716,29 @@ export class SpanChunkBuilder {
   }
 }
 
+/** packHeld lets the event loop run after this long: the OTLP acknowledgements wait for it. */
+const PACK_SLICE_MS = 1;
+
 /**
  * The held rows of `batches` packed into chunks of their own (null when none holds rows), filled
- * in batch order. Release them once the apply is done.
+ * in batch order, in slices of about PACK_SLICE_MS (4,000 rows take ~5 ms). Release them once the
+ * apply is done.
  */
-export function packHeld(pool: ChunkPool, batches: ReadonlyArray<{ spans: SpanChunks }>): SpanChunks | null {
+export async function packHeld(pool: ChunkPool, batches: ReadonlyArray<{ spans: SpanChunks }>): Promise<SpanChunks | null> {
   if (!batches.some((b) => b.spans.held.length > 0)) {
     return null;
   }
   const b = SpanChunkBuilder.forPacking(pool);
   try {
+    let sliceStart = performance.now();
+    let n = 0;
     for (const x of batches) {
       for (const r of x.spans.held) {
         b.add(r);
+        if ((++n & 63) === 0 && performance.now() - sliceStart >= PACK_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
       }
     }
     return b.finish();

@@ -181,10 +181,11 @@ export function makeBatch(spansPerBatch: number, baseNs: bigint, opts: { capture
   }).finish();
 }
 
-/** `count` distinct batches with spans starting in the hour before now. */
+/** `count` distinct batches with spans starting in the hour before now (a minute apart, closer for more than 60). */
 export function makeBatches(count: number, spansPerBatch: number): Buffer[] {
   const base = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n;
-  return Array.from({ length: count }, (_, k) => Buffer.from(makeBatch(spansPerBatch, base + BigInt(k) * 60_000_000_000n)));
+  const step = count <= 60 ? 60_000_000_000n : 3_600_000_000_000n / BigInt(count);
+  return Array.from({ length: count }, (_, k) => Buffer.from(makeBatch(spansPerBatch, base + BigInt(k) * step)));
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ServiceMetrics } from '../metrics/registry.js';
 import type { Pricer, RowRedactor } from '../normalize/index.js';
 import { ClickHouseStorage } from '../storage/clickhouse/storage.js';
 import { DuckDbStorage } from '../storage/duckdb.js';
+import { idleChunksFor } from '../storage/spanChunks.js';
 import type { Storage } from '../storage/types.js';
 import { createClickHouseExporter, ClickHouseIntake } from './clickhouse.js';
 import { createExporter, createReplayPreparer, type ExportFn } from './exporter.js';
@@ -87,6 +88,7 @@ export async function openSpanPath(o: SpanPathOptions): Promise<SpanPath> {
       }
     },
     threads: config.duckdbThreads || Math.max(1, os.availableParallelism() - 1),
+    idleChunks: idleChunksFor(config.queueMaxBytes),
   });
   try {
     const intake = await Intake.start({

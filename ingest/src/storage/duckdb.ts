@@ -224,6 +224,8 @@ export interface DuckDbStorageOptions {
   storageVersion?: string;
   /** Block size of a new file in bytes (tests of older files); default BLOCK_SIZE. */
   blockSize?: number;
+  /** Span chunks kept for reuse (spanChunks.ts, ChunkPool; see idleChunksFor); default 160. */
+  idleChunks?: number;
 }
 
 export class DuckDbStorage implements Storage {
@@ -327,7 +329,7 @@ export class DuckDbStorage implements Storage {
       const storage = new DuckDbStorage(instance, writer, reader, file);
       storage.rollups = new Rollups(opts.rollupCompactAfter);
       const types = await DuckDbStorage.spanChunkTypes(writer);
-      storage.chunkPool = new ChunkPool(types);
+      storage.chunkPool = new ChunkPool(types, opts.idleChunks);
       storage.chunkScan = new ChunkScan('pyflare_chunk_scan', types);
       const raw = (writer as unknown as { connection: ddb.Connection }).connection;
       storage.chunkScan.register(raw);

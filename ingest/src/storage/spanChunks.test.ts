@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { makeTempDir } from '../testing/service.js';
 import { DB_FILE, DuckDbStorage } from './duckdb.js';
-import { CHUNK_ROWS, HOLD_BODY_BYTES, HOLD_ROWS, packHeld, type ChunkPool } from './spanChunks.js';
+import { CHUNK_ROWS, HOLD_BODY_BYTES, HOLD_ROWS, idleChunksFor, packHeld, type ChunkPool } from './spanChunks.js';
 import type { SpanRow } from './types.js';
 
 let dir: string;
@@ -238,6 +238,9 @@ describe('span chunks', () => {
       assert.ok(burst.every((b) => b.spans.chunks.length === 1));
       burst.forEach((b) => b.spans.release());
       assert.equal(pool.idleCount, 160);
+      // 160 is what the default intake queue (16 MiB) can hold of requests that take a chunk.
+      assert.equal(idleChunksFor(16 * 1024 * 1024), 160);
+      assert.equal(idleChunksFor(64 * 1024 * 1024), 544);
     } finally {
       await db.close();
       await fs.rm(sub, { recursive: true, force: true });

@@ -446,10 +446,9 @@ class Chunk {
  * which only the rows written become resident), and a dropped chunk's native memory is freed
  * only when V8 collects its small wrapper, which can take long (V8 does not see the native
  * memory), and creating one costs ~150-200 us of CPU. So chunks are kept rather than dropped,
- * up to `maxIdle`: the default intake queue (16 MiB) holds at most 128 requests that take a chunk
- * (each of at least HOLD_BODY_BYTES), plus the few being normalized or logged; the ingest bench's
- * 512-span requests need ~20. An idle chunk that was once full keeps ~1.1 MB resident (it was
- * 1,024 chunks: ~1.1 GB after a burst). clear() frees their strings.
+ * up to `maxIdle` (idleChunksFor: as many as the intake queue can hold requests that take one);
+ * the ingest bench's 512-span requests need ~20. An idle chunk that was once full keeps ~1.1 MB
+ * resident (it was 1,024 chunks: ~1.1 GB after a burst). clear() frees their strings.
  */
 export class ChunkPool {
   private readonly idle: Chunk[] = [];
@@ -644,6 +643,17 @@ export class ChunkScan extends TableScan<Chunk> {
  */
 export const HOLD_BODY_BYTES = 128 * 1024;
 export const HOLD_ROWS = 256;
+
+/**
+ * Idle chunks worth keeping with an intake queue of `queueMaxBytes`: the requests that take a
+ * chunk are at least HOLD_BODY_BYTES each, so the queue holds at most this many of them, plus a
+ * few being normalized or logged (160 with the default 16 MiB). Fewer, and a full queue of them
+ * creates and drops chunks all the time (measured: 39 KiB requests in chunks with a pool of 64:
+ * ~7 us more CPU per span, and RSS up while dropped chunks wait for V8 to free them).
+ */
+export function idleChunksFor(queueMaxBytes: number): number {
+  return Math.ceil(queueMaxBytes / HOLD_BODY_BYTES) + 32;
+}
 
 /** Fills the chunks of one batch (or, with forPacking(), of the held rows of one apply). */
 export class SpanChunkBuilder {

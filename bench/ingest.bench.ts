@@ -266,8 +266,10 @@ async function main() {
   console.log(`calibration: ${machine.referenceUsPerSpan} us/span of reference work on one thread (bench/calibrate.ts; compare runs by it)`);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'pyflare-bench-'));
+  cleanup.dataDir = dataDir;
   const profileDir = args.profile ? join(dataDir, 'profile') : null;
   const svc = await startService(dataDir, profileDir);
+  cleanup.svc = svc;
   const pid = svc.proc.pid!;
   let maxRss = 0;
   const rssSeries: number[] = [];
@@ -427,7 +429,21 @@ async function main() {
   else console.log(`data kept in ${dataDir}`);
 }
 
+/** What a failed or interrupted run leaves behind: the service process and its data directory. */
+const cleanup: { svc: Service | null; dataDir: string | null } = { svc: null, dataDir: null };
+function abandon(): void {
+  if (cleanup.svc && cleanup.svc.proc.exitCode === null) cleanup.svc.proc.kill('SIGKILL');
+  if (cleanup.dataDir && !args.keep) rmSync(cleanup.dataDir, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    abandon();
+    process.exit(130);
+  });
+}
+
 main().catch((e: Error) => {
   console.error(e);
+  abandon();
   process.exit(1);
 });

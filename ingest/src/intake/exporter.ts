@@ -12,6 +12,7 @@ import type { BodyFormat } from '../wal/wal.js';
 import { openLoggedBody, type WalCipher } from '../privacy/walCipher.js';
 import type { Sampler } from '../sampling/index.js';
 import { Mutex } from '../util/mutex.js';
+import { TimeSlices } from '../util/slices.js';
 import type { Intake, IntakeRequest, PrepareLogged } from './pipeline.js';
 
 /** The request body as received (after decompression): what the WAL logs. */
@@ -184,15 +185,14 @@ const prepareLock = new Mutex();
 function prepareSliced(deps: ExporterDeps, req: ExportTraceServiceRequest, nowNs: bigint, counts: LlmCounts, bodyBytes: number): Promise<Prepared> {
   return prepareLock.run(async () => {
     const steps = prepareSteps(deps, req, nowNs, counts, bodyBytes);
-    let sliceStart = performance.now();
-    for (let n = 1; ; n++) {
+    const slices = new TimeSlices(SLICE_MS);
+    for (;;) {
       const s = steps.next();
       if (s.done) {
         return s.value;
       }
-      if ((n & 15) === 0 && performance.now() - sliceStart >= SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
+      if (slices.due()) {
+        await slices.pause();
       }
     }
   });

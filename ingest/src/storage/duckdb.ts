@@ -473,7 +473,7 @@ export class DuckDbStorage implements Storage {
   /** applyPrepared's transaction (hold writeLock). */
   private async applyChunks(batches: readonly PreparedSpans[], packed: SpanChunks | null, seq: bigint): Promise<void> {
     const c = this.writer;
-    const chunks = batches.length === 1 && !packed ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks);
+    const chunks = batches.length === 1 ? batches[0]!.spans.chunks : batches.flatMap((b) => b.spans.chunks);
     this.chunkScan.load(packed ? [...chunks, ...packed.chunks] : chunks);
     try {
       let compact: boolean;

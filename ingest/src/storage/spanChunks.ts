@@ -9,6 +9,7 @@
 // Numbers, validity masks and list offsets are staged in typed arrays and copied once per
 // chunk; strings are assigned one by one (one native call each). Chunks are reused.
 import ddb from '@duckdb/node-bindings';
+import { TimeSlices } from '../util/slices.js';
 import { CHUNK_ROWS, TableScan } from './tableScan.js';
 import type { SpanRow } from './types.js';
 
@@ -631,7 +632,6 @@ export class ChunkScan extends TableScan<Chunk> {
   }
 }
 
-/** Collects the spans of one batch. */
 /**
  * A request whose body is smaller than HOLD_BODY_BYTES holds its first HOLD_ROWS spans as row
  * objects until its apply, rather than taking a chunk of its own. A chunk costs ~160 KB resident
@@ -661,7 +661,6 @@ export class SpanChunkBuilder {
   private readonly held: SpanRow[] = [];
   private cur: Chunk | null = null;
   private rows = 0;
-  private readonly holdRows: number;
 
   /**
    * With `hold`, the first HOLD_ROWS rows are held; `copy` makes a row that outlives the add()
@@ -671,9 +670,7 @@ export class SpanChunkBuilder {
     private readonly pool: ChunkPool,
     private readonly hold: { copy: (r: Readonly<SpanRow>) => SpanRow } | null = null,
     private readonly staging: Staging = intakeStaging
-  ) {
-    this.holdRows = hold ? HOLD_ROWS : 0;
-  }
+  ) {}
 
   /** A builder for packHeld: no holding, and its own staging (see packStaging). */
   static forPacking(pool: ChunkPool): SpanChunkBuilder {
@@ -681,8 +678,8 @@ export class SpanChunkBuilder {
   }
 
   add(r: Readonly<SpanRow>): void {
-    if (this.cur === null && this.held.length < this.holdRows) {
-      this.held.push(this.hold!.copy(r));
+    if (this.hold !== null && this.cur === null && this.held.length < HOLD_ROWS) {
+      this.held.push(this.hold.copy(r));
       this.rows++;
       return;
     }
@@ -740,14 +737,12 @@ export async function packHeld(pool: ChunkPool, batches: ReadonlyArray<{ spans: 
   }
   const b = SpanChunkBuilder.forPacking(pool);
   try {
-    let sliceStart = performance.now();
-    let n = 0;
+    const slices = new TimeSlices(PACK_SLICE_MS);
     for (const x of batches) {
       for (const r of x.spans.held) {
         b.add(r);
-        if ((++n & 63) === 0 && performance.now() - sliceStart >= PACK_SLICE_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
+        if (slices.due()) {
+          await slices.pause();
         }
       }
     }

@@ -1,7 +1,8 @@
 // Bundles the service into dist/server.js (ESM, Node 20). Native and dynamically-loaded
 // packages stay external and are resolved from node_modules at run time.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -35,6 +36,38 @@ export const buildOptions = (outfile = defaultOutfile) => ({
   logLevel: 'warning',
 });
 
+/** File name of the native helper (native/malloc-tuning.c) beside the bundle; src/memoryTuning.ts loads it. */
+export const MALLOC_HELPER = 'pyflare-malloc.node';
+
+/**
+ * Compiles native/malloc-tuning.c into `outdir` with the C compiler ($CC, else cc) and the
+ * headers of the node that runs this script. Returns the file, or null with a warning where it
+ * cannot be built (no compiler, no headers, not Linux): the service then runs with glibc's
+ * default malloc thresholds, and says so in its start-up log.
+ */
+export function buildNative(outdir) {
+  const out = path.join(outdir, MALLOC_HELPER);
+  rmSync(out, { force: true });
+  if (process.platform !== 'linux') {
+    return null;
+  }
+  const include = path.join(path.dirname(process.execPath), '..', 'include', 'node');
+  if (!existsSync(path.join(include, 'node_api.h'))) {
+    console.warn(`warning: no Node headers at ${include}: ${MALLOC_HELPER} not built (glibc malloc keeps its defaults)`);
+    return null;
+  }
+  mkdirSync(outdir, { recursive: true });
+  const cc = process.env.CC || 'cc';
+  const r = spawnSync(cc, ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra', '-Werror', `-I${include}`, path.join(here, 'native/malloc-tuning.c'), '-o', out], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    console.warn(`warning: ${cc} failed, ${MALLOC_HELPER} not built (glibc malloc keeps its defaults): ${r.error?.message ?? r.stderr.trim()}`);
+    return null;
+  }
+  return out;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outfile = process.argv[2] ? path.resolve(process.argv[2]) : defaultOutfile;
   if (!outfile.endsWith('.js')) {
@@ -52,5 +85,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rmSync(file);
     }
   }
-  console.log(`built ${path.relative(process.cwd(), outfile)}`);
+  const helper = buildNative(path.dirname(outfile));
+  console.log(`built ${path.relative(process.cwd(), outfile)}${helper ? ` and ${path.relative(process.cwd(), helper)}` : ''}`);
 }

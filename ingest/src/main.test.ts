@@ -2,11 +2,13 @@
 // esbuild keeps native packages as static imports at the top of the file that uses them, and
 // those run before any statement of that file.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import readline from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { localServiceEnv } from './testing/processEnv.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let dir: string;
@@ -33,6 +35,33 @@ describe('built entry', () => {
     // The entry and every chunk it shares with the service (its static imports) are free of it.
     for (const f of files.filter((f) => f !== start)) {
       assert.doesNotMatch(await fs.readFile(path.join(dir, f), 'utf8'), /@duckdb/, f);
+    }
+  });
+
+  it("starts from its directory with the memory tuning applied, glibc's thresholds through the helper built beside it", { skip: process.platform !== 'linux' }, async () => {
+    assert.ok((await fs.readdir(dir)).includes('pyflare-malloc.node'));
+    const proc = spawn(process.execPath, [path.join(dir, 'server.js')], {
+      env: { ...process.env, ...localServiceEnv(path.join(dir, 'data-ready')), PYFLARE_LOG_LEVEL: 'info', PYFLARE_MEMORY_TUNING: undefined },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const lines = readline.createInterface({ input: proc.stdout! });
+        lines.on('line', (l) => {
+          if (l.includes('pyflare ready')) {
+            resolve(JSON.parse(l) as Record<string, unknown>);
+          }
+        });
+        proc.once('exit', (code) => reject(new Error(`exited with ${code} before ready`)));
+      });
+      const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+      assert.deepEqual(
+        (ready.memoryTuning as { glibcMalloc: unknown }).glibcMalloc,
+        glibc === undefined ? { notSet: 'not glibc' } : { mmapThreshold: 4 * 1024 * 1024, trimThreshold: 128 * 1024 }
+      );
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
     }
   });
 

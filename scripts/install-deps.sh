@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing twice: npm packages from the
-# committed lock file, Go modules, Debian's Chromium for the browser tests and Prometheus for the /metrics test.
+# committed lock file, Go modules, a C compiler, Debian's Chromium for the browser tests and
+# Prometheus for the /metrics test.
 # Safe to run repeatedly; used by `npm start`, `npm test` and .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,18 @@ if [ "${PYFLARE_SKIP_BROWSER:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
   else
     echo "Chromium is needed for the browser tests: sudo apt-get install chromium (or PYFLARE_SKIP_BROWSER=1)" >&2
     exit 1
+  fi
+fi
+
+# A C compiler for the service's native helper (ingest/native/malloc-tuning.c, glibc's malloc
+# thresholds); the build warns and goes on without one, but the tests check the helper.
+if ! command -v cc >/dev/null; then
+  if [ "$(id -u)" = "0" ]; then
+    log "apt-get install gcc"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
+  else
+    echo "warning: no C compiler: the service builds without its malloc helper (sudo apt-get install gcc)" >&2
   fi
 fi
 

@@ -42,8 +42,10 @@ export const MALLOC_HELPER = 'pyflare-malloc.node';
 /**
  * Compiles native/malloc-tuning.c into `outdir` with the C compiler ($CC, else cc) and the
  * headers of the node that runs this script. Returns the file, or null with a warning where it
- * cannot be built (no compiler, no headers, not Linux): the service then runs with glibc's
- * default malloc thresholds, and says so in its start-up log.
+ * cannot be built (no compiler, no headers): the service then runs with glibc's default malloc
+ * thresholds, and says so in its start-up log. PYFLARE_REQUIRE_MALLOC_HELPER=1 makes that an
+ * error instead (the service image sets it). Not on other systems than Linux: the helper only
+ * sets glibc's options.
  */
 export function buildNative(outdir) {
   const out = path.join(outdir, MALLOC_HELPER);
@@ -51,19 +53,29 @@ export function buildNative(outdir) {
   if (process.platform !== 'linux') {
     return null;
   }
+  const fail = (why) => {
+    const msg = `${MALLOC_HELPER} not built (glibc malloc keeps its defaults): ${why}`;
+    if (process.env.PYFLARE_REQUIRE_MALLOC_HELPER === '1') {
+      throw new Error(msg);
+    }
+    console.warn(`warning: ${msg}`);
+    return null;
+  };
   const include = path.join(path.dirname(process.execPath), '..', 'include', 'node');
   if (!existsSync(path.join(include, 'node_api.h'))) {
-    console.warn(`warning: no Node headers at ${include}: ${MALLOC_HELPER} not built (glibc malloc keeps its defaults)`);
-    return null;
+    return fail(`no Node headers at ${include}`);
   }
   mkdirSync(outdir, { recursive: true });
   const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra', '-Werror', `-I${include}`, path.join(here, 'native/malloc-tuning.c'), '-o', out], {
+  // Warnings are shown, not fatal: a newer compiler or newer headers must not drop the helper.
+  const r = spawnSync(cc, ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra', `-I${include}`, path.join(here, 'native/malloc-tuning.c'), '-o', out, '-lm'], {
     encoding: 'utf8',
   });
+  if (r.stderr) {
+    process.stderr.write(r.stderr);
+  }
   if (r.status !== 0) {
-    console.warn(`warning: ${cc} failed, ${MALLOC_HELPER} not built (glibc malloc keeps its defaults): ${r.error?.message ?? r.stderr.trim()}`);
-    return null;
+    return fail(`${cc} failed: ${r.error?.message ?? r.stderr.trim()}`);
   }
   return out;
 }

@@ -35,16 +35,22 @@ if [ "${PYFLARE_SKIP_BROWSER:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-# A C compiler for the service's native helper (ingest/native/malloc-tuning.c, glibc's malloc
-# thresholds); the build warns and goes on without one, but the tests check the helper.
-if ! command -v cc >/dev/null; then
+# A C compiler and the C library's headers for the service's native helper
+# (ingest/native/malloc-tuning.c, glibc's malloc thresholds); the build goes on without them,
+# with a warning, but the tests check the helper. Node's own headers come with node.
+if ! command -v cc >/dev/null || [ ! -f /usr/include/malloc.h ]; then
   if [ "$(id -u)" = "0" ]; then
-    log "apt-get install gcc"
+    log "apt-get install gcc libc6-dev"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
   else
-    echo "warning: no C compiler: the service builds without its malloc helper (sudo apt-get install gcc)" >&2
+    echo "A C compiler is needed for the service's malloc helper: sudo apt-get install gcc libc6-dev" >&2
+    exit 1
   fi
+fi
+node_headers="$(dirname "$(command -v node)")/../include/node/node_api.h"
+if [ ! -f "$node_headers" ]; then
+  echo "warning: no Node headers at $node_headers: the service builds without its malloc helper" >&2
 fi
 
 # zip/unzip pack and inspect the release archive (npm run package and its test).

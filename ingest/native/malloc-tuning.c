@@ -6,16 +6,24 @@
 // absent elsewhere), and mallopt(param, value) -> boolean (false where glibc refuses the value,
 // and always false without glibc).
 #define NAPI_VERSION 8
+#include <limits.h>
+#include <math.h>
 #include <node_api.h>
-#include <stdint.h>
 
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
+// A failed N-API call throws (unless it left an exception pending already) rather than
+// returning undefined, which the caller would take for an answer.
 #define CHECK(call)                                                                                                    \
   do {                                                                                                                 \
     if ((call) != napi_ok) {                                                                                           \
+      bool pending = false;                                                                                            \
+      napi_is_exception_pending(env, &pending);                                                                        \
+      if (!pending) {                                                                                                  \
+        napi_throw_error(env, NULL, "pyflare-malloc: N-API call failed: " #call);                                     \
+      }                                                                                                                \
       return NULL;                                                                                                     \
     }                                                                                                                  \
   } while (0)
@@ -24,7 +32,7 @@ static napi_value set_option(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int64_t args[2];
+  int args[2];
   for (size_t i = 0; i < 2; i++) {
     napi_valuetype t = napi_undefined;
     if (i < argc) {
@@ -34,15 +42,18 @@ static napi_value set_option(napi_env env, napi_callback_info info) {
       napi_throw_type_error(env, NULL, "mallopt(param, value): both must be numbers");
       return NULL;
     }
-    CHECK(napi_get_value_int64(env, argv[i], &args[i]));
-    if (args[i] < INT32_MIN || args[i] > INT32_MAX) {
-      napi_throw_range_error(env, NULL, "mallopt(param, value): both must fit a C int");
+    // As a double: napi_get_value_int64 would turn NaN and infinities into 0 and cut 1.5 to 1.
+    double d = 0;
+    CHECK(napi_get_value_double(env, argv[i], &d));
+    if (!isfinite(d) || d != floor(d) || d < INT_MIN || d > INT_MAX) {
+      napi_throw_range_error(env, NULL, "mallopt(param, value): both must be integers that fit a C int");
       return NULL;
     }
+    args[i] = (int)d;
   }
   int ok = 0;
 #ifdef __GLIBC__
-  ok = mallopt((int)args[0], (int)args[1]);
+  ok = mallopt(args[0], args[1]);
 #endif
   napi_value result;
   CHECK(napi_get_boolean(env, ok == 1, &result));

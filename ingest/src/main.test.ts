@@ -38,21 +38,25 @@ describe('built entry', () => {
     }
   });
 
-  it("starts from its directory with the memory tuning applied, glibc's thresholds through the helper built beside it", { skip: process.platform !== 'linux' }, async () => {
+  it("starts from its directory with the memory tuning applied, glibc's thresholds through the helper built beside it", { skip: process.platform !== 'linux', timeout: 60_000 }, async () => {
     assert.ok((await fs.readdir(dir)).includes('pyflare-malloc.node'));
-    const proc = spawn(process.execPath, [path.join(dir, 'server.js')], {
-      env: { ...process.env, ...localServiceEnv(path.join(dir, 'data-ready')), PYFLARE_LOG_LEVEL: 'info', PYFLARE_MEMORY_TUNING: undefined },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Not the runner's own malloc settings: they would (rightly) keep the service's off.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...localServiceEnv(path.join(dir, 'data-ready')), PYFLARE_LOG_LEVEL: 'info' };
+    for (const k of ['PYFLARE_MEMORY_TUNING', 'GLIBC_TUNABLES', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_']) {
+      delete env[k];
+    }
+    const proc = spawn(process.execPath, [path.join(dir, 'server.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-        const lines = readline.createInterface({ input: proc.stdout! });
-        lines.on('line', (l) => {
+        readline.createInterface({ input: proc.stdout! }).on('line', (l) => {
           if (l.includes('pyflare ready')) {
             resolve(JSON.parse(l) as Record<string, unknown>);
           }
         });
-        proc.once('exit', (code) => reject(new Error(`exited with ${code} before ready`)));
+        void exited.then((code) => reject(new Error(`exited with ${code} before ready: ${stderr.slice(-2000)}`)));
       });
       const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
       assert.deepEqual(
@@ -60,8 +64,10 @@ describe('built entry', () => {
         glibc === undefined ? { notSet: 'not glibc' } : { mmapThreshold: 4 * 1024 * 1024, trimThreshold: 128 * 1024 }
       );
     } finally {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+      }
+      await exited;
     }
   });
 

@@ -69,7 +69,11 @@ describe('memory tuning', () => {
     const untouched = fakeHelper();
     assert.equal(notSet({ MALLOC_MMAP_THRESHOLD_: '131072' }, untouched.helper), 'the environment sets MALLOC_MMAP_THRESHOLD_');
     assert.equal(notSet({ MALLOC_TRIM_THRESHOLD_: '0' }, untouched.helper), 'the environment sets MALLOC_TRIM_THRESHOLD_');
-    assert.equal(notSet({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536' }, untouched.helper), 'the environment sets GLIBC_TUNABLES');
+    assert.equal(notSet({ MALLOC_TOP_PAD_: '0' }, untouched.helper), 'the environment sets MALLOC_TOP_PAD_');
+    assert.equal(notSet({ MALLOC_MMAP_MAX_: '0' }, untouched.helper), 'the environment sets MALLOC_MMAP_MAX_');
+    for (const t of ['mmap_threshold=65536', 'trim_threshold=0', 'top_pad=0', 'mmap_max=0']) {
+      assert.equal(notSet({ GLIBC_TUNABLES: `glibc.malloc.arena_max=2:glibc.malloc.${t}` }, untouched.helper), 'the environment sets GLIBC_TUNABLES', t);
+    }
     assert.deepEqual(untouched.calls, [], "the operator's own settings are kept");
     assert.equal(notSet({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, fakeHelper().helper), 'set', 'another tunable');
     assert.match(notSet({}, null), /^no native helper/);
@@ -78,7 +82,14 @@ describe('memory tuning', () => {
     const broken = applyMemoryTuning({}, [], () => undefined, () => {
       throw new Error('invalid ELF header\nmore');
     }).glibcMalloc;
-    assert.deepEqual(broken, { notSet: 'the native helper does not load: invalid ELF header' });
+    assert.deepEqual(broken, { notSet: 'the native helper failed: invalid ELF header' });
+    const throwing = fakeHelper({
+      mallopt: () => {
+        throw new RangeError('mallopt(param, value): both must be integers that fit a C int');
+      },
+    }).helper;
+    assert.equal(notSet({}, throwing), 'the native helper failed: mallopt(param, value): both must be integers that fit a C int');
+    assert.match(notSet({}, { glibc: true } as MallocHelper), /has no mallopt\(\)/, 'a stale or foreign file does not stop the service');
   });
 
   it('the native helper builds, loads, and passes glibc its answers', { skip: process.platform !== 'linux' }, async () => {
@@ -101,8 +112,35 @@ describe('memory tuning', () => {
       }
       assert.throws(() => helper.mallopt('1' as unknown as number, 1), { name: 'TypeError', message: /both must be numbers/ });
       assert.throws(() => (helper.mallopt as (p: number) => boolean)(1), { name: 'TypeError' });
-      assert.throws(() => helper.mallopt(1, 2 ** 40), { name: 'RangeError', message: /fit a C int/ });
+      for (const bad of [2 ** 40, -(2 ** 31) - 1, Number.NaN, Infinity, 1.5]) {
+        assert.throws(() => helper.mallopt(1, bad), { name: 'RangeError', message: /integers that fit a C int/ }, String(bad));
+      }
+      assert.equal(helper.mallopt(1, 1000), false, 'still answers after refusing bad arguments');
       assert.equal(loadMallocHelper(pathToFileURL(path.join(os.tmpdir(), 'nowhere', 'server.js')).href), null);
+      // A compiler that fails: a warning and no helper, or an error where the helper is required.
+      const saved = { CC: process.env.CC, REQ: process.env.PYFLARE_REQUIRE_MALLOC_HELPER };
+      try {
+        process.env.CC = 'false';
+        const failed = path.join(dir, 'failed');
+        assert.equal(buildNative(failed), null);
+        process.env.PYFLARE_REQUIRE_MALLOC_HELPER = '1';
+        assert.throws(() => buildNative(failed), /pyflare-malloc\.node not built .*false failed/);
+      } finally {
+        for (const [k, v] of [['CC', saved.CC], ['PYFLARE_REQUIRE_MALLOC_HELPER', saved.REQ]] as const) {
+          if (v === undefined) {
+            delete process.env[k];
+          } else {
+            process.env[k] = v;
+          }
+        }
+      }
+      // A bundle does not take a helper from a dist/ beside its own directory; a source file (tsx) does.
+      const nested = path.join(dir, 'bundle');
+      await fs.mkdir(path.join(dir, 'dist'));
+      await fs.copyFile(file, path.join(dir, 'dist', 'pyflare-malloc.node'));
+      await fs.rm(file);
+      assert.equal(loadMallocHelper(pathToFileURL(path.join(nested, 'server.js')).href), null);
+      assert.ok(loadMallocHelper(pathToFileURL(path.join(nested, 'memoryTuning.ts')).href));
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 // Memory settings that are read once per process, so main.ts applies them before the service
 // (and DuckDB's native library) loads. All three cut the service's RSS under sustained ingest at
-// no measurable cost in spans/s (bench/README.md, "Memory"):
+// no measurable cost in spans/s (bench/README.md, "Where the memory goes" and "glibc's thresholds"):
 //  - DuckDB's allocator. libduckdb.so links its own jemalloc, configured from
 //    DUCKDB_JE_MALLOC_CONF over DuckDB's built-in "narenas:<cores>,dirty_decay_ms:1000,
 //    muzzy_decay_ms:1000". One arena instead of one per core, and freed pages returned to the
@@ -56,7 +56,9 @@ const HELPER = 'pyflare-malloc.node';
  */
 export function loadMallocHelper(from: string = import.meta.url): MallocHelper | null {
   const req = createRequire(from);
-  for (const rel of [`./${HELPER}`, `../dist/${HELPER}`]) {
+  // A bundle looks only beside itself: another build's dist/ next to it is not its helper.
+  const places = from.endsWith('.ts') ? [`./${HELPER}`, `../dist/${HELPER}`] : [`./${HELPER}`];
+  for (const rel of places) {
     let file: string;
     try {
       file = req.resolve(rel);
@@ -99,22 +101,27 @@ function setGlibcThresholds(env: NodeJS.ProcessEnv, loadHelper: () => MallocHelp
   if (own) {
     return { notSet: `the environment sets ${own}` };
   }
-  let helper: MallocHelper | null;
+  // Whatever the helper does wrong (a stale or foreign file, a throwing call), the service
+  // starts with glibc's defaults and says why.
   try {
-    helper = loadHelper();
+    const helper = loadHelper();
+    if (!helper) {
+      return { notSet: `no native helper (${HELPER} is built by build.mjs where a C compiler is found)` };
+    }
+    if (typeof helper.mallopt !== 'function') {
+      return { notSet: `the native helper has no mallopt(): not ${HELPER} of this build` };
+    }
+    if (!helper.glibc || helper.M_MMAP_THRESHOLD === undefined || helper.M_TRIM_THRESHOLD === undefined) {
+      return { notSet: 'not glibc' };
+    }
+    // Both: start-up may already have raised the trim threshold, and setting either one stops
+    // glibc's automatic raising of both. (glibc 2.35 and later accept any value for either; the
+    // check is for older ones, which refuse an mmap threshold above 32 MiB.)
+    if (!helper.mallopt(helper.M_TRIM_THRESHOLD, GLIBC_TRIM_THRESHOLD) || !helper.mallopt(helper.M_MMAP_THRESHOLD, GLIBC_MMAP_THRESHOLD)) {
+      return { notSet: 'glibc refused the thresholds' };
+    }
   } catch (e) {
-    return { notSet: `the native helper does not load: ${(e as Error).message.split('\n')[0]}` };
-  }
-  if (!helper) {
-    return { notSet: `no native helper (${HELPER} is built by build.mjs where a C compiler is found)` };
-  }
-  if (!helper.glibc || helper.M_MMAP_THRESHOLD === undefined || helper.M_TRIM_THRESHOLD === undefined) {
-    return { notSet: 'not glibc' };
-  }
-  // Both: start-up may already have raised the trim threshold, and setting either one stops
-  // glibc's automatic raising of both.
-  if (!helper.mallopt(helper.M_TRIM_THRESHOLD, GLIBC_TRIM_THRESHOLD) || !helper.mallopt(helper.M_MMAP_THRESHOLD, GLIBC_MMAP_THRESHOLD)) {
-    return { notSet: 'glibc refused the thresholds' };
+    return { notSet: `the native helper failed: ${(e as Error).message.split('\n')[0]}` };
   }
   return { mmapThreshold: GLIBC_MMAP_THRESHOLD, trimThreshold: GLIBC_TRIM_THRESHOLD };
 }

@@ -2,6 +2,7 @@
 // mode, restart persistence, and the entry point's start-up / config-error behaviour.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,7 +151,17 @@ describe('service', () => {
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
         const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
           cwd: ROOT,
-          env: { ...process.env, DUCKDB_JE_MALLOC_CONF: undefined, PYFLARE_MEMORY_TUNING: undefined, ...env },
+          env: {
+            ...process.env,
+            DUCKDB_JE_MALLOC_CONF: undefined,
+            PYFLARE_MEMORY_TUNING: undefined,
+            GLIBC_TUNABLES: undefined,
+            MALLOC_MMAP_THRESHOLD_: undefined,
+            MALLOC_TRIM_THRESHOLD_: undefined,
+            MALLOC_TOP_PAD_: undefined,
+            MALLOC_MMAP_MAX_: undefined,
+            ...env,
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
@@ -187,8 +198,18 @@ describe('service', () => {
     // DuckDB's memory: the start it runs with and the automatic cap.
     assert.equal(ready[0]!.duckdbMemoryMB, 128);
     assert.equal(ready[0]!.duckdbMemoryMaxMB, Math.round(autoCeiling(os.totalmem(), process.constrainedMemory()) / 1e6));
-    // main.ts set the memory tuning before the service (and DuckDB) loaded.
-    assert.deepEqual(ready[0]!.memoryTuning, { duckdbJemallocConf: DUCKDB_JEMALLOC_CONF, v8HeapGrowingPercent: 50 });
+    // main.ts set the memory tuning before the service (and DuckDB) loaded; glibc's thresholds
+    // through the helper the build put in dist/ (main.test checks a built one), where it is.
+    const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+    const helperBuilt = existsSync(path.join(ROOT, 'dist', 'pyflare-malloc.node'));
+    assert.deepEqual(ready[0]!.memoryTuning, {
+      duckdbJemallocConf: DUCKDB_JEMALLOC_CONF,
+      v8HeapGrowingPercent: 50,
+      glibcMalloc:
+        glibc !== undefined && helperBuilt
+          ? { mmapThreshold: 4 * 1024 * 1024, trimThreshold: 128 * 1024 }
+          : { notSet: helperBuilt ? 'not glibc' : 'no native helper (pyflare-malloc.node is built by build.mjs where a C compiler is found)' },
+    });
     assert.ok(lines.some((l) => l.level === 40 && /AUTHENTICATION IS DISABLED/.test(String(l.msg))), 'auth-disabled warning');
     assert.ok(lines.some((l) => l.msg === 'pyflare stopped'));
   });

@@ -21,6 +21,7 @@ import {
   type OtlpScopeSpans,
   type OtlpSpan,
 } from './types.js';
+import { plainConstructor } from '../util/plainConstructor.js';
 
 /** Nesting limit for AnyValue arrays/kvlists and skipped groups (protobuf's default is 100). */
 export const MAX_NESTING_DEPTH = 64;
@@ -417,19 +418,8 @@ function skipGroup(r: Reader, end: number, field: number, depth: number): void {
 }
 
 // ---- result objects ------------------------------------------------------------------------
-// The decoded objects come from constructor functions, not object literals. V8 pretenures an
-// object-literal allocation site once a scavenge finds most of its objects alive, which is
-// always the case while a batch is being decoded (the partial result is live). Pretenured
-// results then die in old space, and every scavenge has to scan them: decoding ran 2-3x slower
-// with 10+ ms scavenges. `new F()` allocations carry no such feedback. Setting each
-// constructor's prototype to Object.prototype keeps the instances indistinguishable from plain
-// objects (deepStrictEqual, spreading, JSON).
-
-/** Turns a field-initialising function into a constructor of plain objects. */
-function plainConstructor<C>(init: (...args: never[]) => void): C {
-  (init as unknown as { prototype: object }).prototype = Object.prototype;
-  return init as unknown as C;
-}
+// The decoded objects come from constructor functions, not object literals: see
+// util/plainConstructor.ts.
 
 // Arrays too: an array literal's allocation site is pretenured like an object literal's.
 const NO_ITEMS: readonly never[] = [];

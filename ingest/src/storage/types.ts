@@ -1,6 +1,7 @@
 // The storage contract. DuckDB implements it today; a ClickHouse implementation can follow
 // behind the same interface, so nothing above this layer writes SQL.
 import { SEARCH_SPAN_KINDS, type SearchExpr } from '../search/parser.js';
+import { plainConstructor } from '../util/plainConstructor.js';
 
 export const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 export type SpanKindName = (typeof SPAN_KINDS)[number];
@@ -264,12 +265,7 @@ export const MAX_EPOCH_MS = 9_223_372_036_853;
 /** Largest value of the 64-bit columns. */
 export const INT64_MAX = 9_223_372_036_854_775_807n;
 
-/** Constructor of plain row objects (one hidden class; see the note in otlp/protobuf.ts). */
-function plainConstructor<C>(init: (...args: never[]) => void): C {
-  (init as unknown as { prototype: object }).prototype = Object.prototype;
-  return init as unknown as C;
-}
-
+// Held rows are copied from a constructor, not an object literal: see util/plainConstructor.ts.
 const RowObj = plainConstructor<new (r: Readonly<SpanRow>) => SpanRow>(function (this: SpanRow, r: Readonly<SpanRow>) {
   this.traceId = r.traceId;
   this.spanId = r.spanId;

@@ -18,10 +18,10 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { copyRow, SpanStream } from '../ingest/src/normalize/index.js';
+import { SpanStream } from '../ingest/src/normalize/index.js';
 import { visitTraceRequestProto } from '../ingest/src/otlp/protobuf.js';
 import { Redactor } from '../ingest/src/privacy/redactor.js';
-import type { SpanRow } from '../ingest/src/storage/types.js';
+import { copyRow, type SpanRow } from '../ingest/src/storage/types.js';
 import { makeBatches } from './ingest-payloads';
 
 const args = parseArgs({ options: { label: { type: 'string', default: 'current' }, seconds: { type: 'string', default: '3' } } }).values;

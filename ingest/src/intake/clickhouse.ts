@@ -19,10 +19,10 @@
 //   inserted alone, and only the one refused alone gets 400 (gRPC INVALID_ARGUMENT).
 import { OverloadedError, StorageRefusedError } from '../errors.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { copyRow, type Limits, type Pricer, type RowRedactor } from '../normalize/index.js';
+import { type Limits, type Pricer, type RowRedactor } from '../normalize/index.js';
 import type { Sampler } from '../sampling/index.js';
 import { countedToken, dedupToken, rowsDigest } from '../storage/clickhouse/storage.js';
-import type { SpanRow } from '../storage/types.js';
+import { copyRow, type SpanRow } from '../storage/types.js';
 import { acknowledge, LlmCounts, normalizeAny, type ExportFn } from './exporter.js';
 import type { IntakeLogger } from './pipeline.js';
 import type { SpanIntake } from './types.js';

@@ -2,12 +2,12 @@
 // request durable, count.
 import { StorageRefusedError } from '../errors.js';
 import type { ServiceMetrics } from '../metrics/registry.js';
-import { copyRow, normalizeRequestSteps, SpanStream, type Limits, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
+import { normalizeRequestSteps, SpanStream, type Limits, type NormalizeSummary, type Pricer, type RowRedactor, type SpanSink } from '../normalize/index.js';
 import { decodeTraceRequestJson } from '../otlp/json.js';
 import { decodeTraceRequestProto, visitTraceRequestProtoSteps } from '../otlp/protobuf.js';
 import type { ExportResult, ExportTraceServiceRequest } from '../otlp/types.js';
 import type { PreparedSpans, SpanBatchBuilder } from '../storage/duckdb.js';
-import type { SpanRow } from '../storage/types.js';
+import { copyRow, type SpanRow } from '../storage/types.js';
 import type { BodyFormat } from '../wal/wal.js';
 import { openLoggedBody, type WalCipher } from '../privacy/walCipher.js';
 import type { Sampler } from '../sampling/index.js';

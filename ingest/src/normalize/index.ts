@@ -32,9 +32,6 @@ import {
 } from './attributes.js';
 import { extractLlmView, isIndexedKey, KEY_SLOTS, LLM_KEYS, viewOfAttrs, type AttrView, type SpanEventLite } from './llm.js';
 
-// Callers of the normalizer copy rows with it (it lives beside SpanRow, which storage copies too).
-export { copyRow };
-
 export type { Limits } from './attributes.js';
 export { DEFAULT_LIMITS } from './attributes.js';
 

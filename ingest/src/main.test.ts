@@ -8,7 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { localServiceEnv } from './testing/processEnv.js';
+import { glibcRuntime, localServiceEnv, withoutMemoryEnv } from './testing/processEnv.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let dir: string;
@@ -41,10 +41,7 @@ describe('built entry', () => {
   it("starts from its directory with the memory tuning applied, glibc's thresholds through the helper built beside it", { skip: process.platform !== 'linux', timeout: 60_000 }, async () => {
     assert.ok((await fs.readdir(dir)).includes('pyflare-malloc.node'));
     // Not the runner's own malloc settings: they would (rightly) keep the service's off.
-    const env: NodeJS.ProcessEnv = { ...process.env, ...localServiceEnv(path.join(dir, 'data-ready')), PYFLARE_LOG_LEVEL: 'info' };
-    for (const k of ['PYFLARE_MEMORY_TUNING', 'GLIBC_TUNABLES', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_']) {
-      delete env[k];
-    }
+    const env = withoutMemoryEnv({ ...process.env, ...localServiceEnv(path.join(dir, 'data-ready')), PYFLARE_LOG_LEVEL: 'info' });
     const proc = spawn(process.execPath, [path.join(dir, 'server.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
     let stderr = '';
@@ -58,7 +55,7 @@ describe('built entry', () => {
         });
         void exited.then((code) => reject(new Error(`exited with ${code} before ready: ${stderr.slice(-2000)}`)));
       });
-      const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+      const glibc = glibcRuntime();
       assert.deepEqual(
         (ready.memoryTuning as { glibcMalloc: unknown }).glibcMalloc,
         glibc === undefined ? { notSet: 'not glibc' } : { mmapThreshold: 4 * 1024 * 1024, trimThreshold: 128 * 1024 }

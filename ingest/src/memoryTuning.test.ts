@@ -15,6 +15,7 @@ import {
   V8_HEAP_GROWING_PERCENT,
   type MallocHelper,
 } from './memoryTuning.js';
+import { glibcRuntime } from './testing/processEnv.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -100,7 +101,7 @@ describe('memory tuning', () => {
       assert.ok(file, 'built (needs cc and the Node headers)');
       const helper = loadMallocHelper(pathToFileURL(path.join(dir, 'server.js')).href);
       assert.ok(helper);
-      const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+      const glibc = glibcRuntime();
       assert.equal(helper.glibc, glibc !== undefined);
       if (glibc !== undefined) {
         // glibc's own numbers (malloc.h), compiled in.

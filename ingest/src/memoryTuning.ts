@@ -36,7 +36,7 @@ export const GLIBC_TRIM_THRESHOLD = 128 * 1024;
  * glibc's variables that fix a threshold themselves (each also stops the automatic raising).
  * GLIBC_TUNABLES may name the same (glibc.malloc.mmap_threshold, ...).
  */
-const GLIBC_ENV = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_'];
+export const GLIBC_MALLOC_ENV = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_'];
 const GLIBC_TUNABLES = /glibc\.malloc\.(mmap_threshold|trim_threshold|top_pad|mmap_max)=/;
 
 /** The native helper's interface (native/malloc-tuning.c). */
@@ -97,7 +97,7 @@ function operatorSetV8Flag(execArgv: readonly string[]): boolean {
 }
 
 function setGlibcThresholds(env: NodeJS.ProcessEnv, loadHelper: () => MallocHelper | null): MemoryTuning['glibcMalloc'] {
-  const own = GLIBC_ENV.find((k) => env[k] !== undefined) ?? (GLIBC_TUNABLES.test(env.GLIBC_TUNABLES ?? '') ? 'GLIBC_TUNABLES' : undefined);
+  const own = GLIBC_MALLOC_ENV.find((k) => env[k] !== undefined) ?? (GLIBC_TUNABLES.test(env.GLIBC_TUNABLES ?? '') ? 'GLIBC_TUNABLES' : undefined);
   if (own) {
     return { notSet: `the environment sets ${own}` };
   }

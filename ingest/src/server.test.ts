@@ -15,7 +15,7 @@ import { loadConfig } from './config.js';
 import { DUCKDB_JEMALLOC_CONF } from './memoryTuning.js';
 import { autoCeiling, parseSize } from './storage/memoryFit.js';
 import { hex, jsonBody } from './testing/otlp.js';
-import { localServiceEnv } from './testing/processEnv.js';
+import { glibcRuntime, localServiceEnv, withoutMemoryEnv } from './testing/processEnv.js';
 import { getJson, makeTempDir, postJson, startTestService, TEST_API_KEY } from './testing/service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -151,17 +151,7 @@ describe('service', () => {
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
         const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
           cwd: ROOT,
-          env: {
-            ...process.env,
-            DUCKDB_JE_MALLOC_CONF: undefined,
-            PYFLARE_MEMORY_TUNING: undefined,
-            GLIBC_TUNABLES: undefined,
-            MALLOC_MMAP_THRESHOLD_: undefined,
-            MALLOC_TRIM_THRESHOLD_: undefined,
-            MALLOC_TOP_PAD_: undefined,
-            MALLOC_MMAP_MAX_: undefined,
-            ...env,
-          },
+          env: { ...withoutMemoryEnv(process.env), ...env },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
@@ -200,7 +190,7 @@ describe('service', () => {
     assert.equal(ready[0]!.duckdbMemoryMaxMB, Math.round(autoCeiling(os.totalmem(), process.constrainedMemory()) / 1e6));
     // main.ts set the memory tuning before the service (and DuckDB) loaded; glibc's thresholds
     // through the helper the build put in dist/ (main.test checks a built one), where it is.
-    const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+    const glibc = glibcRuntime();
     const helperBuilt = existsSync(path.join(ROOT, 'dist', 'pyflare-malloc.node'));
     assert.deepEqual(ready[0]!.memoryTuning, {
       duckdbJemallocConf: DUCKDB_JEMALLOC_CONF,
